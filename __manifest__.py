@@ -1,0 +1,30 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Rakuten Ichiba Orders (RMS)",
+    "summary": "Import Rakuten Ichiba (RakutenPay) orders through the RMS API "
+    "and report confirmation, carrier and tracking back to Rakuten",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "sale_rakuten developers",
+    "license": "LGPL-3",
+    "depends": [
+        "sale_management",
+        "sale_stock",
+        "stock_delivery",
+    ],
+    "external_dependencies": {"python": ["requests", "urllib3"]},
+    "data": [
+        "security/sale_rakuten_security.xml",
+        "security/ir.model.access.csv",
+        "data/product_product_data.xml",
+        "data/ir_cron_data.xml",
+        "views/crm_team_views.xml",
+        "views/sale_order_views.xml",
+        "views/rakuten_sync_log_views.xml",
+        "views/rakuten_pending_order_views.xml",
+        "views/rakuten_import_wizard_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,559 @@
+import logging
+import time
+import zlib
+from datetime import datetime, timezone
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..rms import mapping, rules
+from ..rms.client import DEFAULT_API_URL, RmsClient
+from ..rms.exceptions import RmsAuthError, RmsError
+from ..rms.order import OrderParseError, parse_order
+from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
+#: Orders fetched with one getOrder call, decided and written together.
+IMPORT_BATCH_SIZE = 100
+#: Seconds to connect to and to wait for an RMS answer.
+RMS_TIMEOUT = 60
+
+
+class CrmTeam(models.Model):
+    _inherit = "crm.team"
+
+    rakuten_active = fields.Boolean(
+        string="Use the Rakuten RMS API",
+        tracking=True,
+        help="Import this shop's orders from Rakuten RMS every 15 minutes and report back to "
+        "Rakuten what Odoo did.",
+    )
+    rakuten_shop_url = fields.Char(
+        string="Rakuten Shop URL",
+        help="The XXXX part of https://www.rakuten.ne.jp/XXXX/ or "
+        "https://www.rakuten.ne.jp/gold/XXXX/. A pasted full URL is reduced to it.",
+    )
+    rakuten_service_secret = fields.Char(
+        string="Service Secret",
+        groups=MANAGER_GROUP,
+        copy=False,
+        help="The RMS WEB API service secret (RMS > 店舗様向け情報・サービス > WEB APIサービス).",
+    )
+    rakuten_license_key = fields.Char(
+        string="License Key",
+        groups=MANAGER_GROUP,
+        copy=False,
+        help="The RMS license key. It expires every 90 days: renew it in RMS and paste the new "
+        "key here.",
+    )
+    rakuten_credentials_set = fields.Boolean(
+        string="Credentials Set",
+        compute="_compute_rakuten_credentials_set",
+        compute_sudo=True,
+        help="Whether a service secret and a license key are saved (their values are visible to "
+        "Rakuten managers only).",
+    )
+    rakuten_license_expiry = fields.Datetime(
+        string="License Key Expiry",
+        readonly=True,
+        copy=False,
+        help="Expiry date of the license key, as read from RMS by 'Test connection' and the "
+        "daily check.",
+    )
+    rakuten_api_url = fields.Char(
+        string="RMS API URL",
+        default=DEFAULT_API_URL,
+        help="Base URL of the RMS API. Change it only to point at an RMS emulator for demos "
+        "and tests.",
+    )
+    rakuten_request_interval = fields.Float(
+        string="Seconds Between RMS Calls",
+        default=1.0,
+        help="Rakuten asks for at most one call per second and per shop.",
+    )
+    rakuten_cancel_reason = fields.Char(
+        string="Cancel Reason",
+        default="Cancelled in RMS",
+        translate=True,
+        help="※1 Reason written on an order that Rakuten (RMS) cancelled when the cancellation "
+        "is imported.",
+    )
+    rakuten_import_drug_orders = fields.Boolean(
+        string="Import Orders with First-Class Drugs",
+        help="※2 Orders containing 第一類医薬品 are imported through the API. Unchecked, such "
+        "orders are skipped and must be imported from the RMS order CSV.",
+    )
+    rakuten_manual_confirm = fields.Boolean(
+        string="Stop Automatic Order Confirmation",
+        help="※3 Odoo does not confirm orders on Rakuten. An order waiting for confirmation "
+        "(注文確認待ち) becomes a provisional [New] slip that reserves stock; it is imported in "
+        "full once it has been confirmed in RMS (楽天処理中 or 発送待ち), within 24 hours of "
+        "that confirmation.",
+    )
+    rakuten_import_reserved_orders = fields.Boolean(
+        string="Import Reservation Orders",
+        help="※4 Orders placed through Rakuten's reservation sales (予約商品) are imported too. "
+        "Unchecked, they are skipped.",
+    )
+    rakuten_auto_ship_report = fields.Boolean(
+        string="Automatic Shipping Report",
+        help="※5 When a delivery is validated, its carrier and tracking number are sent to "
+        "Rakuten. Unchecked, the carrier stays その他 (other) on Rakuten until changed in RMS.",
+    )
+    rakuten_sku_migrated = fields.Boolean(
+        string="Rakuten SKU Migration Done",
+        help="※6 The shop uses Rakuten's SKU model (SKU project migration): products and "
+        "inventory are matched by SKU.",
+    )
+    rakuten_authorization_type = fields.Selection(
+        selection=[
+            ("rakuten_pay", "RakutenPay (楽天ペイ)"),
+            ("other", "Other"),
+            ("none", "None"),
+        ],
+        string="Authorization Type",
+        help="オーソリ区分: who authorizes card and deferred payments. With RakutenPay, "
+        "楽天共通決済 orders start as 'Not approved' and are approved when Rakuten settles the "
+        "payment; with None they need no approval. Required before the API can be used: "
+        "without it imported orders cannot be updated properly.",
+    )
+    rakuten_wait_minutes = fields.Integer(
+        string="Wait After Ordering (minutes)",
+        default=30,
+        help="Orders other than あす楽 are imported only this long after they were placed, so "
+        "that buyers can still cancel on Rakuten.",
+    )
+    rakuten_window_hours = fields.Integer(
+        string="Import Window (hours)",
+        default=24,
+        help="Each import looks at the orders of the last N hours, or further back to the last "
+        "successful import if that is earlier.",
+    )
+    rakuten_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Ship From Warehouse",
+        check_company=True,
+        help="Warehouse that reserves stock for and ships this shop's orders.",
+    )
+    rakuten_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Rakuten Pricelist",
+        check_company=True,
+        help="Pricelist (in yen) of the imported orders; the company's default one when empty.",
+    )
+    rakuten_tax_10_id = fields.Many2one(
+        "account.tax",
+        string="Tax 10%",
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale'), ('price_include', '=', True)]",
+        help="Tax-included sales tax for items, postage and fees at 10%.",
+    )
+    rakuten_tax_8_id = fields.Many2one(
+        "account.tax",
+        string="Tax 8% (reduced)",
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale'), ('price_include', '=', True)]",
+        help="Tax-included sales tax for items at the reduced rate of 8%.",
+    )
+    rakuten_product_id = fields.Many2one(
+        "product.product",
+        string="Product for Unmatched Items",
+        check_company=True,
+        help="An ordered item that matches no product (by SKU, item number or management number "
+        "against the internal reference) is imported on this product, with its name and price, "
+        "and the order waits for confirmation.",
+    )
+    rakuten_check_remarks = fields.Boolean(
+        string="Check Buyer Remarks",
+        default=True,
+        help="Orders whose buyer wrote remarks (備考) wait for confirmation.",
+    )
+    rakuten_check_caution = fields.Boolean(
+        string="Check Rakuten Cautions",
+        default=True,
+        help="Orders that Rakuten flags (注意喚起, under review by Rakuten) wait for confirmation.",
+    )
+    rakuten_check_unmatched = fields.Boolean(
+        string="Check Unmatched Items",
+        default=True,
+        help="Orders with an item that matches no product wait for confirmation.",
+    )
+    rakuten_check_amounts = fields.Boolean(
+        string="Check Amounts",
+        default=True,
+        help="Orders whose amounts in Odoo differ from Rakuten's wait for confirmation.",
+    )
+    rakuten_check_drug = fields.Boolean(
+        string="Check First-Class Drugs",
+        default=True,
+        help="Orders containing 第一類医薬品 wait for confirmation.",
+    )
+    rakuten_check_gift = fields.Boolean(
+        string="Check Gift Orders",
+        help="Gift orders (wrapping, のし, gift messages) wait for confirmation.",
+    )
+    rakuten_last_import_start = fields.Datetime(
+        string="Last Successful Import",
+        readonly=True,
+        copy=False,
+        help="Start of the last import that completed. The next import looks back at least to "
+        "this moment, less a margin, so that no order is missed after downtime.",
+    )
+    rakuten_sync_log_count = fields.Integer(compute="_compute_rakuten_counts")
+    rakuten_pending_count = fields.Integer(compute="_compute_rakuten_counts")
+
+    _sql_constraints = [
+        (
+            "rakuten_shop_url_company_uniq",
+            "UNIQUE(rakuten_shop_url, company_id)",
+            "Another sales channel of this company is already connected to this Rakuten shop.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Compute, constraints, CRUD
+    # ------------------------------------------------------------------
+    @api.depends("rakuten_service_secret", "rakuten_license_key")
+    def _compute_rakuten_credentials_set(self):
+        for team in self:
+            team.rakuten_credentials_set = bool(
+                team.rakuten_service_secret and team.rakuten_license_key
+            )
+
+    def _compute_rakuten_counts(self):
+        logs = dict(
+            self.env["rakuten.sync.log"]._read_group(
+                [("team_id", "in", self.ids)], ["team_id"], ["__count"]
+            )
+        )
+        pending = dict(
+            self.env["rakuten.pending.order"]._read_group(
+                [("team_id", "in", self.ids)], ["team_id"], ["__count"]
+            )
+        )
+        for team in self:
+            team.rakuten_sync_log_count = logs.get(team, 0)
+            team.rakuten_pending_count = pending.get(team, 0)
+
+    @api.model
+    def _rakuten_clean_shop_url(self, value):
+        if not value:
+            return value
+        code = normalize_shop_url(value)
+        if not code:
+            raise ValidationError(
+                _(
+                    "'%(value)s' is not a Rakuten shop URL. Enter the shop's URL code, the XXXX "
+                    "of %(forms)s.",
+                    value=value,
+                    forms=" / ".join(EXPECTED_FORMS),
+                )
+            )
+        return code
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("rakuten_shop_url"):
+                vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("rakuten_shop_url"):
+            vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
+        return super().write(vals)
+
+    @api.constrains(
+        "rakuten_active",
+        "rakuten_shop_url",
+        "rakuten_authorization_type",
+        "rakuten_warehouse_id",
+        "rakuten_tax_10_id",
+        "rakuten_tax_8_id",
+        "rakuten_product_id",
+        "rakuten_wait_minutes",
+        "rakuten_window_hours",
+    )
+    def _check_rakuten_settings(self):
+        for team in self.sudo():
+            if not team.rakuten_active:
+                continue
+            missing = []
+            if not team.rakuten_shop_url:
+                missing.append(_("Rakuten Shop URL"))
+            if not team.rakuten_credentials_set:
+                missing.append(_("Service Secret and License Key"))
+            if not team.rakuten_authorization_type:
+                missing.append(_("Authorization Type"))
+            if not team.rakuten_warehouse_id:
+                missing.append(_("Ship From Warehouse"))
+            if not (team.rakuten_tax_10_id and team.rakuten_tax_8_id):
+                missing.append(_("Taxes 10% and 8%"))
+            if not team.rakuten_product_id:
+                missing.append(_("Product for Unmatched Items"))
+            if missing:
+                raise ValidationError(
+                    _(
+                        "The sales channel %(team)s cannot use the Rakuten RMS API before these "
+                        "settings are filled in: %(fields)s.",
+                        team=team.name,
+                        fields=", ".join(missing),
+                    )
+                )
+            for tax in team.rakuten_tax_10_id | team.rakuten_tax_8_id:
+                if not tax.price_include:
+                    raise ValidationError(
+                        _(
+                            "Rakuten prices include tax: the tax %(tax)s must be included in "
+                            "the price.",
+                            tax=tax.display_name,
+                        )
+                    )
+            if team.rakuten_wait_minutes < 0 or team.rakuten_window_hours < 1:
+                raise ValidationError(
+                    _("The wait must not be negative and the import window is at least 1 hour.")
+                )
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _rakuten_client(self):
+        """An RMS client for this channel. The credentials are read as superuser and stay
+        inside the client (its repr and errors never show them)."""
+        self.ensure_one()
+        team = self.sudo()
+        if not team.rakuten_credentials_set:
+            raise UserError(
+                _("Enter the service secret and license key of %(team)s first.", team=team.name)
+            )
+        return RmsClient(
+            team.rakuten_service_secret,
+            team.rakuten_license_key,
+            base_url=team.rakuten_api_url or DEFAULT_API_URL,
+            min_interval=max(team.rakuten_request_interval, 0.0),
+            # One number: Odoo's test HTTP guard compares the timeout with an int.
+            timeout=RMS_TIMEOUT,
+        )
+
+    def _rakuten_shop_options(self):
+        self.ensure_one()
+        return rules.ShopOptions(
+            import_drug_orders=self.rakuten_import_drug_orders,
+            manual_confirm=self.rakuten_manual_confirm,
+            import_reserved_orders=self.rakuten_import_reserved_orders,
+            wait_minutes=self.rakuten_wait_minutes,
+            window_hours=self.rakuten_window_hours,
+        )
+
+    def _rakuten_tax(self, rate):
+        """The channel's tax for a rate of 0.1 or 0.08; no tax for 0."""
+        self.ensure_one()
+        if not rate:
+            return self.env["account.tax"]
+        return self.rakuten_tax_8_id if rate == mapping.REDUCED_RATE else self.rakuten_tax_10_id
+
+    def _rakuten_enabled_checks(self):
+        """The confirmation checks (確認待ち) switched on for this channel."""
+        self.ensure_one()
+        return {check for check in mapping.ALL_CHECKS if self["rakuten_check_%s" % check]}
+
+    def _rakuten_lock_key(self):
+        """Key of the PostgreSQL advisory lock that lets one import run per channel."""
+        self.ensure_one()
+        return zlib.crc32(("sale_rakuten.import.%s.%s" % (self.env.cr.dbname, self.id)).encode())
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_rakuten_test_connection(self):
+        """Read the license key's expiry date from RMS; show it or the error in plain words."""
+        self.ensure_one()
+        try:
+            with self._rakuten_client() as client:
+                expiry = client.get_license_expiry()
+        except RmsError as error:
+            return self._rakuten_notify(
+                _("Rakuten connection failed"), error.user_message or str(error), "danger"
+            )
+        self.sudo().rakuten_license_expiry = expiry.astimezone(timezone.utc).replace(tzinfo=None)
+        return self._rakuten_notify(
+            _("Rakuten connection works"),
+            _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M")),
+            "success",
+        )
+
+    def _rakuten_notify(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": title, "message": message, "type": kind, "sticky": kind != "success"},
+        }
+
+    def action_rakuten_import_now(self):
+        self.ensure_one()
+        if not self.rakuten_active:
+            raise UserError(_("Switch on the Rakuten RMS API for %(team)s first.", team=self.name))
+        log = self._rakuten_import_orders()
+        return log._get_formview_action()
+
+    def action_rakuten_import_past_orders(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Import Past Rakuten Orders"),
+            "res_model": "rakuten.import.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_team_id": self.id},
+        }
+
+    def action_rakuten_view_sync_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale_rakuten.rakuten_sync_log_action")
+        action["domain"] = [("team_id", "=", self.id)]
+        action["context"] = {"default_team_id": self.id}
+        return action
+
+    def action_rakuten_view_pending_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_rakuten.rakuten_pending_order_action"
+        )
+        action["domain"] = [("team_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Import
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_rakuten_import_orders(self):
+        teams = self.search([("rakuten_active", "=", True)])
+        for index, team in enumerate(teams):
+            team.with_company(team.company_id)._rakuten_import_orders(auto_commit=True)
+            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
+
+    def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False):
+        """Run one import for each channel of ``self``; return the sync-log records.
+
+        Without dates the search window is the last ``rakuten_window_hours`` hours, extended
+        back to the last successful run less a margin. With ``date_from``/``date_to`` (the
+        "Import past orders" wizard) exactly that range is searched and the watermark is not
+        moved. With ``auto_commit`` (the cron) each batch of orders is committed as soon as it
+        is written, so a crash loses at most one batch.
+        """
+        logs = self.env["rakuten.sync.log"]
+        for team in self:
+            logs |= team._rakuten_import_team(date_from, date_to, auto_commit)
+        return logs
+
+    def _rakuten_import_team(self, date_from, date_to, auto_commit):
+        self.ensure_one()
+        Log = self.env["rakuten.sync.log"]
+        log = Log.create({"team_id": self.id, "kind": "import"})
+        if auto_commit:
+            self.env.cr.commit()
+        key = self._rakuten_lock_key()
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not self.env.cr.fetchone()[0]:
+            log._finish("skipped", _("Another import of this channel is running; this one stopped."))
+            return log
+        try:
+            self._rakuten_run_import(log, date_from, date_to, auto_commit)
+        except Exception as error:  # noqa: BLE001 - one channel never stops the others
+            if auto_commit:
+                self.env.cr.rollback()
+            message = error.user_message if isinstance(error, RmsError) else str(error)
+            if isinstance(error, RmsError):
+                _logger.warning("Rakuten import of channel %s failed: %s", self.id, error)
+            else:
+                _logger.exception("Rakuten import of channel %s failed", self.id)
+            log._finish("failed", message or error.__class__.__name__)
+        finally:
+            self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
+        if auto_commit:
+            self.env.cr.commit()
+        return log
+
+    def _rakuten_run_import(self, log, date_from, date_to, auto_commit):
+        run_start = fields.Datetime.now()
+        now = datetime.now(timezone.utc)
+        options = self._rakuten_shop_options()
+        if date_from:
+            start = fields.Datetime.to_datetime(date_from).replace(tzinfo=timezone.utc)
+            end = fields.Datetime.to_datetime(date_to).replace(tzinfo=timezone.utc) if date_to else now
+        else:
+            last = self.rakuten_last_import_start
+            start, end = rules.search_window(
+                now, last.replace(tzinfo=timezone.utc) if last else None, options
+            )
+        log.write({
+            "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
+            "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
+        })
+        with self._rakuten_client() as client:
+            numbers = []
+            for criteria in rules.search_criteria(options):
+                numbers += client.search_order(start, end, **criteria)
+            pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.id)])
+            numbers = list(dict.fromkeys(numbers + pending.mapped("order_number")))
+            log.count_found = len(numbers)
+            todo = self.env["sale.order"]._rakuten_numbers_to_fetch(numbers)
+            log.count_unchanged = len(numbers) - len(todo)
+            pending.filtered(lambda p: p.order_number not in todo).unlink()
+            started = time.monotonic()
+            for offset in range(0, len(todo), IMPORT_BATCH_SIZE):
+                chunk = todo[offset:offset + IMPORT_BATCH_SIZE]
+                raw_orders, messages = client.get_order_detailed(chunk)
+                self._rakuten_process_batch(log, chunk, raw_orders, messages, now)
+                if auto_commit:
+                    self.env.cr.commit()
+                done = min(offset + IMPORT_BATCH_SIZE, len(todo))
+                if auto_commit:
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+            _logger.info(
+                "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
+                self.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
+            )
+            log.api_calls = sum(client.stats.values())
+        if not date_from:
+            self.rakuten_last_import_start = run_start
+        log._finish()
+
+    def _rakuten_process_batch(self, log, numbers, raw_orders, messages, now):
+        """Parse, decide and write one getOrder chunk. One bad order never stops the others."""
+        options = self._rakuten_shop_options()
+        Pending = self.env["rakuten.pending.order"]
+        received = set()
+        to_write = []
+        for raw in raw_orders:
+            number = raw.get("orderNumber") or "?"
+            received.add(number)
+            try:
+                order = parse_order(raw)
+            except OrderParseError as error:
+                log._add_line(number, "failed", str(error))
+                Pending._rakuten_defer(self, number, str(error))
+                continue
+            result = rules.decide(order, options, now)
+            reason = _(result.reason_template, **result.reason_args) if result.reason_template else result.reason
+            if result.decision == rules.Decision.SKIP:
+                log._add_line(number, "skipped", reason)
+                Pending._rakuten_forget(self, [number])
+            elif result.decision == rules.Decision.DEFER:
+                log._add_line(number, "deferred", reason)
+                Pending._rakuten_defer(self, number, reason)
+            else:
+                to_write.append((order, raw, result))
+        for message in messages:
+            if message.is_error and message.order_number and message.order_number not in received:
+                received.add(message.order_number)
+                log._add_line(message.order_number, "failed", message.message)
+                Pending._rakuten_defer(self, message.order_number, message.message)
+        for number in set(numbers) - received:
+            reason = _("RMS returned no data for this order; it will be looked at again.")
+            log._add_line(number, "failed", reason)
+            Pending._rakuten_defer(self, number, reason)
+        if to_write:
+            self.env["sale.order"]._rakuten_upsert_orders(self, to_write, log)

@@ -1,0 +1,236 @@
+"""How one parsed RMS order becomes a sales order, without Odoo.
+
+:func:`order_lines` lists the lines of the order (items, postage, COD fee,
+payment charge, deferred-payment fee, wrapping, shop coupons) with their
+tax-included unit price and tax rate, so that the lines add up to the yen to
+what the shop receives for the order: :func:`expected_total`.
+:func:`confirm_reasons` lists the confirmation checks (確認待ち) an order
+matches, and :func:`initial_states` / :func:`slip_state` give 入金状況,
+承認状況 and the slip state after distribution (振り分け).
+
+Rakuten-funded coupons and points are not discounts: Rakuten pays them to the
+shop. They are returned by :func:`rakuten_share` to be shown on the order.
+"""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .codes import (
+    APPROVAL_STATE_NOT_REQUIRED,
+    APPROVAL_STATE_UNAPPROVED,
+    PAYMENT_STATE_PAID,
+    PAYMENT_STATE_UNPAID,
+)
+
+STANDARD_RATE = Decimal("0.1")
+REDUCED_RATE = Decimal("0.08")
+
+# Line kinds; the Odoo layer picks a product per kind.
+ITEM = "item"
+POSTAGE = "postage"
+COD_FEE = "cod_fee"
+PAYMENT_CHARGE = "payment_charge"
+ADDITIONAL_FEE = "additional_fee"
+WRAPPING = "wrapping"
+SHOP_COUPON = "shop_coupon"
+
+# Confirmation checks (確認待ち); the channel decides which ones apply.
+CHECK_REMARKS = "remarks"
+CHECK_CAUTION = "caution"
+CHECK_UNMATCHED = "unmatched"
+CHECK_AMOUNTS = "amounts"
+CHECK_DRUG = "drug"
+CHECK_GIFT = "gift"
+ALL_CHECKS = (CHECK_REMARKS, CHECK_CAUTION, CHECK_UNMATCHED, CHECK_AMOUNTS, CHECK_DRUG, CHECK_GIFT)
+
+# Slip states (伝票ステータス).
+SLIP_NEW = "new"
+SLIP_TO_CONFIRM = "to_confirm"
+SLIP_WAITING_PAYMENT = "waiting_payment"
+SLIP_READY = "ready"
+SLIP_SHIPPED = "shipped"
+SLIP_CANCEL = "cancel"
+
+#: English templates of the confirmation reasons (translated by the Odoo layer).
+CHECK_REASONS = {
+    CHECK_REMARKS: "The buyer wrote remarks (備考).",
+    CHECK_CAUTION: "Rakuten flags this order (注意喚起 or under review by Rakuten).",
+    CHECK_UNMATCHED: "An item matches no product: %(items)s.",
+    CHECK_AMOUNTS: "The order total (%(odoo)s yen) differs from Rakuten's (%(rakuten)s yen).",
+    CHECK_DRUG: "The order contains a first-class drug (第一類医薬品).",
+    CHECK_GIFT: "Gift order (wrapping, のし or gift).",
+}
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    kind: str
+    name: str
+    price: int  # unit price, tax included, yen
+    quantity: int
+    tax_rate: Decimal  # 0, 0.08 or 0.1
+    basket_id: int | None = None
+    item_detail_id: int | None = None
+    # product keys of an item, most specific first: SKU (システム連携用SKU番号),
+    # item number (商品番号), management number (商品管理番号)
+    product_keys: tuple = ()
+
+    @property
+    def subtotal(self):
+        return self.price * self.quantity
+
+
+def _rate(value, default=STANDARD_RATE):
+    return default if value is None else Decimal(value)
+
+
+def _item_name(item):
+    extra = item.skus[0].sku_info if item.skus and item.skus[0].sku_info else item.selected_choice
+    extra = " ".join(extra.split()) if extra else ""
+    return "%s (%s)" % (item.item_name, extra) if extra else item.item_name
+
+
+def item_keys(item):
+    """Product keys of an item, most specific first, without duplicates or blanks."""
+    keys = ((k or "").strip() for k in (item.sku_id, item.item_number, item.manage_number))
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
+def order_lines(order):
+    """The sales-order lines of ``order`` as :class:`LineSpec` (amounts must be determined)."""
+    lines = []
+    several = len(order.packages) > 1
+    for package in order.packages:
+        for item in package.items:
+            lines.append(
+                LineSpec(
+                    kind=ITEM,
+                    name=_item_name(item),
+                    price=item.price_tax_incl,
+                    quantity=item.units,
+                    tax_rate=_rate(item.tax_rate),
+                    basket_id=package.basket_id,
+                    item_detail_id=item.item_detail_id,
+                    product_keys=item_keys(item),
+                )
+            )
+        if package.postage_price > 0:
+            name = "Postage (送料)"
+            if several:
+                name += " - %s" % package.recipient_name
+            lines.append(
+                LineSpec(POSTAGE, name, package.postage_price, 1, _rate(package.postage_tax_rate),
+                         basket_id=package.basket_id)
+            )
+    if order.delivery_price > 0:
+        # the rate of the package that carries the fee, else any package's, else 10 %
+        packages = sorted(order.packages, key=lambda p: p.delivery_price <= 0)
+        rate = next(
+            (p.delivery_tax_rate for p in packages if p.delivery_tax_rate is not None),
+            STANDARD_RATE,
+        )
+        lines.append(LineSpec(COD_FEE, "Cash on delivery fee (代引料)", order.delivery_price, 1, _rate(rate)))
+    if order.payment_charge > 0:
+        lines.append(
+            LineSpec(PAYMENT_CHARGE, "Payment charge (決済手数料)", order.payment_charge, 1,
+                     _rate(order.payment_charge_tax_rate))
+        )
+    if order.additional_fee_to_user > 0:
+        lines.append(
+            LineSpec(ADDITIONAL_FEE, "Deferred payment fee (後払い手数料)", order.additional_fee_to_user, 1,
+                     STANDARD_RATE)
+        )
+    for wrapping in order.wrappings:
+        if wrapping.price_tax_incl > 0:
+            name = "Gift wrapping (ラッピング)"
+            if wrapping.name:
+                name += ": %s" % wrapping.name
+            lines.append(LineSpec(WRAPPING, name, wrapping.price_tax_incl, 1, STANDARD_RATE))
+    lines.extend(_coupon_lines(order))
+    return lines
+
+
+def _coupon_lines(order):
+    """Shop-funded coupons as negative lines, at the tax rate of the item they apply to."""
+    rates = {item.item_detail_id: _rate(item.tax_rate) for item in order.items}
+    item_rates = set(rates.values())
+    order_rate = item_rates.pop() if len(item_rates) == 1 else STANDARD_RATE
+    lines = []
+    for coupon in order.coupons:
+        if not coupon.shop_funded:
+            continue
+        total = coupon.total_price
+        if total is None or total < 0:
+            total = (coupon.price or 0) * (coupon.unit or 0)
+        if not total:
+            continue
+        rate = rates.get(coupon.item_detail_id, order_rate)
+        name = "Shop coupon (店舗負担クーポン): %s" % (coupon.name or coupon.code)
+        lines.append(LineSpec(SHOP_COUPON, name, -total, 1, rate, item_detail_id=coupon.item_detail_id))
+    # RMS gives couponShopPrice for the order; trust it over the coupon list when they differ.
+    listed = -sum(line.subtotal for line in lines)
+    if order.coupon_shop_price > 0 and listed != order.coupon_shop_price:
+        rest = order.coupon_shop_price - listed
+        lines.append(LineSpec(SHOP_COUPON, "Shop coupon (店舗負担クーポン)", -rest, 1, order_rate))
+    return lines
+
+
+def rakuten_share(order):
+    """(coupons paid by Rakuten or makers, points used) in yen: money Rakuten pays the shop."""
+    coupons = max(order.coupon_all_total_price - order.coupon_shop_price, 0)
+    return coupons, max(order.used_point, 0)
+
+
+def expected_total(order):
+    """What the shop's sales order must total: the buyer's grand total plus Rakuten's share
+    of the coupons (points are already inside the grand total). None while undetermined."""
+    grand_total = order.grand_total
+    if grand_total is None:
+        return None
+    coupons, _points = rakuten_share(order)
+    return grand_total + coupons
+
+
+def confirm_reasons(order, checks, unmatched_items=(), odoo_total=None):
+    """The confirmation checks of ``checks`` that ``order`` matches: ``[(check, template, args)]``."""
+    found = []
+
+    def add(check, **args):
+        if check in checks:
+            found.append((check, CHECK_REASONS[check], args))
+
+    if order.remarks and order.remarks.strip():
+        add(CHECK_REMARKS)
+    if order.rakuten_confirm or order.caution_display_type in (1, 2):
+        add(CHECK_CAUTION)
+    if unmatched_items:
+        add(CHECK_UNMATCHED, items=", ".join(unmatched_items))
+    expected = expected_total(order)
+    if odoo_total is not None and expected is not None and int(round(odoo_total)) != expected:
+        add(CHECK_AMOUNTS, odoo=int(round(odoo_total)), rakuten=expected)
+    if order.drug:
+        add(CHECK_DRUG)
+    if order.gift or any(p.noshi for p in order.packages) or order.wrappings:
+        add(CHECK_GIFT)
+    return found
+
+
+def initial_states(order, authorization_type):
+    """(入金状況, 承認状況) of a newly imported order.
+
+    楽天共通決済 orders start unpaid; they need approval (10 未承認) when the shop's
+    オーソリ区分 is RakutenPay, none (0 必要なし) otherwise. 選択制決済 orders such as
+    代金引換 are collected by the shop and need no approval.
+    """
+    if order.is_rakuten_pay and authorization_type == "rakuten_pay":
+        return PAYMENT_STATE_UNPAID, APPROVAL_STATE_UNAPPROVED
+    return PAYMENT_STATE_UNPAID, APPROVAL_STATE_NOT_REQUIRED
+
+
+def slip_state(has_reasons, is_rakuten_pay, payment_state):
+    """振り分け: 確認待ち when a check matched, else 入金待ち while 楽天共通決済 money is
+    unsettled, else 出荷待ち."""
+    if has_reasons:
+        return SLIP_TO_CONFIRM
+    if is_rakuten_pay and payment_state != PAYMENT_STATE_PAID:
+        return SLIP_WAITING_PAYMENT
+    return SLIP_READY

@@ -1,0 +1,2 @@
+from . import test_import
+from . import test_install

@@ -1,0 +1,1 @@
+from . import rakuten_import_wizard
