@@ -68,6 +68,12 @@ MAX_PAGE_SIZE = 1000                   # requestRecordsAmount maximum
 ORDER_CHUNK = 100                      # getOrder / confirmOrder / updateOrderShippingAsync limit
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: Calls that add or remove something on RMS. Sending one twice could do the work twice (a
+#: second shipping row, a second cancellation request), so they are retried only when RMS
+#: surely did not process them: a refused connection, 429 Too Many Requests or 503 Service
+#: Unavailable. A read timeout or another 5xx raises at once; the caller re-reads the order.
+NON_IDEMPOTENT_OPERATIONS = frozenset({"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"})
+CAUTIOUS_RETRY_STATUSES = (429, 503)
 AUTH_ERROR_CODES = frozenset({"ES01-01", "ES04-01", "ES04-03", "GA0001"})
 
 _RMS_DT_FORMAT = "%Y-%m-%dT%H:%M:%S+0900"
@@ -385,6 +391,17 @@ class RmsClient:
             raise_on_redirect=False,
         )
         self.session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=retry))
+        cautious = _RmsRetry(
+            total=max_retries, connect=max_retries, read=0, status=max_retries, other=0,
+            status_forcelist=CAUTIOUS_RETRY_STATUSES,
+            allowed_methods=frozenset({"POST"}),
+            backoff_factor=backoff_factor, backoff_max=60,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+        self._cautious_session = requests.Session()
+        self._cautious_session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=cautious))
         _install_log_redaction()
 
     def __repr__(self):
@@ -393,6 +410,7 @@ class RmsClient:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self):
+        self._cautious_session.close()
         if self._owns_session:
             self.session.close()
 
@@ -432,8 +450,9 @@ class RmsClient:
         self._count(operation)
         started = time.perf_counter()
         try:
-            response = self.session.request(method, url, data=data, params=params, headers=headers,
-                                            timeout=self.timeout, allow_redirects=False)
+            session = self._cautious_session if operation in NON_IDEMPOTENT_OPERATIONS else self.session
+            response = session.request(method, url, data=data, params=params, headers=headers,
+                                       timeout=self.timeout, allow_redirects=False)
         except requests.exceptions.RetryError as exc:
             # only reachable with a custom session adapter raising on status
             raise RmsServerError(

@@ -830,3 +830,40 @@ def test_real_stack_connection_refused_keeps_the_license_key_out(caplog):
     error = info.value
     assert_no_credentials("".join(traceback.format_exception(error)) + repr(error))
     assert error.__cause__ is None and error.__suppress_context__
+
+
+# ------------------------------------------------------------------------------------------
+# writes that must not be sent twice
+# ------------------------------------------------------------------------------------------
+
+SHIPPING_ROW = [{"basketId": 1, "ShippingModelList": [{"deliveryCompany": "1000"}]}]
+
+
+def test_real_stack_row_adding_call_is_not_resent_after_a_read_timeout(server):
+    # RMS may have added the row before the answer was lost: sending it again would add a second.
+    server.script = [(200, {}, b"{}", 0.6)] * 3
+    real = make_client(base_url=server.url, max_retries=2, timeout=(1, 0.15))
+    with pytest.raises(RmsServerError):
+        real.update_order_shipping(ORDER_NO, SHIPPING_ROW)
+    assert len(server.hits) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_real_stack_cancel_is_not_resent_after_a_server_error(server, status):
+    server.script = [(status, {}, b"", 0), (200, {}, b"{}", 0)]
+    real = make_client(base_url=server.url, max_retries=2)
+    with pytest.raises(RmsServerError):
+        real.cancel_order(ORDER_NO, inventory_restore_type=1, reason_code=10)
+    assert len(server.hits) == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_real_stack_writes_are_retried_when_rms_surely_did_not_process_them(server, status):
+    ok = json.dumps({"MessageModelList": [{
+        "messageType": "INFO", "messageCode": "ORDER_EXT_API_UPDATE_ORDERSHIPPING_INFO_101",
+        "message": "ok", "orderNumber": ORDER_NO, "dataNumber": 1, "shippingDetailId": 77}]}).encode()
+    server.script = [(status, {}, b"", 0), (200, {}, ok, 0)]
+    real = make_client(base_url=server.url, max_retries=2)
+    result = real.update_order_shipping(ORDER_NO, SHIPPING_ROW)
+    assert len(server.hits) == 2
+    assert result.ok and result.messages[0].shipping_detail_id == 77

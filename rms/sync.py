@@ -1,0 +1,211 @@
+"""What Odoo tells Rakuten and how it follows Rakuten, without Odoo.
+
+* :func:`confirm_outcome` reads one confirmOrder result: confirmed, retry later, or give up.
+* :func:`carrier_payload` / :func:`shipping_payload` build the ``BasketidModelList`` rows of
+  updateOrderShipping(Async): the その他 (1000) row set at import, then the real carrier,
+  tracking number and date written over it at shipping.
+* :func:`shipping_outcome` reads an update result and the shippingDetailIds RMS issued.
+* :func:`payment_update` maps an order's RMS status (and getPayment's status) onto
+  入金状況 / 承認状況.
+* :func:`license_status` tells whether a license key is fine, about to expire, or expired.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .codes import (
+    APPROVAL_STATE_APPROVED,
+    APPROVAL_STATE_REFUSED,
+    DELIVERY_COMPANY,
+    DELIVERY_COMPANY_OTHER,
+    PAYMENT_STATE_PAID,
+    PAYMENT_STATUS_CANCELLED,
+    PAYMENT_STATUS_REFUSED,
+    PAYMENT_STATUS_SETTLED,
+    PROGRESS_CANCELLED,
+    PROGRESS_RAKUTEN_PROCESSING,
+    PROGRESS_WAITING_CONFIRMATION,
+    PROGRESS_WAITING_SHIPMENT,
+)
+
+CONFIRMED = "confirmed"
+RETRY = "retry"
+GIVE_UP = "give_up"
+
+#: confirmOrder errors after which sending the order again cannot help.
+_CONFIRM_FINAL = {
+    "ORDER_EXT_API_CONFIRM_ORDER_ERROR_102": "The order is already cancelled on Rakuten.",
+}
+#: The order is no longer waiting for confirmation (confirmed in RMS, or by an earlier call
+#: whose answer was lost): nothing is left to do.
+_CONFIRM_DONE = {
+    "ORDER_EXT_API_CONFIRM_ORDER_ERROR_103": "The order has already moved past 注文確認待ち on Rakuten.",
+}
+#: Most rows RMS keeps per basket.
+MAX_ROWS_PER_BASKET = 20
+MAX_TRACKING_LENGTH = 120
+
+LICENSE_OK = "ok"
+LICENSE_WARNING = "warning"
+LICENSE_EXPIRED = "expired"
+LICENSE_WARNING_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # CONFIRMED, RETRY or GIVE_UP
+    reason: str = ""
+
+
+def confirm_outcome(result):
+    """Read one confirmOrder :class:`~.client.OrderResult`."""
+    if result.ok:
+        return Outcome(CONFIRMED)
+    error = result.errors[0]
+    text = "%s: %s" % (error.message_code, error.message) if error.message else error.message_code
+    if error.message_code in _CONFIRM_DONE:
+        return Outcome(CONFIRMED, "%s (%s)" % (_CONFIRM_DONE[error.message_code], text))
+    if error.message_code in _CONFIRM_FINAL:
+        return Outcome(GIVE_UP, "%s (%s)" % (_CONFIRM_FINAL[error.message_code], text))
+    return Outcome(RETRY, text)
+
+
+def confirmable(progress):
+    """confirmOrder applies to orders waiting at 100 注文確認待ち only."""
+    return progress == PROGRESS_WAITING_CONFIRMATION
+
+
+def carrier_payload(basket_ids, code=DELIVERY_COMPANY_OTHER):
+    """Rows adding one carrier-only row (default 1000 その他) to each basket."""
+    return [{"basketId": _basket(b), "ShippingModelList": [{"deliveryCompany": code}]} for b in basket_ids]
+
+
+@dataclass(frozen=True)
+class Parcel:
+    carrier_code: str  # "1000".."1031"
+    tracking_number: str
+    shipping_date: object  # datetime.date
+
+
+def shipping_payload(basket_id, detail_ids, parcels):
+    """Rows of one basket reporting ``parcels``, written over the rows RMS already has.
+
+    ``detail_ids`` are the shippingDetailIds already on the basket, in order (the その他 row
+    first). Parcel *n* overwrites row *n*; more parcels add rows; surplus rows are deleted, so
+    a parcel removed in Odoo disappears on Rakuten too and nothing is duplicated.
+    """
+    if not parcels:
+        raise ValueError("a shipping report needs at least one parcel")
+    if len(parcels) > MAX_ROWS_PER_BASKET:
+        raise ValueError("RMS keeps at most %d shipping rows per basket" % MAX_ROWS_PER_BASKET)
+    rows = []
+    for index, parcel in enumerate(parcels):
+        if parcel.carrier_code not in DELIVERY_COMPANY:
+            raise ValueError("unknown Rakuten carrier code %r" % parcel.carrier_code)
+        number = (parcel.tracking_number or "").strip()
+        if len(number) > MAX_TRACKING_LENGTH:
+            raise ValueError("a tracking number has at most %d characters" % MAX_TRACKING_LENGTH)
+        row = {
+            "deliveryCompany": parcel.carrier_code,
+            "shippingNumber": number or "-",
+            "shippingDate": parcel.shipping_date.strftime("%Y-%m-%d"),
+        }
+        if index < len(detail_ids):
+            row = {"shippingDetailId": int(detail_ids[index]), **row}
+        rows.append(row)
+    for detail_id in detail_ids[len(parcels):]:
+        rows.append({"shippingDetailId": int(detail_id), "shippingDeleteFlag": 1})
+    return [{"basketId": _basket(basket_id), "ShippingModelList": rows}]
+
+
+def shipping_outcome(result, payload):
+    """Read an updateOrderShipping result for the rows of ``payload`` (BasketidModelList).
+
+    Returns (ok, reason, ``{basketId: [shippingDetailId, ...]}``): the rows each basket has
+    after the call, in payload order (deleted rows left out). RMS numbers the rows of one
+    request 1, 2, … across baskets (dataNumber) and gives each added or updated row's
+    shippingDetailId.
+    """
+    by_number = {
+        m.data_number: m.shipping_detail_id
+        for m in result.messages
+        if m.data_number and m.shipping_detail_id and not m.is_error
+    }
+    ids, data_number = {}, 0
+    for basket in payload:
+        kept = ids.setdefault(str(basket["basketId"]), [])
+        for row in basket["ShippingModelList"]:
+            data_number += 1
+            if row.get("shippingDeleteFlag"):
+                continue
+            detail_id = by_number.get(data_number) or row.get("shippingDetailId")
+            if detail_id:
+                kept.append(int(detail_id))
+    if result.ok:
+        return True, "", ids
+    error = result.errors[0]
+    return False, "%s: %s" % (error.message_code, error.message), ids
+
+
+def basket_detail_ids(order):
+    """``{basketId: [shippingDetailId, ...]}`` as getOrder shows them (rms.order.Order)."""
+    return {
+        str(package.basket_id): [s.shipping_detail_id for s in package.shippings if s.shipping_detail_id]
+        for package in order.packages
+    }
+
+
+@dataclass(frozen=True)
+class PaymentUpdate:
+    payment_state: str | None = None  # 入金状況 to write, None = unchanged
+    approval_state: str | None = None  # 承認状況 to write
+    refused: bool = False  # authorization refused: the slip goes back to 確認待ち
+    reason: str = ""
+
+
+def payment_update(order, current_approval, payment_status=None):
+    """How a 楽天共通決済 order's RMS state moves 入金状況 / 承認状況.
+
+    Settled when getPayment says 決済確定 (30600/30610), or, without getPayment, when the
+    order reached 300 発送待ち (Rakuten has authorized it). Refused when getPayment says so, or
+    when an order Odoo saw approved is back at 200 楽天処理中 with a caution (Rakuten's
+    re-authorization failed).
+    """
+    if not order.is_rakuten_pay or order.order_progress in PROGRESS_CANCELLED:
+        return PaymentUpdate()
+    if payment_status in PAYMENT_STATUS_REFUSED:
+        return PaymentUpdate(approval_state=APPROVAL_STATE_REFUSED, refused=True,
+                             reason="Rakuten refused the payment (status %s)." % payment_status)
+    if payment_status in PAYMENT_STATUS_CANCELLED:
+        return PaymentUpdate()
+    went_back = (
+        current_approval == APPROVAL_STATE_APPROVED
+        and order.order_progress == PROGRESS_RAKUTEN_PROCESSING
+        and (order.caution_display_type or order.rakuten_confirm)
+    )
+    if went_back:
+        return PaymentUpdate(approval_state=APPROVAL_STATE_REFUSED, refused=True,
+                             reason="Rakuten sent the order back to 楽天処理中 with a caution: "
+                             "the authorization was refused (承認NG).")
+    settled = payment_status in PAYMENT_STATUS_SETTLED or (
+        payment_status is None and order.order_progress >= PROGRESS_WAITING_SHIPMENT
+    )
+    if settled:
+        return PaymentUpdate(payment_state=PAYMENT_STATE_PAID, approval_state=APPROVAL_STATE_APPROVED,
+                             reason="Rakuten settled the payment.")
+    return PaymentUpdate()
+
+
+def license_status(expiry, now):
+    """LICENSE_OK, LICENSE_WARNING (from 14 days before) or LICENSE_EXPIRED (aware datetimes)."""
+    if expiry is None:
+        return LICENSE_OK
+    if now > expiry:
+        return LICENSE_EXPIRED
+    if expiry - now <= timedelta(days=LICENSE_WARNING_DAYS):
+        return LICENSE_WARNING
+    return LICENSE_OK
+
+
+def _basket(basket_id):
+    text = str(basket_id)
+    return int(text) if text.isdigit() else text
