@@ -1,12 +1,12 @@
 import logging
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..rms import mapping, rules
+from ..rms import mapping, rules, sync
 from ..rms.client import DEFAULT_API_URL, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, parse_order
@@ -17,12 +17,16 @@ _logger = logging.getLogger(__name__)
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
 #: Orders fetched with one getOrder call, decided and written together.
 IMPORT_BATCH_SIZE = 100
+#: A channel whose credentials RMS refused is tried again by the import after this delay.
+AUTH_RETRY_DELAY = timedelta(hours=1)
 #: Seconds to connect to and to wait for an RMS answer.
 RMS_TIMEOUT = 60
 
 
 class CrmTeam(models.Model):
-    _inherit = "crm.team"
+    # mail.activity.mixin: the license-expiry warning is an activity on the channel.
+    _name = "crm.team"
+    _inherit = ["crm.team", "mail.activity.mixin"]
 
     rakuten_active = fields.Boolean(
         string="Use the Rakuten RMS API",
@@ -201,6 +205,21 @@ class CrmTeam(models.Model):
         help="Start of the last import that completed. The next import looks back at least to "
         "this moment, less a margin, so that no order is missed after downtime.",
     )
+    rakuten_license_state = fields.Selection(
+        [("ok", "Valid"), ("warning", "Expires Soon"), ("expired", "Expired")],
+        string="License Key Status",
+        compute="_compute_rakuten_license_state",
+        help="Warns from 14 days before the license key expires; once it has expired, or RMS "
+        "refused the credentials, the Rakuten jobs skip this channel until a new key is saved.",
+    )
+    rakuten_auth_error = fields.Text(
+        string="RMS Authentication Error",
+        readonly=True,
+        copy=False,
+        help="Why RMS refused this channel's credentials the last time. Cleared when a new "
+        "service secret or license key is saved.",
+    )
+    rakuten_auth_error_date = fields.Datetime(readonly=True, copy=False)
     rakuten_sync_log_count = fields.Integer(compute="_compute_rakuten_counts")
     rakuten_pending_count = fields.Integer(compute="_compute_rakuten_counts")
 
@@ -220,6 +239,50 @@ class CrmTeam(models.Model):
         for team in self:
             team.rakuten_credentials_set = bool(
                 team.rakuten_service_secret and team.rakuten_license_key
+            )
+
+    @api.depends("rakuten_license_expiry", "rakuten_auth_error")
+    def _compute_rakuten_license_state(self):
+        now = datetime.now(timezone.utc)
+        for team in self:
+            expiry = team.rakuten_license_expiry
+            state = sync.license_status(expiry.replace(tzinfo=timezone.utc) if expiry else None, now)
+            if team.rakuten_auth_error:
+                state = "expired"
+            team.rakuten_license_state = state
+
+    def _rakuten_license_blocked(self):
+        """Jobs skip a channel whose key expired or whose credentials RMS refused."""
+        self.ensure_one()
+        return self.rakuten_license_state == "expired"
+
+    def _rakuten_set_auth_failure(self, message):
+        self.sudo().write({"rakuten_auth_error": message, "rakuten_auth_error_date": fields.Datetime.now()})
+
+    def _rakuten_store_license_expiry(self, expiry):
+        """Store the expiry RMS gave; from 14 days before it, the Rakuten managers get an
+        activity on the channel (once per expiry date)."""
+        self.ensure_one()
+        team = self.sudo()
+        team.write({
+            "rakuten_license_expiry": expiry.astimezone(timezone.utc).replace(tzinfo=None),
+            "rakuten_auth_error": False,
+            "rakuten_auth_error_date": False,
+        })
+        if team.rakuten_license_state != "warning":
+            return
+        summary = _("Renew the Rakuten license key (expires %(date)s)", date=expiry.strftime("%Y-%m-%d"))
+        managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: not u.share and team.company_id in u.company_ids)
+        existing = team.activity_ids.filtered(lambda a: a.summary == summary).user_id
+        for user in managers - existing:
+            team.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=_("The RMS license key of %(team)s expires on %(date)s. Issue a new key in RMS "
+                       "(WEB APIサービス) and save it on the channel's Rakuten page.",
+                       team=team.name, date=expiry.strftime("%Y-%m-%d")),
+                user_id=user.id,
+                date_deadline=expiry.date(),
             )
 
     def _compute_rakuten_counts(self):
@@ -263,11 +326,18 @@ class CrmTeam(models.Model):
     def write(self, vals):
         if vals.get("rakuten_shop_url"):
             vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
+        if {"rakuten_service_secret", "rakuten_license_key"} & set(vals):
+            # A new key: the jobs resume at once, and the next check reads its expiry.
+            vals = dict(vals, rakuten_auth_error=False, rakuten_auth_error_date=False)
+            if "rakuten_license_key" in vals:
+                vals.setdefault("rakuten_license_expiry", False)
         return super().write(vals)
 
     @api.constrains(
         "rakuten_active",
         "rakuten_shop_url",
+        "rakuten_service_secret",
+        "rakuten_license_key",
         "rakuten_authorization_type",
         "rakuten_warehouse_id",
         "rakuten_tax_10_id",
@@ -347,6 +417,13 @@ class CrmTeam(models.Model):
             window_hours=self.rakuten_window_hours,
         )
 
+    @api.model
+    def _rakuten_rule_reason(self, result):
+        """The reason of an import-rule result (rms.rules.RuleResult), in the user's language."""
+        if result.reason_template:
+            return _(result.reason_template, **result.reason_args)  # pylint: disable=gettext-variable
+        return result.reason
+
     def _rakuten_tax(self, rate):
         """The channel's tax for a rate of 0.1 or 0.08; no tax for 0."""
         self.ensure_one()
@@ -359,10 +436,10 @@ class CrmTeam(models.Model):
         self.ensure_one()
         return {check for check in mapping.ALL_CHECKS if self["rakuten_check_%s" % check]}
 
-    def _rakuten_lock_key(self):
-        """Key of the PostgreSQL advisory lock that lets one import run per channel."""
+    def _rakuten_lock_key(self, kind="import"):
+        """Key of the PostgreSQL advisory lock that lets one run of a job per channel."""
         self.ensure_one()
-        return zlib.crc32(("sale_rakuten.import.%s.%s" % (self.env.cr.dbname, self.id)).encode())
+        return zlib.crc32(("sale_rakuten.%s.%s.%s" % (kind, self.env.cr.dbname, self.id)).encode())
 
     # ------------------------------------------------------------------
     # Actions
@@ -377,7 +454,7 @@ class CrmTeam(models.Model):
             return self._rakuten_notify(
                 _("Rakuten connection failed"), error.user_message or str(error), "danger"
             )
-        self.sudo().rakuten_license_expiry = expiry.astimezone(timezone.utc).replace(tzinfo=None)
+        self._rakuten_store_license_expiry(expiry)
         return self._rakuten_notify(
             _("Rakuten connection works"),
             _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M")),
@@ -428,11 +505,24 @@ class CrmTeam(models.Model):
     # Import
     # ------------------------------------------------------------------
     @api.model
-    def _cron_rakuten_import_orders(self):
-        teams = self.search([("rakuten_active", "=", True)])
+    def _cron_rakuten_import_orders(self, auto_commit=True):
+        """Import the orders of every active Rakuten channel; return the sync logs.
+
+        The scheduler commits each batch (``auto_commit``); tests, which must not commit, call
+        it with ``auto_commit=False``.
+        """
+        retry_before = fields.Datetime.now() - AUTH_RETRY_DELAY
+        teams = self.search([("rakuten_active", "=", True)]).filtered(
+            # A channel whose credentials RMS refused is tried again once an hour (a renewed key
+            # may take 30 minutes to work), and at once when a new key is saved.
+            lambda t: not t._rakuten_license_blocked()
+            or (t.rakuten_auth_error and (t.rakuten_auth_error_date or retry_before) <= retry_before)
+        )
+        logs = self.env["rakuten.sync.log"]
         for index, team in enumerate(teams):
-            team.with_company(team.company_id)._rakuten_import_orders(auto_commit=True)
+            logs |= team.with_company(team.company_id)._rakuten_import_orders(auto_commit=auto_commit)
             self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
+        return logs
 
     def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False):
         """Run one import for each channel of ``self``; return the sync-log records.
@@ -450,25 +540,54 @@ class CrmTeam(models.Model):
 
     def _rakuten_import_team(self, date_from, date_to, auto_commit):
         self.ensure_one()
-        Log = self.env["rakuten.sync.log"]
-        log = Log.create({"team_id": self.id, "kind": "import"})
+        return self._rakuten_locked_run(
+            "import",
+            lambda team, client, log, commit: team._rakuten_run_import(log, date_from, date_to, commit, client),
+            auto_commit,
+        )
+
+    def _rakuten_locked_run(self, kind, job, auto_commit):
+        """Run ``job(team, client, log, auto_commit)`` for this channel under the channel's
+        advisory lock for ``kind`` (a second run of the same job stops at once), with a sync
+        log of kind ``kind``. A failure ends in the log, never in the caller."""
+        self.ensure_one()
+        log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
         if auto_commit:
             self.env.cr.commit()
-        key = self._rakuten_lock_key()
+        key = self._rakuten_lock_key(kind)
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
         if not self.env.cr.fetchone()[0]:
-            log._finish("skipped", _("Another import of this channel is running; this one stopped."))
+            log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
             return log
+        # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
+        # error aborts the transaction, and the log and the unlock below must still be written.
+        savepoint = None if auto_commit else self.env.cr.savepoint()
         try:
-            self._rakuten_run_import(log, date_from, date_to, auto_commit)
+            with self._rakuten_client() as client:
+                job(self, client, log, auto_commit)
+                log.api_calls = sum(client.stats.values())
+            if savepoint:
+                savepoint.close(rollback=False)
+            if log.api_calls and self.rakuten_auth_error:
+                # RMS accepted the credentials again (a renewed key that took a while to work):
+                # the other jobs resume without waiting for a new key or the daily check.
+                self.sudo().write({"rakuten_auth_error": False, "rakuten_auth_error_date": False})
+            log._finish()
         except Exception as error:  # noqa: BLE001 - one channel never stops the others
             if auto_commit:
                 self.env.cr.rollback()
-            message = error.user_message if isinstance(error, RmsError) else str(error)
+            elif savepoint:
+                # RMS errors leave the transaction sound: keep what was written before them, as
+                # the cron keeps its committed batches.
+                savepoint.close(rollback=not isinstance(error, RmsError))
+            if isinstance(error, RmsAuthError):
+                self._rakuten_set_auth_failure(error.user_message or str(error))
             if isinstance(error, RmsError):
-                _logger.warning("Rakuten import of channel %s failed: %s", self.id, error)
+                _logger.warning("Rakuten %s of channel %s failed: %s", kind, self.id, error)
+                message = error.user_message or str(error)
             else:
-                _logger.exception("Rakuten import of channel %s failed", self.id)
+                _logger.exception("Rakuten %s of channel %s failed", kind, self.id)
+                message = str(error)
             log._finish("failed", message or error.__class__.__name__)
         finally:
             self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
@@ -476,7 +595,7 @@ class CrmTeam(models.Model):
             self.env.cr.commit()
         return log
 
-    def _rakuten_run_import(self, log, date_from, date_to, auto_commit):
+    def _rakuten_run_import(self, log, date_from, date_to, auto_commit, client):
         run_start = fields.Datetime.now()
         now = datetime.now(timezone.utc)
         options = self._rakuten_shop_options()
@@ -492,34 +611,30 @@ class CrmTeam(models.Model):
             "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
             "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
         })
-        with self._rakuten_client() as client:
-            numbers = []
-            for criteria in rules.search_criteria(options):
-                numbers += client.search_order(start, end, **criteria)
-            pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.id)])
-            numbers = list(dict.fromkeys(numbers + pending.mapped("order_number")))
-            log.count_found = len(numbers)
-            todo = self.env["sale.order"]._rakuten_numbers_to_fetch(numbers)
-            log.count_unchanged = len(numbers) - len(todo)
-            pending.filtered(lambda p: p.order_number not in todo).unlink()
-            started = time.monotonic()
-            for offset in range(0, len(todo), IMPORT_BATCH_SIZE):
-                chunk = todo[offset:offset + IMPORT_BATCH_SIZE]
-                raw_orders, messages = client.get_order_detailed(chunk)
-                self._rakuten_process_batch(log, chunk, raw_orders, messages, now)
-                if auto_commit:
-                    self.env.cr.commit()
+        numbers = []
+        for criteria in rules.search_criteria(options):
+            numbers += client.search_order(start, end, **criteria)
+        pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.id)])
+        numbers = list(dict.fromkeys(numbers + pending.mapped("order_number")))
+        log.count_found = len(numbers)
+        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(numbers)
+        log.count_unchanged = len(numbers) - len(todo)
+        pending.filtered(lambda p: p.order_number not in todo).unlink()
+        started = time.monotonic()
+        for offset in range(0, len(todo), IMPORT_BATCH_SIZE):
+            chunk = todo[offset:offset + IMPORT_BATCH_SIZE]
+            raw_orders, messages = client.get_order_detailed(chunk)
+            self._rakuten_process_batch(log, chunk, raw_orders, messages, now)
+            if auto_commit:
+                self.env.cr.commit()
                 done = min(offset + IMPORT_BATCH_SIZE, len(todo))
-                if auto_commit:
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
-            _logger.info(
-                "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
-                self.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
-            )
-            log.api_calls = sum(client.stats.values())
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+        _logger.info(
+            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
+            self.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
+        )
         if not date_from:
             self.rakuten_last_import_start = run_start
-        log._finish()
 
     def _rakuten_process_batch(self, log, numbers, raw_orders, messages, now):
         """Parse, decide and write one getOrder chunk. One bad order never stops the others."""
@@ -537,7 +652,7 @@ class CrmTeam(models.Model):
                 Pending._rakuten_defer(self, number, str(error))
                 continue
             result = rules.decide(order, options, now)
-            reason = _(result.reason_template, **result.reason_args) if result.reason_template else result.reason
+            reason = self._rakuten_rule_reason(result)
             if result.decision == rules.Decision.SKIP:
                 log._add_line(number, "skipped", reason)
                 Pending._rakuten_forget(self, [number])

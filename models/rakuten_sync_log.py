@@ -44,6 +44,7 @@ class RakutenSyncLog(models.Model):
     count_skipped = fields.Integer(string="Skipped", readonly=True)
     count_failed = fields.Integer(string="Failed", readonly=True)
     count_unchanged = fields.Integer(string="Already Imported", readonly=True)
+    count_done = fields.Integer(string="Done", readonly=True, help="Orders confirmed or rows sent to Rakuten.")
     line_ids = fields.One2many("rakuten.sync.log.line", "log_id", string="Orders", readonly=True)
 
     @api.depends("kind", "team_id", "date_start")
@@ -72,6 +73,23 @@ class RakutenSyncLog(models.Model):
             "reason": reason,
             "sale_order_id": sale_order.id if sale_order else False,
         })
+
+    def _add_lines(self, entries):
+        """:meth:`_add_line` for many orders at once, with one create: ``entries`` are
+        ``(order_number, outcome, reason, sale_order)``."""
+        self.ensure_one()
+        vals_list = []
+        for order_number, outcome, reason, sale_order in entries:
+            self["count_%s" % outcome] += 1
+            if outcome != "unchanged":
+                vals_list.append({
+                    "log_id": self.id,
+                    "order_number": order_number,
+                    "outcome": outcome,
+                    "reason": reason,
+                    "sale_order_id": sale_order.id if sale_order else False,
+                })
+        return self.env["rakuten.sync.log.line"].create(vals_list)
 
     def _finish(self, state=None, message=None):
         for log in self:

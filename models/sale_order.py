@@ -8,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
 
-from ..rms import codes, mapping
+from ..rms import codes, mapping, sync
 
 _logger = logging.getLogger(__name__)
 
@@ -141,6 +141,33 @@ class SaleOrder(models.Model):
         help="Amount billed to the buyer (requestPrice): the total less coupons and points.",
     )
     rakuten_basket_ids = fields.One2many("rakuten.basket", "order_id", string="Rakuten Recipients")
+    rakuten_confirm_state = fields.Selection(
+        [
+            ("none", "Not Needed"),
+            ("todo", "To Confirm on Rakuten"),
+            ("sending", "Sending"),
+            ("done", "Confirmed on Rakuten"),
+            ("error", "Refused by Rakuten"),
+        ],
+        string="Rakuten Confirmation",
+        default="none",
+        copy=False,
+        readonly=True,
+        help="Whether Odoo still has to confirm the order on Rakuten (confirmOrder).",
+    )
+    rakuten_confirm_error = fields.Text(string="Confirmation Error", copy=False, readonly=True)
+    rakuten_cancel_reason = fields.Char(string="Cancel Reason", copy=False, readonly=True)
+    rakuten_cancel_checked = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="A Rakuten cancellation of this order was seen after it shipped and sent to a person.",
+    )
+    rakuten_carrier_is_other = fields.Boolean(
+        string="Rakuten Carrier Still その他",
+        compute="_compute_rakuten_carrier_is_other",
+        help="The deliveries are done but Rakuten still shows the carrier その他 (other): the "
+        "channel does not report shipments, so correct the carrier in RMS.",
+    )
     rakuten_raw_data = fields.Text(
         string="RMS Order Data",
         copy=False,
@@ -158,18 +185,41 @@ class SaleOrder(models.Model):
         ),
     ]
 
+    @api.depends("rakuten_slip_state", "team_id.rakuten_auto_ship_report")
+    def _compute_rakuten_carrier_is_other(self):
+        for order in self:
+            order.rakuten_carrier_is_other = (
+                order.rakuten_slip_state == mapping.SLIP_SHIPPED and not order.team_id.rakuten_auto_ship_report
+            )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        if self and all(self.mapped("rakuten_order_datetime")):
+            # The order date stays the date the buyer ordered on Rakuten, not the import's.
+            values.pop("date_order", None)
+        return values
+
     def action_rakuten_mark_checked(self):
         """確認待ち -> the next slip state, once a person has checked the order."""
         for order in self:
             if order.rakuten_slip_state != mapping.SLIP_TO_CONFIRM:
                 raise UserError(_("Only slips waiting for confirmation can be marked as checked."))
-            state = mapping.slip_state(False, order.rakuten_is_rakuten_pay, order.rakuten_payment_state)
+            if order._rakuten_all_shipped():
+                state = mapping.SLIP_SHIPPED  # e.g. cancelled on Rakuten after its goods left
+            else:
+                state = mapping.slip_state(False, order.rakuten_is_rakuten_pay, order.rakuten_payment_state)
             order.write({"rakuten_slip_state": state, "rakuten_confirm_reasons": False})
             order.message_post(body=_("Checked by %(user)s.", user=self.env.user.name))
         return True
+
+    def _rakuten_all_shipped(self):
+        """Every delivery of the order is done or cancelled, and one at least is done."""
+        self.ensure_one()
+        states = set(self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing").mapped("state"))
+        return "done" in states and states <= {"done", "cancel"}
 
     def action_rakuten_to_confirm(self):
         """Send a slip back to 確認待ち."""
@@ -281,12 +331,20 @@ class SaleOrder(models.Model):
             specs.append((order, result, unmatched))
         records = self.create(vals_list)
         records.action_confirm()
+        # action_confirm makes the customer a follower; Odoo never writes to Rakuten buyers.
+        records.message_unsubscribe(partner_ids=records.partner_id.ids)
+        # 振り分け: one write per distinct result rather than one per order.
+        checks = team._rakuten_enabled_checks()
+        by_vals = {}
         for record, (order, result, unmatched) in zip(records, specs):
-            record._rakuten_distribute(team, order, result, unmatched)
+            vals = record._rakuten_distribute_vals(team, order, result, unmatched, checks)
+            by_vals.setdefault(tuple(sorted(vals.items())), []).append(record.id)
+        for vals, ids in by_vals.items():
+            self.browse(ids).write(dict(vals))
         bodies = {record.id: plaintext2html(record._rakuten_import_note(order, result)) for record, (order, result, _u) in zip(records, specs)}
         records._message_log_batch(bodies=bodies)
-        for record, (order, result, _u) in zip(records, specs):
-            log._add_line(order.order_number, "imported", result.reason, record)
+        log._add_lines([(order.order_number, "imported", team._rakuten_rule_reason(result), record)
+                        for record, (order, result, _u) in zip(records, specs)])
         self.env["rakuten.pending.order"]._rakuten_forget(team, [o.order_number for o, _r, _u in specs])
         return records
 
@@ -299,15 +357,19 @@ class SaleOrder(models.Model):
         line_commands = vals.pop("order_line")
         vals.pop("rakuten_basket_ids")
         vals.pop("rakuten_order_number")
+        if self.state == "sale":
+            vals.pop("pricelist_id", None)  # Odoo refuses any pricelist write on a confirmed order
         self._rakuten_sync_baskets(order, partners)
-        self._rakuten_sync_lines([command[2] for command in line_commands])
+        # Header first: writing company/partner recomputes the lines' taxes, which the line
+        # values (the channel's taxes) must then overwrite.
         self.write(vals)
+        self._rakuten_sync_lines([command[2] for command in line_commands])
         if self.state in ("draft", "sent"):
             self.action_confirm()
         self._rakuten_distribute(team, order, result, unmatched)
         self._message_log(body=plaintext2html(self._rakuten_import_note(order, result)))
         log._add_line(order.order_number, "updated" if self.rakuten_slip_state != mapping.SLIP_NEW else "unchanged",
-                      result.reason, self)
+                      team._rakuten_rule_reason(result), self)
         if self.rakuten_slip_state != mapping.SLIP_NEW:
             self.env["rakuten.pending.order"]._rakuten_forget(team, [order.order_number])
 
@@ -316,8 +378,9 @@ class SaleOrder(models.Model):
         _customer, recipients = partners[order.order_number]
         for package in order.packages:
             vals = self.env["rakuten.basket"]._rakuten_basket_vals(package, recipients[package.basket_id])
-            if package.basket_id in baskets:
-                baskets[package.basket_id].write(vals)
+            basket = baskets.get(str(package.basket_id))  # basket_id is stored as text
+            if basket:
+                basket.write(vals)
             else:
                 self.env["rakuten.basket"].create(dict(vals, order_id=self.id))
 
@@ -374,6 +437,10 @@ class SaleOrder(models.Model):
             "origin": _("Rakuten %(number)s", number=order.order_number),
             "commitment_date": fields.Datetime.to_datetime(order.delivery_date) if order.delivery_date else False,
             "rakuten_order_progress": str(order.order_progress),
+            "rakuten_confirm_state": (
+                "todo" if order.order_progress == codes.PROGRESS_WAITING_CONFIRMATION
+                and not team.rakuten_manual_confirm else "none"
+            ),
             "rakuten_payment_state": payment_state,
             "rakuten_approval_state": approval_state,
             "rakuten_order_datetime": _utc_naive(order.order_datetime),
@@ -404,14 +471,21 @@ class SaleOrder(models.Model):
     def _rakuten_distribute(self, team, order, result, unmatched):
         """振り分け: the slip state after import, with the reasons of 確認待ち."""
         self.ensure_one()
+        self.write(self._rakuten_distribute_vals(team, order, result, unmatched))
+
+    def _rakuten_distribute_vals(self, team, order, result, unmatched, checks=None):
+        """The values :meth:`_rakuten_distribute` writes (``checks``: the channel's enabled
+        checks, when the caller already has them)."""
+        self.ensure_one()
         if result.decision == "provisional":
-            self.write({"rakuten_slip_state": mapping.SLIP_NEW, "rakuten_confirm_reasons": False})
-            return
-        checks = team._rakuten_enabled_checks()
+            return {"rakuten_slip_state": mapping.SLIP_NEW, "rakuten_confirm_reasons": False}
+        if checks is None:
+            checks = team._rakuten_enabled_checks()
         reasons = mapping.confirm_reasons(order, checks, unmatched, self.amount_total)
-        text = "\n".join(_(template, **args) for _check, template, args in reasons)
+        # self.env._: a bare _() inside a generator finds no language (and logs a warning).
+        text = "\n".join(self.env._(template, **args) for _check, template, args in reasons)
         state = mapping.slip_state(bool(reasons), self.rakuten_is_rakuten_pay, self.rakuten_payment_state)
-        self.write({"rakuten_slip_state": state, "rakuten_confirm_reasons": text or False})
+        return {"rakuten_slip_state": state, "rakuten_confirm_reasons": text or False}
 
     def _rakuten_import_note(self, order, result):
         state = dict(self._fields["rakuten_slip_state"]._description_selection(self.env)).get(
@@ -426,3 +500,82 @@ class SaleOrder(models.Model):
         if self.rakuten_confirm_reasons:
             body += "\n" + self.rakuten_confirm_reasons
         return body
+
+    # ------------------------------------------------------------------
+    # Follow RMS after import (rakuten.sync)
+    # ------------------------------------------------------------------
+    def _rakuten_follow(self, team, order, client, log):
+        """Bring this order in line with ``order`` as RMS shows it now (rms.order.Order)."""
+        self.ensure_one()
+        progress = str(order.order_progress)
+        if progress != self.rakuten_order_progress:
+            self.rakuten_order_progress = progress
+        # Verified first: a report refused because Rakuten cancelled the order still shows.
+        # Baskets still 'sending' are the carrier job's to check (it may be sending them now).
+        self.rakuten_basket_ids.filtered(
+            lambda b: "sending" not in (b.carrier_state, b.ship_state)
+        )._rakuten_verify(order, client, log)
+        if order.order_progress in codes.PROGRESS_CANCELLED:
+            if not self.rakuten_cancel_checked:  # a shipped order is handed to a person once
+                self._rakuten_apply_cancellation(team, log)
+            return
+        if not (self.rakuten_is_rakuten_pay and self.rakuten_approval_state in ("10", "20", "30")):
+            return
+        status = None
+        went_back = self.rakuten_approval_state == codes.APPROVAL_STATE_APPROVED and (
+            order.order_progress == codes.PROGRESS_RAKUTEN_PROCESSING
+        )
+        if went_back or order.caution_display_type:
+            # getPayment says more than the order status when Rakuten went back on an approval.
+            payments = client.get_payment(self.rakuten_order_number).get("PaymentModelList") or []
+            status = payments[-1].get("paymentStatus") if payments else None
+        update = sync.payment_update(order, self.rakuten_approval_state, status)
+        vals = {}
+        if update.payment_state and update.payment_state != self.rakuten_payment_state:
+            vals["rakuten_payment_state"] = update.payment_state
+        if update.approval_state and update.approval_state != self.rakuten_approval_state:
+            vals["rakuten_approval_state"] = update.approval_state
+        if not vals:
+            return
+        if update.refused:
+            vals.update(rakuten_slip_state=mapping.SLIP_TO_CONFIRM, rakuten_confirm_reasons=update.reason)
+        self.write(vals)
+        if update.refused:
+            self._rakuten_schedule_activity(
+                _("Rakuten refused the payment (承認NG)"),
+                _("Rakuten refused the authorization of order %(number)s. Contact the buyer or "
+                  "cancel the order in RMS.", number=self.rakuten_order_number),
+            )
+        self.message_post(body=update.reason, subtype_xmlid="mail.mt_note")
+        log._add_line(self.rakuten_order_number, "updated", update.reason, self)
+
+    def _rakuten_apply_cancellation(self, team, log):
+        """RMS cancelled the order (800/900): cancel it in Odoo with the channel's reason (※1),
+        releasing its stock; if goods already left, hand it to a person instead."""
+        self.ensure_one()
+        reason = team.rakuten_cancel_reason or _("Cancelled in RMS")
+        shipped = self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done")
+        if shipped:
+            text = _("Rakuten cancelled this order after its goods were shipped (%(pickings)s): arrange "
+                     "the return, then cancel it.", pickings=", ".join(shipped.mapped("name")))
+            self.write({"rakuten_slip_state": mapping.SLIP_TO_CONFIRM, "rakuten_confirm_reasons": text,
+                        "rakuten_cancel_checked": True})
+            self._rakuten_schedule_activity(_("Rakuten cancelled a shipped order"), text)
+            self.message_post(body=text, subtype_xmlid="mail.mt_note")
+            log._add_line(self.rakuten_order_number, "failed", text, self)
+            return
+        self.with_context(disable_cancel_warning=True)._action_cancel()
+        self.write({"rakuten_slip_state": mapping.SLIP_CANCEL, "rakuten_cancel_reason": reason,
+                    "rakuten_confirm_state": "none" if self.rakuten_confirm_state in ("todo", "sending")
+                    else self.rakuten_confirm_state})
+        self.message_post(
+            body=_("Cancelled on Rakuten (RMS status %(progress)s). Reason: %(reason)s",
+                   progress=self.rakuten_order_progress, reason=reason),
+            subtype_xmlid="mail.mt_note",
+        )
+        log._add_line(self.rakuten_order_number, "updated", _("Cancelled: %(reason)s", reason=reason), self)
+
+    def _rakuten_schedule_activity(self, summary, note):
+        self.ensure_one()
+        user = self.user_id or self.team_id.user_id or self.env.ref("base.user_admin")
+        self.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id)

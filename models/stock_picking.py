@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .sale_order import BLOCKED_SLIP_STATES
@@ -7,9 +7,61 @@ from .sale_order import BLOCKED_SLIP_STATES
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
+    rakuten_basket_ids = fields.Many2many(
+        "rakuten.basket", string="Rakuten Recipients", compute="_compute_rakuten_basket_ids"
+    )
+    rakuten_ship_state = fields.Selection(
+        selection=lambda self: self.env["rakuten.basket"]._fields["ship_state"].selection,
+        string="Rakuten Shipping Report",
+        compute="_compute_rakuten_basket_ids",
+    )
+    rakuten_sync_error = fields.Text(string="Rakuten Error", compute="_compute_rakuten_basket_ids")
+
+    @api.depends(
+        "sale_id.rakuten_basket_ids.ship_state",
+        "sale_id.rakuten_basket_ids.sync_error",
+        "sale_id.rakuten_basket_ids.procurement_group_id",
+        "group_id",
+    )
+    def _compute_rakuten_basket_ids(self):
+        for picking in self:
+            baskets = picking._rakuten_baskets()
+            picking.rakuten_basket_ids = baskets
+            picking.rakuten_ship_state = baskets[:1].ship_state if baskets else False
+            picking.rakuten_sync_error = "\n".join(b.sync_error for b in baskets if b.sync_error) or False
+
+    def _rakuten_baskets(self):
+        """The Rakuten recipients this delivery ships to."""
+        self.ensure_one()
+        baskets = self.sale_id.rakuten_basket_ids
+        if len(baskets) > 1:
+            baskets = baskets.filtered(lambda b: b.procurement_group_id == self.group_id)
+        return baskets if self.picking_type_code == "outgoing" else self.env["rakuten.basket"]
+
+    def button_validate(self):
+        # Say why a Rakuten delivery cannot ship before any wizard (backorder, SMS) shows.
+        self._rakuten_check_slip_state()
+        return super(StockPicking, self._rakuten_no_sms()).button_validate()
+
+    def _rakuten_no_sms(self):
+        """Odoo never contacts Rakuten buyers: no delivery SMS (stock_sms) for their orders."""
+        if any(p.sale_id.rakuten_order_number for p in self):
+            return self.with_context(skip_sms=True)
+        return self
+
     def _action_done(self):
         self._rakuten_check_slip_state()
-        return super()._action_done()
+        res = super(StockPicking, self._rakuten_no_sms())._action_done()
+        self._rakuten_after_shipping()
+        return res
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"carrier_tracking_ref", "carrier_id"} & set(vals):
+            # A tracking number changed after shipping: the report is sent again, over the
+            # same rows on Rakuten.
+            self.filtered(lambda p: p.state == "done")._rakuten_report_shipping()
+        return res
 
     def _rakuten_check_slip_state(self):
         """A delivery of a Rakuten order ships only once its slip is ready (出荷待ち)."""
@@ -29,3 +81,24 @@ class StockPicking(models.Model):
                     state=labels.get(order.rakuten_slip_state),
                 )
             )
+
+    def _rakuten_after_shipping(self):
+        pickings = self.filtered(lambda p: p.picking_type_code == "outgoing" and p.sale_id.rakuten_order_number)
+        pickings._rakuten_report_shipping()
+        for order in pickings.sale_id:
+            if order._rakuten_all_shipped():
+                order.rakuten_slip_state = "shipped"
+
+    def _rakuten_report_shipping(self):
+        """Queue the shipping report (※5) of these done deliveries and wake the carrier job."""
+        baskets = self.env["rakuten.basket"]
+        for picking in self:
+            if picking.sale_id.team_id.rakuten_auto_ship_report:
+                baskets |= picking._rakuten_baskets()
+        if baskets:
+            baskets.write({"ship_state": "pending", "sync_error": False, "attempts": 0})
+            self.env.ref("sale_rakuten.ir_cron_rakuten_update_carriers")._trigger()
+
+    def action_rakuten_retry(self):
+        """Send the refused shipping report of this delivery again."""
+        return self.rakuten_basket_ids.action_rakuten_retry()

@@ -39,11 +39,11 @@ ORDER_PROGRESS_EN = {
     200: "Rakuten processing",
     300: "Awaiting shipment",
     400: "Awaiting change confirmation",
-    500: "Shipped",
+    500: "Shipped (RMS)",
     600: "Payment in progress",
     700: "Payment done",
     800: "Awaiting cancellation confirmation",
-    900: "Cancelled",
+    900: "Cancellation confirmed",
 }
 ORDER_PROGRESS_SELECTION = _selection(ORDER_PROGRESS_EN)
 

@@ -598,7 +598,8 @@ class RmsSandbox:
         """Generate ``n`` realistic orders placed over the ``hours`` before ``now``.
 
         ``mix`` overrides entries of DEFAULT_MIX: weight tables for ``payment`` (card, bank,
-        deferred, cod), ``order_type``, ``progress``, ``packages``, and probabilities for the
+        deferred, cod), ``order_type``, ``progress``, ``packages``, ``items`` (item lines per
+        package, 1 to 14; absent: 1/2/3 at 60/30/10 %), and probabilities for the
         flags (asuraku, drug, postage_undetermined, remarks, shop_coupon, rakuten_coupon,
         points, wrapping, gift, delivery_date, caution, rakuten_confirm). Deterministic for a
         given seed and call sequence. Returns the new order numbers.
@@ -721,7 +722,10 @@ class RmsSandbox:
             else:
                 sender = self._person(rng)[0]
             sender["isolatedIslandFlag"] = 0
-            nitems = rng.choices((1, 2, 3), weights=(0.6, 0.3, 0.1))[0]
+            if mix.get("items"):
+                nitems = _weighted(rng, mix["items"])
+            else:
+                nitems = rng.choices((1, 2, 3), weights=(0.6, 0.3, 0.1))[0]
             picks = rng.sample(_NON_DRUG, nitems)
             if drug and p == 0:
                 picks[0] = rng.choice(_DRUG)
