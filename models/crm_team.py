@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..rms import mapping, rules, sync
+from ..rms import codes, mapping, rules, sync
 from ..rms.client import DEFAULT_API_URL, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, parse_order
@@ -293,7 +293,7 @@ class CrmTeam(models.Model):
         )
         pending = dict(
             self.env["rakuten.pending.order"]._read_group(
-                [("team_id", "in", self.ids)], ["team_id"], ["__count"]
+                [("team_id", "in", self.ids), ("state", "=", "waiting")], ["team_id"], ["__count"]
             )
         )
         for team in self:
@@ -435,6 +435,11 @@ class CrmTeam(models.Model):
         """The confirmation checks (確認待ち) switched on for this channel."""
         self.ensure_one()
         return {check for check in mapping.ALL_CHECKS if self["rakuten_check_%s" % check]}
+
+    def _rakuten_options_key(self):
+        """The options that decide whether an order is skipped (※2, ※4)."""
+        self.ensure_one()
+        return "drug=%d,reserved=%d" % (self.rakuten_import_drug_orders, self.rakuten_import_reserved_orders)
 
     def _rakuten_lock_key(self, kind="import"):
         """Key of the PostgreSQL advisory lock that lets one run of a job per channel."""
@@ -611,15 +616,25 @@ class CrmTeam(models.Model):
             "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
             "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
         })
-        numbers = []
+        numbers, provisional_only = [], set()
         for criteria in rules.search_criteria(options):
-            numbers += client.search_order(start, end, **criteria)
+            found = client.search_order(start, end, **criteria)
+            numbers += found
+            if criteria["order_progress_list"] == [codes.PROGRESS_WAITING_CONFIRMATION]:
+                # Manual-confirm mode: still at 100, a provisional slip has nothing new.
+                provisional_only.update(found)
         pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.id)])
-        numbers = list(dict.fromkeys(numbers + pending.mapped("order_number")))
+        waiting = pending.filtered(lambda p: p.state == "waiting")
+        options_key = self._rakuten_options_key()
+        skipped = set(pending.filtered(lambda p: p.state == "skipped" and p.options_key == options_key)
+                      .mapped("order_number"))
+        numbers = list(dict.fromkeys(numbers + waiting.mapped("order_number")))
         log.count_found = len(numbers)
-        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(numbers)
+        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(
+            [n for n in numbers if n not in skipped], provisional_only
+        )
         log.count_unchanged = len(numbers) - len(todo)
-        pending.filtered(lambda p: p.order_number not in todo).unlink()
+        waiting.filtered(lambda p: p.order_number not in todo).unlink()
         started = time.monotonic()
         for offset in range(0, len(todo), IMPORT_BATCH_SIZE):
             chunk = todo[offset:offset + IMPORT_BATCH_SIZE]
@@ -655,7 +670,7 @@ class CrmTeam(models.Model):
             reason = self._rakuten_rule_reason(result)
             if result.decision == rules.Decision.SKIP:
                 log._add_line(number, "skipped", reason)
-                Pending._rakuten_forget(self, [number])
+                Pending._rakuten_skip(self, number, reason)
             elif result.decision == rules.Decision.DEFER:
                 log._add_line(number, "deferred", reason)
                 Pending._rakuten_defer(self, number, reason)

@@ -2,9 +2,14 @@ from odoo import api, fields, models
 
 
 class RakutenPendingOrder(models.Model):
-    """An order found on Rakuten and not imported yet (deferred, or failed). Every import of
-    the channel fetches it again, whatever its search window, until it is imported or skipped:
-    an order deferred for longer than the window is never lost."""
+    """An order found on Rakuten and not imported.
+
+    Waiting (deferred, or failed): every import of the channel fetches it again, whatever its
+    search window, until it is imported or skipped, so an order deferred for longer than the
+    window is never lost. Skipped: remembered so that the next runs, which find it again in
+    their window, neither fetch it nor log it again, unless the channel's options that decided
+    the skip (※2, ※4) have changed since.
+    """
 
     _name = "rakuten.pending.order"
     _description = "Rakuten Order Waiting for Import"
@@ -18,22 +23,34 @@ class RakutenPendingOrder(models.Model):
     first_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     attempts = fields.Integer(default=1, readonly=True)
+    state = fields.Selection(
+        [("waiting", "Waiting"), ("skipped", "Skipped")], default="waiting", required=True, index=True
+    )
+    options_key = fields.Char(help="The channel's import options when the order was skipped.")
 
     _sql_constraints = [
         ("team_order_uniq", "UNIQUE(team_id, order_number)", "An order waits once per channel."),
     ]
 
     @api.model
-    def _rakuten_defer(self, team, order_number, reason):
+    def _rakuten_defer(self, team, order_number, reason, state="waiting"):
+        vals = {"reason": reason, "state": state,
+                "options_key": team._rakuten_options_key() if state == "skipped" else False}
         pending = self.search([("team_id", "=", team.id), ("order_number", "=", order_number)], limit=1)
         if pending:
-            pending.write({
-                "reason": reason,
-                "last_seen": fields.Datetime.now(),
-                "attempts": pending.attempts + 1,
-            })
+            pending.write(dict(vals, last_seen=fields.Datetime.now(), attempts=pending.attempts + 1))
             return pending
-        return self.create({"team_id": team.id, "order_number": order_number, "reason": reason})
+        return self.create(dict(vals, team_id=team.id, order_number=order_number))
+
+    @api.model
+    def _rakuten_skip(self, team, order_number, reason):
+        return self._rakuten_defer(team, order_number, reason, state="skipped")
+
+    @api.autovacuum
+    def _gc_skipped(self):
+        """Skipped orders leave every search window after a while: forget them after 62 days."""
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=62)
+        self.search([("state", "=", "skipped"), ("last_seen", "<", limit)]).unlink()
 
     @api.model
     def _rakuten_forget(self, team, order_numbers):

@@ -242,20 +242,23 @@ class SaleOrder(models.Model):
     # Import
     # ------------------------------------------------------------------
     @api.model
-    def _rakuten_numbers_to_fetch(self, numbers):
+    def _rakuten_numbers_to_fetch(self, numbers, provisional_only=()):
         """The order numbers of ``numbers`` that still need getOrder: not imported yet, or
-        imported as a provisional [新規受付] slip."""
+        imported as a provisional [新規受付] slip, unless RMS still shows them at 100
+        (``provisional_only``)."""
         if not numbers:
             return []
         self.env.cr.execute(
             SQL(
-                "SELECT rakuten_order_number FROM sale_order "
-                "WHERE rakuten_order_number = ANY(%s) AND rakuten_slip_state IS DISTINCT FROM %s",
+                "SELECT rakuten_order_number, rakuten_slip_state FROM sale_order "
+                "WHERE rakuten_order_number = ANY(%s)",
                 list(numbers),
-                mapping.SLIP_NEW,
             )
         )
-        done = {row[0] for row in self.env.cr.fetchall()}
+        done = {
+            number for number, state in self.env.cr.fetchall()
+            if state != mapping.SLIP_NEW or number in provisional_only
+        }
         return [number for number in numbers if number not in done]
 
     @api.model

@@ -131,11 +131,9 @@ class TestImportRules(RakutenCase):
             self.assertIn(fragment, line.reason)
         self.assertFalse(self.sale_order(number))
         pending = self.pending(number)
-        if outcome == "deferred":
-            self.assertEqual(len(pending), 1, "a deferred order waits in the pending queue")
-            self.assertEqual(pending.reason, line.reason)
-        else:
-            self.assertFalse(pending, "a skipped order does not wait")
+        self.assertEqual(len(pending), 1, "a deferred order waits, a skipped one is remembered")
+        self.assertEqual(pending.reason, line.reason)
+        self.assertEqual(pending.state, "waiting" if outcome == "deferred" else "skipped")
         return line
 
     # ------------------------------------------------------------------
@@ -166,6 +164,10 @@ class TestImportRules(RakutenCase):
         reserved = self.add_order(mix={"order_type": {6: 1.0}})
         self.assertEqual(self.sandbox.orders[cases[-1][1]]["asurakuFlag"], 1)
 
+        cases += [
+            ("頒布会", club, "skipped", ("頒布会", "CSV")),
+            ("予約 with ※4 off", reserved, "skipped", ("予約商品", "※4")),
+        ]
         with self.spy_searches() as searches:
             log = self.run_cron()
         self.assertEqual(log.state, "done", log.message)
@@ -178,24 +180,24 @@ class TestImportRules(RakutenCase):
                     self.assert_not_imported(log, number, outcome, *expected)
         self.assertEqual(log.count_imported, 6)
         self.assertEqual(log.count_deferred, 4)
-        self.assertEqual(log.count_skipped, 1)
+        self.assertEqual(log.count_skipped, 3)
         self.assertEqual(self.sale_order(cases[6][1]).rakuten_order_type, "4")
-        # 頒布会 (never) and 予約 (※4 off) are not even searched: nothing is fetched for them.
+        # Every order type is searched, so 頒布会 and 予約 orders are explained, not unseen.
         for request, _numbers in searches:
-            self.assertNotIn(5, request["orderTypeList"])
-            self.assertNotIn(6, request["orderTypeList"])
-        for number in (club, reserved):
-            self.assertFalse(self.sale_order(number))
-            self.assertFalse(self.pending(number))
-            self.assertNotIn(number, log.line_ids.mapped("order_number"))
+            self.assertNotIn("orderTypeList", request)
 
-        # ※2 and ※4 on: the same orders, next run.
+        # Skipped orders are remembered: the next run neither fetches nor logs them again.
+        fetched = self.sandbox.calls["getOrder"]
+        log_again = self.run_cron()
+        self.assertEqual(log_again.count_skipped, 0)
+        for number in (club, reserved, cases[8][1]):
+            self.assertNotIn(number, log_again.line_ids.mapped("order_number"))
+        self.assertEqual(self.sandbox.calls["getOrder"], fetched + 1)  # the deferred ones only
+
+        # ※2 and ※4 on: the options changed, so the skipped orders are decided again.
         self.team.write({"rakuten_import_drug_orders": True, "rakuten_import_reserved_orders": True})
-        with self.spy_searches() as searches:
-            log2 = self.run_cron()
+        log2 = self.run_cron()
         self.assertEqual(log2.state, "done", log2.message)
-        self.assertTrue(all(6 in request["orderTypeList"] for request, _n in searches))
-        self.assertTrue(all(5 not in request["orderTypeList"] for request, _n in searches))
         drug = self.assert_imported(log2, cases[8][1], "to_confirm")
         self.assertTrue(drug.rakuten_drug)
         self.assertIn("first-class drug", drug.rakuten_confirm_reasons)
@@ -206,12 +208,13 @@ class TestImportRules(RakutenCase):
             self.sandbox.orders[reserved]["deliveryDate"],
         )
         self.assertFalse(self.sale_order(club))
-        self.assertEqual((log2.count_imported, log2.count_unchanged), (2, 6))
+        self.assert_not_imported(log2, club, "skipped", "頒布会")
+        self.assertEqual((log2.count_imported, log2.count_skipped, log2.count_unchanged), (2, 1, 6))
         for label, number, outcome, _expected in cases:
             if outcome == "deferred":
                 with self.subTest("still deferred: " + label):
                     self.assert_not_imported(log2, number, "deferred")
-                    self.assertEqual(self.pending(number).attempts, 2)
+                    self.assertEqual(self.pending(number).attempts, 3)
         self.assertEqual(len(self.env["sale.order"].search([("team_id", "=", self.team.id)])), 8)
 
     def test_status_changes_of_pending_orders(self):
@@ -236,7 +239,7 @@ class TestImportRules(RakutenCase):
         for number in numbers.values():
             self.age_order(number, timedelta(minutes=40))
         club = self.add_order(mix={"order_type": {5: 1.0}})
-        # A 頒布会 order is never searched; should one ever be queued, it is skipped with a hint.
+        # A 頒布会 order already waiting in the queue is skipped with the CSV hint too.
         self.env["rakuten.pending.order"]._rakuten_defer(self.team, club, "queued by hand")
 
         log = self.import_orders()
@@ -452,11 +455,14 @@ class TestImportRules(RakutenCase):
             slip.picking_ids.button_validate()
         self.assertEqual(slip.picking_ids.state, "assigned")
 
-        # Still 注文確認待ち: looked at again, nothing new.
+        # Still 注文確認待ち: found again, but neither fetched nor rewritten.
+        fetched, messages = self.sandbox.calls["getOrder"], len(slip.message_ids)
         log = self.run_cron()
         self.assertEqual(self.sale_order(number), slip)
         self.assertEqual(slip.rakuten_slip_state, "new")
-        self.assertEqual((log.count_imported, log.count_updated), (0, 0))
+        self.assertEqual((log.count_imported, log.count_updated, log.count_unchanged), (0, 0, 1))
+        self.assertEqual(self.sandbox.calls["getOrder"], fetched)
+        self.assertEqual(len(slip.message_ids), messages)
 
         # 10 hours later the shop confirms it in RMS: its order date is out of the 24-hour
         # window, its confirmation date (dateType 2) is not.

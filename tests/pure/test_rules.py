@@ -270,38 +270,35 @@ def test_window_never_goes_back_more_than_730_days():
 # ---------------------------------------------------------------------------
 def test_criteria_normal_mode():
     assert search_criteria(ShopOptions()) == [
-        {"date_type": 1, "order_progress_list": [100, 200, 300], "order_type_list": [1, 4]},
+        {"date_type": 1, "order_progress_list": [100, 200, 300]},
     ]
 
 
-def test_criteria_normal_mode_with_reservations():
-    (criteria,) = search_criteria(ShopOptions(import_reserved_orders=True))
-    assert criteria["order_type_list"] == [1, 4, 6]
-    assert criteria["date_type"] == 1
+def test_criteria_do_not_depend_on_the_reservation_option():
+    assert search_criteria(ShopOptions(import_reserved_orders=True)) == search_criteria(ShopOptions())
 
 
 def test_criteria_manual_confirm_mode():
     assert search_criteria(ShopOptions(manual_confirm=True)) == [
-        {"date_type": 1, "order_progress_list": [100], "order_type_list": [1, 4]},
-        {"date_type": 2, "order_progress_list": [200, 300], "order_type_list": [1, 4]},
+        {"date_type": 1, "order_progress_list": [100]},
+        {"date_type": 2, "order_progress_list": [200, 300]},
     ]
 
 
-def test_criteria_manual_confirm_mode_with_reservations():
-    criteria = search_criteria(ShopOptions(manual_confirm=True, import_reserved_orders=True))
-    assert [c["order_type_list"] for c in criteria] == [[1, 4, 6], [1, 4, 6]]
-    criteria[0]["order_type_list"].append(99)  # callers may mutate their copy
-    assert criteria[1]["order_type_list"] == [1, 4, 6]
+def test_criteria_are_fresh_copies():
+    criteria = search_criteria(ShopOptions(manual_confirm=True))
+    criteria[0]["order_progress_list"].append(99)  # callers may mutate their copy
+    assert search_criteria(ShopOptions(manual_confirm=True))[0]["order_progress_list"] == [100]
 
 
 @pytest.mark.parametrize("options", [ShopOptions(), ShopOptions(manual_confirm=True),
                                      ShopOptions(import_reserved_orders=True, import_drug_orders=True)])
-def test_criteria_never_search_distribution_club_and_cover_importable_orders(options):
+def test_criteria_search_every_order_type_so_skips_are_explained(options):
     criteria = search_criteria(options)
     for c in criteria:
-        assert set(c) == {"date_type", "order_progress_list", "order_type_list"}
-        assert 5 not in c["order_type_list"]
-    searched = {(p, t) for c in criteria for p in c["order_progress_list"] for t in c["order_type_list"]}
+        # no order-type filter: 頒布会 and 予約 orders are found, then skipped with a reason
+        assert set(c) == {"date_type", "order_progress_list"}
+    searched = {p for c in criteria for p in c["order_progress_list"]}
     # every order decide() would import or hold as provisional is searched for
     for progress in (100, 200, 300, 400, 500, 800):
         for order_type in (1, 4, 5, 6):
@@ -309,4 +306,4 @@ def test_criteria_never_search_distribution_club_and_cover_importable_orders(opt
                 order = make(progress=progress, order_type=order_type, rpay=rpay)
                 result = decide(order, options, after(order, 120))
                 if result.decision in (IMPORT, PROVISIONAL):
-                    assert (progress, order_type) in searched
+                    assert progress in searched
