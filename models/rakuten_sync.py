@@ -64,6 +64,26 @@ class RakutenSync(models.AbstractModel):
         if auto_commit:
             self.env.cr.commit()
 
+    def _for_each_rms_order(self, orders, client, log, handle, auto_commit):
+        """Re-read ``orders`` with getOrder (100 a call) and call ``handle(order, rms_order)``
+        for each, in a savepoint: one order's failure is logged and never stops the others.
+        Orders RMS does not return are left as they are."""
+        for chunk in _chunks(orders):
+            raws = {raw.get("orderNumber"): raw for raw in client.get_order(chunk.mapped("rakuten_order_number"))}
+            for order in chunk:
+                raw = raws.get(order.rakuten_order_number)
+                if raw is None:
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        handle(order, parse_order(raw))
+                except (OrderParseError, RmsError) as error:
+                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
+                except Exception as error:  # noqa: BLE001 - one order never stops the others
+                    _logger.exception("Rakuten follow-up of %s failed", order.rakuten_order_number)
+                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
+            self._commit(auto_commit)
+
     # ------------------------------------------------------------------
     # Auto-confirm (confirmOrder)
     # ------------------------------------------------------------------
@@ -77,23 +97,22 @@ class RakutenSync(models.AbstractModel):
         interrupted = Order.search([("team_id", "=", team.id), ("rakuten_confirm_state", "=", "sending")])
         if interrupted:
             # An earlier run stopped after marking these: ask RMS where they stand.
-            for chunk in _chunks(interrupted):
-                raw_orders = {o.get("orderNumber"): o for o in client.get_order(chunk.mapped("rakuten_order_number"))}
-                for order in chunk:
-                    raw = raw_orders.get(order.rakuten_order_number)
-                    progress = raw.get("orderProgress") if raw else None
-                    if progress in codes.PROGRESS_CANCELLED:
-                        reason = _("The order is cancelled on Rakuten (status %(progress)s).", progress=progress)
-                        order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": reason,
-                                     "rakuten_order_progress": str(progress)})
-                        log._add_line(order.rakuten_order_number, "failed", reason, order)
-                    elif progress and progress != codes.PROGRESS_WAITING_CONFIRMATION:
-                        order.write({"rakuten_confirm_state": "done", "rakuten_order_progress": str(progress)})
-                        log._add_line(order.rakuten_order_number, "done",
-                                      _("Confirmed on Rakuten by an earlier, interrupted run."), order)
-                    else:
-                        order.rakuten_confirm_state = "todo"
-            self._commit(auto_commit)
+            def settle(order, rms_order):
+                progress = rms_order.order_progress
+                if progress in codes.PROGRESS_CANCELLED:
+                    reason = _("The order is cancelled on Rakuten (status %(progress)s).", progress=progress)
+                    order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": reason,
+                                 "rakuten_order_progress": str(progress)})
+                    log._add_line(order.rakuten_order_number, "failed", reason, order)
+                elif progress != codes.PROGRESS_WAITING_CONFIRMATION:
+                    order.write({"rakuten_confirm_state": "done", "rakuten_order_progress": str(progress)})
+                    log._add_line(order.rakuten_order_number, "done",
+                                  _("Confirmed on Rakuten by an earlier, interrupted run."), order)
+                else:
+                    order.rakuten_confirm_state = "todo"
+
+            self._for_each_rms_order(interrupted, client, log, settle, auto_commit)
+            interrupted.filtered(lambda o: o.rakuten_confirm_state == "sending").rakuten_confirm_state = "todo"
         now = fields.Datetime.now()
         todo = Order.search(
             [("team_id", "=", team.id), ("rakuten_confirm_state", "=", "todo"), ("rakuten_order_progress", "=", "100")],
@@ -143,18 +162,11 @@ class RakutenSync(models.AbstractModel):
             "|", "|", ("carrier_state", "=", "sending"), ("ship_state", "=", "sending"),
             "&", ("carrier_state", "=", "sent"), ("ship_state", "=", "pending"),
         ])
-        for chunk in _chunks(unsure.order_id):
-            raws = {raw.get("orderNumber"): raw for raw in client.get_order(chunk.mapped("rakuten_order_number"))}
-            for order in chunk:
-                raw = raws.get(order.rakuten_order_number)
-                if raw is None:
-                    continue
-                try:
-                    with self.env.cr.savepoint():
-                        (unsure & order.rakuten_basket_ids)._rakuten_verify(parse_order(raw), client, log)
-                except (OrderParseError, RmsError) as error:
-                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
-            self._commit(auto_commit)
+        self._for_each_rms_order(
+            unsure.order_id, client, log,
+            lambda order, rms_order: (unsure & order.rakuten_basket_ids)._rakuten_verify(rms_order, client, log),
+            auto_commit,
+        )
         baskets = Basket.search([
             ("order_id.team_id", "=", team.id),
             ("order_id.rakuten_slip_state", "not in", ("new", "cancel")),
@@ -240,22 +252,10 @@ class RakutenSync(models.AbstractModel):
         ])
         orders = to_cancel | to_follow
         log.count_found = len(orders)
-        for chunk in _chunks(orders):
-            raw_orders, messages = client.get_order_detailed(chunk.mapped("rakuten_order_number"))
-            raws = {raw.get("orderNumber"): raw for raw in raw_orders}
-            for order in chunk:
-                raw = raws.get(order.rakuten_order_number)
-                if raw is None:
-                    continue
-                try:
-                    with self.env.cr.savepoint():
-                        order._rakuten_follow(team, parse_order(raw), client, log)
-                except (OrderParseError, RmsError) as error:
-                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
-                except Exception as error:  # noqa: BLE001 - one order never stops the others
-                    _logger.exception("Rakuten follow-up of %s failed", order.rakuten_order_number)
-                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
-            self._commit(auto_commit)
+        self._for_each_rms_order(
+            orders, client, log, lambda order, rms_order: order._rakuten_follow(team, rms_order, client, log),
+            auto_commit,
+        )
 
     # ------------------------------------------------------------------
     # License key
