@@ -644,6 +644,10 @@ class CrmTeam(models.Model):
                 self.env.cr.commit()
                 done = min(offset + IMPORT_BATCH_SIZE, len(todo))
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+            else:
+                # The commit empties the record cache; without it the cache would keep every
+                # order of the run and memory would grow with the number of orders.
+                self.env.invalidate_all()
         _logger.info(
             "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
             self.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
@@ -654,36 +658,39 @@ class CrmTeam(models.Model):
     def _rakuten_process_batch(self, log, numbers, raw_orders, messages, now):
         """Parse, decide and write one getOrder chunk. One bad order never stops the others."""
         options = self._rakuten_shop_options()
-        Pending = self.env["rakuten.pending.order"]
         received = set()
         to_write = []
+        # Log lines and pending orders are written together after the loop (one create, one
+        # search), in the same order as one by one.
+        lines, pending = [], []
+
+        def hold(number, outcome, reason, state="waiting"):
+            lines.append((number, outcome, reason, None))
+            pending.append((number, reason, state))
+
         for raw in raw_orders:
             number = raw.get("orderNumber") or "?"
             received.add(number)
             try:
                 order = parse_order(raw)
             except OrderParseError as error:
-                log._add_line(number, "failed", str(error))
-                Pending._rakuten_defer(self, number, str(error))
+                hold(number, "failed", str(error))
                 continue
             result = rules.decide(order, options, now)
             reason = self._rakuten_rule_reason(result)
             if result.decision == rules.Decision.SKIP:
-                log._add_line(number, "skipped", reason)
-                Pending._rakuten_skip(self, number, reason)
+                hold(number, "skipped", reason, state="skipped")
             elif result.decision == rules.Decision.DEFER:
-                log._add_line(number, "deferred", reason)
-                Pending._rakuten_defer(self, number, reason)
+                hold(number, "deferred", reason)
             else:
                 to_write.append((order, raw, result))
         for message in messages:
             if message.is_error and message.order_number and message.order_number not in received:
                 received.add(message.order_number)
-                log._add_line(message.order_number, "failed", message.message)
-                Pending._rakuten_defer(self, message.order_number, message.message)
+                hold(message.order_number, "failed", message.message)
         for number in set(numbers) - received:
-            reason = _("RMS returned no data for this order; it will be looked at again.")
-            log._add_line(number, "failed", reason)
-            Pending._rakuten_defer(self, number, reason)
+            hold(number, "failed", _("RMS returned no data for this order; it will be looked at again."))
+        log._add_lines(lines)
+        self.env["rakuten.pending.order"]._rakuten_defer_many(self, pending)
         if to_write:
             self.env["sale.order"]._rakuten_upsert_orders(self, to_write, log)

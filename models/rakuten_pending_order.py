@@ -46,6 +46,34 @@ class RakutenPendingOrder(models.Model):
     def _rakuten_skip(self, team, order_number, reason):
         return self._rakuten_defer(team, order_number, reason, state="skipped")
 
+    @api.model
+    def _rakuten_defer_many(self, team, entries):
+        """:meth:`_rakuten_defer` for ``entries`` = ``[(order_number, reason, state)]``, in
+        order, with one search and one create instead of a search per order."""
+        if not entries:
+            return self
+        existing = {
+            pending.order_number: pending
+            for pending in self.search(
+                [("team_id", "=", team.id), ("order_number", "in", list({e[0] for e in entries}))]
+            )
+        }
+        options_key = team._rakuten_options_key() if any(e[2] == "skipped" for e in entries) else False
+        now = fields.Datetime.now()
+        to_create = {}
+        for order_number, reason, state in entries:
+            vals = {"reason": reason, "state": state, "options_key": options_key if state == "skipped" else False}
+            pending = existing.get(order_number)
+            if pending:
+                pending.write(dict(vals, last_seen=now, attempts=pending.attempts + 1))
+            elif order_number in to_create:  # twice in one batch: the second call would update
+                previous = to_create[order_number]
+                to_create[order_number] = dict(previous, **vals, last_seen=now, attempts=previous.get("attempts", 1) + 1)
+            else:
+                to_create[order_number] = dict(vals, team_id=team.id, order_number=order_number)
+        created = self.create(list(to_create.values())) if to_create else self
+        return self.browse([p.id for p in existing.values()]) | created
+
     @api.autovacuum
     def _gc_skipped(self):
         """Skipped orders leave every search window after a while: forget them after 62 days."""
