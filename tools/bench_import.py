@@ -194,6 +194,11 @@ class Measure:
         if self.trace:
             self.peak = tracemalloc.get_traced_memory()[1] - self.mem_before
 
+    def result(self, n, **extra):
+        """The numbers of the run over ``n`` orders, with ``extra`` ones."""
+        return dict(n=n, elapsed=self.elapsed, cpu=self.cpu, sql=self.sql, queries=self.queries,
+                    calls=self.calls, peak=self.peak, **extra)
+
 
 def use_orders(sandbox, all_orders, numbers):
     sandbox.orders.clear()
@@ -209,26 +214,20 @@ def run_import(env, team, sandbox, all_orders, numbers, trace=False):
         with Measure(cr, sandbox, trace) as measure:
             log = team._rakuten_import_orders()
             env.flush_all()
-        result = {
-            "n": len(numbers),
-            "elapsed": measure.elapsed,
-            "cpu": measure.cpu,
-            "sql": measure.sql,
-            "queries": measure.queries,
-            "calls": measure.calls,
-            "peak": measure.peak,
-            "state": log.state,
-            "message": log.message or "",
-            "imported": log.count_imported,
-            "found": log.count_found,
-            "failed": log.count_failed,
-            "deferred": log.count_deferred,
-            "skipped": log.count_skipped,
-            "slips": dict(env["sale.order"]._read_group(
+        result = measure.result(
+            len(numbers),
+            state=log.state,
+            message=log.message or "",
+            imported=log.count_imported,
+            found=log.count_found,
+            failed=log.count_failed,
+            deferred=log.count_deferred,
+            skipped=log.count_skipped,
+            slips=dict(env["sale.order"]._read_group(
                 [("rakuten_order_number", "in", numbers)], ["rakuten_slip_state"], ["__count"])),
-            "pickings": env["stock.picking"].search_count(
+            pickings=env["stock.picking"].search_count(
                 [("sale_id.rakuten_order_number", "in", numbers)]),
-        }
+        )
     finally:
         savepoint.close(rollback=True)
     return result
@@ -296,18 +295,12 @@ def run_floor(env, team, sandbox, all_orders, numbers, trace=False):
                 sale_order.action_confirm()
                 sale_orders |= sale_order
             env.flush_all()
-        result = {
-            "n": len(numbers),
-            "elapsed": measure.elapsed,
-            "cpu": measure.cpu,
-            "sql": measure.sql,
-            "queries": measure.queries,
-            "calls": measure.calls,
-            "peak": measure.peak,
-            "confirmed": len(sale_orders.filtered(lambda o: o.state == "sale")),
-            "pickings": len(sale_orders.picking_ids),
-            "partners_elapsed": partners_elapsed,
-        }
+        result = measure.result(
+            len(numbers),
+            confirmed=len(sale_orders.filtered(lambda o: o.state == "sale")),
+            pickings=len(sale_orders.picking_ids),
+            partners_elapsed=partners_elapsed,
+        )
     finally:
         savepoint.close(rollback=True)
     return result
