@@ -33,18 +33,9 @@ class RakutenPendingOrder(models.Model):
     ]
 
     @api.model
-    def _rakuten_defer(self, team, order_number, reason, state="waiting"):
-        vals = {"reason": reason, "state": state,
-                "options_key": team._rakuten_options_key() if state == "skipped" else False}
-        pending = self.search([("team_id", "=", team.id), ("order_number", "=", order_number)], limit=1)
-        if pending:
-            pending.write(dict(vals, last_seen=fields.Datetime.now(), attempts=pending.attempts + 1))
-            return pending
-        return self.create(dict(vals, team_id=team.id, order_number=order_number))
-
-    @api.model
-    def _rakuten_skip(self, team, order_number, reason):
-        return self._rakuten_defer(team, order_number, reason, state="skipped")
+    def _rakuten_defer(self, team, order_number, reason):
+        """Let ``order_number`` wait for the next imports of ``team``."""
+        return self._rakuten_defer_many(team, [(order_number, reason, "waiting")])
 
     @api.model
     def _rakuten_defer_many(self, team, entries):

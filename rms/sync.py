@@ -4,7 +4,6 @@
 * :func:`carrier_payload` / :func:`shipping_payload` build the ``BasketidModelList`` rows of
   updateOrderShipping(Async): the その他 (1000) row set at import, then the real carrier,
   tracking number and date written over it at shipping.
-* :func:`shipping_outcome` reads an update result and the shippingDetailIds RMS issued.
 * :func:`payment_update` maps an order's RMS status (and getPayment's status) onto
   入金状況 / 承認状況.
 * :func:`license_status` tells whether a license key is fine, about to expire, or expired.
@@ -23,7 +22,6 @@ from .codes import (
     PAYMENT_STATUS_SETTLED,
     PROGRESS_CANCELLED,
     PROGRESS_RAKUTEN_PROCESSING,
-    PROGRESS_WAITING_CONFIRMATION,
     PROGRESS_WAITING_SHIPMENT,
 )
 
@@ -69,9 +67,6 @@ def confirm_outcome(result):
     return Outcome(RETRY, text)
 
 
-def confirmable(progress):
-    """confirmOrder applies to orders waiting at 100 注文確認待ち only."""
-    return progress == PROGRESS_WAITING_CONFIRMATION
 
 
 def carrier_payload(basket_ids, code=DELIVERY_COMPANY_OTHER):
@@ -117,41 +112,8 @@ def shipping_payload(basket_id, detail_ids, parcels):
     return [{"basketId": _basket(basket_id), "ShippingModelList": rows}]
 
 
-def shipping_outcome(result, payload):
-    """Read an updateOrderShipping result for the rows of ``payload`` (BasketidModelList).
-
-    Returns (ok, reason, ``{basketId: [shippingDetailId, ...]}``): the rows each basket has
-    after the call, in payload order (deleted rows left out). RMS numbers the rows of one
-    request 1, 2, … across baskets (dataNumber) and gives each added or updated row's
-    shippingDetailId.
-    """
-    by_number = {
-        m.data_number: m.shipping_detail_id
-        for m in result.messages
-        if m.data_number and m.shipping_detail_id and not m.is_error
-    }
-    ids, data_number = {}, 0
-    for basket in payload:
-        kept = ids.setdefault(str(basket["basketId"]), [])
-        for row in basket["ShippingModelList"]:
-            data_number += 1
-            if row.get("shippingDeleteFlag"):
-                continue
-            detail_id = by_number.get(data_number) or row.get("shippingDetailId")
-            if detail_id:
-                kept.append(int(detail_id))
-    if result.ok:
-        return True, "", ids
-    error = result.errors[0]
-    return False, "%s: %s" % (error.message_code, error.message), ids
 
 
-def basket_detail_ids(order):
-    """``{basketId: [shippingDetailId, ...]}`` as getOrder shows them (rms.order.Order)."""
-    return {
-        str(package.basket_id): [s.shipping_detail_id for s in package.shippings if s.shipping_detail_id]
-        for package in order.packages
-    }
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ def test_confirm_errors_are_retried_only_where_it_can_help(code, status):
 def test_confirm_info_is_confirmed():
     result = OrderResult(NUMBER, [message("INFO", "ORDER_EXT_API_CONFIRM_ORDER_INFO_101")])
     assert sync.confirm_outcome(result) == sync.Outcome(sync.CONFIRMED)
-    assert sync.confirmable(100) and not sync.confirmable(200)
 
 
 def test_carrier_payload_sets_other_on_each_basket():
@@ -74,23 +73,6 @@ def test_shipping_payload_without_tracking_sends_a_dash():
     assert rows[0]["ShippingModelList"][0]["shippingNumber"] == "-"
 
 
-def test_shipping_outcome_maps_data_numbers_to_baskets():
-    payload = [
-        {"basketId": 1, "ShippingModelList": [{"shippingDetailId": 10, "deliveryCompany": "1001"},
-                                              {"deliveryCompany": "1001"}]},
-        {"basketId": 2, "ShippingModelList": [{"shippingDetailId": 20, "shippingDeleteFlag": 1},
-                                              {"deliveryCompany": "1002"}]},
-    ]
-    result = OrderResult(NUMBER, [
-        message("INFO", "UPDATE_ORDERSHIPPING_INFO_102", data_number=1, shipping_detail_id=10),
-        message("INFO", "UPDATE_ORDERSHIPPING_INFO_101", data_number=2, shipping_detail_id=11),
-        message("INFO", "UPDATE_ORDERSHIPPING_INFO_103", data_number=3, shipping_detail_id=20),
-        message("INFO", "UPDATE_ORDERSHIPPING_INFO_101", data_number=4, shipping_detail_id=21),
-    ])
-    assert sync.shipping_outcome(result, payload) == (True, "", {"1": [10, 11], "2": [21]})
-    refused = OrderResult(NUMBER, [message("ERROR", "ORDER_EXT_API_UPDATE_ORDERSHIPPING_ERROR_102", "cancelled")])
-    ok, reason, _ids = sync.shipping_outcome(refused, payload)
-    assert not ok and "ERROR_102" in reason and "cancelled" in reason
 
 
 class FakeOrder:
