@@ -478,7 +478,7 @@ class CrmTeam(models.Model):
         if not self.rakuten_active:
             raise UserError(_("Switch on the Rakuten RMS API for %(team)s first.", team=self.name))
         log = self._rakuten_import_orders()
-        return log._get_formview_action()
+        return log.get_formview_action()
 
     def action_rakuten_import_past_orders(self):
         self.ensure_one()

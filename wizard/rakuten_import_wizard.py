@@ -27,4 +27,4 @@ class RakutenImportWizard(models.TransientModel):
         """Import the orders placed in the range, with the channel's import rules."""
         self.ensure_one()
         log = self.team_id._rakuten_import_orders(date_from=self.date_from, date_to=self.date_to)
-        return log._get_formview_action()
+        return log.get_formview_action()
