@@ -5,14 +5,16 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, mapping, rules, sync
 from ..rms.client import DEFAULT_API_URL, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
-from ..rms.order import OrderParseError, parse_order
+from ..rms.order import OrderParseError, clean_text, parse_order, valid_order_number
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
 #: Orders fetched with one getOrder call, decided and written together.
@@ -566,6 +568,13 @@ class CrmTeam(models.Model):
             return log
         # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
         # error aborts the transaction, and the log and the unlock below must still be written.
+        # The lock is ours: a log of this job still 'running' is that of a run that died
+        # (killed, server stopped) without finishing it.
+        self.env["rakuten.sync.log"].search([
+            ("team_id", "=", self.id), ("kind", "=", kind), ("state", "=", "running"), ("id", "<", log.id),
+        ])._finish("interrupted", _lt(
+            "This run stopped before it finished (the server was stopped or the process was "
+            "killed); what it had saved is kept, and later runs took over."))
         savepoint = None if auto_commit else self.env.cr.savepoint()
         try:
             with self._rakuten_client() as client:
@@ -624,6 +633,10 @@ class CrmTeam(models.Model):
                 # Manual-confirm mode: still at 100, a provisional slip has nothing new.
                 provisional_only.update(found)
         pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.id)])
+        # A waiting record that names no order (e.g. "?" left by an older version) is a ghost.
+        ghosts = pending.filtered(lambda p: not valid_order_number(p.order_number))
+        pending -= ghosts
+        ghosts.unlink()
         waiting = pending.filtered(lambda p: p.state == "waiting")
         options_key = self._rakuten_options_key()
         skipped = set(pending.filtered(lambda p: p.state == "skipped" and p.options_key == options_key)
@@ -634,12 +647,27 @@ class CrmTeam(models.Model):
             [n for n in numbers if n not in skipped], provisional_only
         )
         log.count_unchanged = len(numbers) - len(todo)
-        waiting.filtered(lambda p: p.order_number not in todo).unlink()
+        todo_set = set(todo)
+        failing = {p.order_number: p for p in waiting if p.order_number in todo_set and p.failures}
+        waiting.filtered(lambda p: p.order_number not in todo_set).unlink()
+        # Orders that failed on earlier runs come after the others, and those that failed
+        # the same way several runs in a row are kept aside until their next try.
+        aside = [p for p in failing.values() if p.next_try and p.next_try > run_start]
+        log._add_lines([
+            (p.order_number, "deferred", _lt(
+                "Failed %(count)s imports in a row; kept aside until %(date)s (UTC). Last error: %(reason)s",
+                count=p.failures, date=fields.Datetime.to_string(p.next_try), reason=p.reason or ""), None)
+            for p in aside
+        ])
+        aside_numbers = {p.order_number for p in aside}
+        todo = [n for n in todo if n not in failing] + [
+            n for n in todo if n in failing and n not in aside_numbers
+        ]
         started = time.monotonic()
         for offset in range(0, len(todo), IMPORT_BATCH_SIZE):
             chunk = todo[offset:offset + IMPORT_BATCH_SIZE]
             raw_orders, messages = client.get_order_detailed(chunk)
-            self._rakuten_process_batch(log, chunk, raw_orders, messages, now)
+            self._rakuten_process_batch_isolated(log, chunk, raw_orders, messages, now)
             if auto_commit:
                 self.env.cr.commit()
                 done = min(offset + IMPORT_BATCH_SIZE, len(todo))
@@ -655,29 +683,76 @@ class CrmTeam(models.Model):
         if not date_from:
             self.rakuten_last_import_start = run_start
 
+    def _rakuten_process_batch_isolated(self, log, numbers, raw_orders, messages, now):
+        """:meth:`_rakuten_process_batch` in a savepoint; should the batch fail as a whole
+        (nothing foreseen does), each order is processed alone, and one that still fails is
+        logged as failed and waits: the rest of the run goes on."""
+        try:
+            with self.env.cr.savepoint():
+                self._rakuten_process_batch(log, numbers, raw_orders, messages, now)
+            return
+        except Exception:  # noqa: BLE001 - isolate the order that breaks the batch
+            _logger.exception("Rakuten import batch of channel %s failed, retrying order by order", self.id)
+
+        def number_of(entry):
+            number = entry.get("orderNumber") if isinstance(entry, dict) else None
+            return number.strip() if isinstance(number, str) else None
+
+        for number in numbers:
+            raws = [raw for raw in raw_orders if number_of(raw) == number]
+            try:
+                with self.env.cr.savepoint():
+                    self._rakuten_process_batch(
+                        log, [number], raws, [m for m in messages if m.order_number == number], now
+                    )
+            except Exception as error:  # noqa: BLE001 - one bad order never stops the others
+                _logger.exception("Rakuten order %s could not be imported", number)
+                reason = _lt("The order could not be imported (%(error)s).", error=clean_text(repr(error))[:500])
+                log._add_line(number, "failed", reason)
+                self.env["rakuten.pending.order"]._rakuten_defer_many(
+                    self, [(number, reason, "waiting", True, raws[0] if len(raws) == 1 else raws)]
+                )
+
     def _rakuten_process_batch(self, log, numbers, raw_orders, messages, now):
-        """Parse, decide and write one getOrder chunk. One bad order never stops the others."""
+        """Parse, decide and write one getOrder chunk. One bad order never stops the others:
+        whatever RMS sent for an order (any JSON value), it ends in one line of the log."""
         options = self._rakuten_shop_options()
+        requested = set(numbers)
         received = set()
         to_write = []
+        unreadable = []  # entries of OrderModelList that name no order of the chunk
         # Log lines and pending orders are written together after the loop (one create, one
         # search), in the same order as one by one.
         lines, pending = [], []
 
-        def hold(number, outcome, reason, state="waiting"):
+        def hold(number, outcome, reason, state="waiting", raw=None):
             lines.append((number, outcome, reason, None))
-            pending.append((number, reason, state))
+            if outcome == "failed":
+                pending.append((number, reason, state, True, raw))
+            else:
+                pending.append((number, reason, state))
 
         for raw in raw_orders:
-            number = raw.get("orderNumber") or "?"
+            number = raw.get("orderNumber") if isinstance(raw, dict) else None
+            number = number.strip() if isinstance(number, str) else None
+            if number not in requested or number in received:
+                # Not an order object, no readable number, one not asked for, or an order sent
+                # twice: the order it belongs to, if any, is reported below as without data.
+                unreadable.append(raw)
+                continue
             received.add(number)
             try:
                 order = parse_order(raw)
+                result = rules.decide(order, options, now)
+                reason = self._rakuten_rule_reason(result)
             except OrderParseError as error:
-                hold(number, "failed", str(error))
+                hold(number, "failed", clean_text(str(error)), raw=raw)
                 continue
-            result = rules.decide(order, options, now)
-            reason = self._rakuten_rule_reason(result)
+            except Exception as error:  # noqa: BLE001 - data nobody foresaw fails its order alone
+                _logger.warning("Rakuten order %s could not be read: %r", number, error)
+                hold(number, "failed", _lt("The order data could not be read (%(error)s).",
+                                           error=clean_text(repr(error))[:500]), raw=raw)
+                continue
             if result.decision == rules.Decision.SKIP:
                 hold(number, "skipped", reason, state="skipped")
             elif result.decision == rules.Decision.DEFER:
@@ -685,11 +760,16 @@ class CrmTeam(models.Model):
             else:
                 to_write.append((order, raw, result))
         for message in messages:
-            if message.is_error and message.order_number and message.order_number not in received:
+            if message.is_error and message.order_number in requested and message.order_number not in received:
                 received.add(message.order_number)
-                hold(message.order_number, "failed", message.message)
-        for number in set(numbers) - received:
-            hold(number, "failed", _("RMS returned no data for this order; it will be looked at again."))
+                hold(message.order_number, "failed", clean_text(str(message.message or message.message_code)))
+        for number in [n for n in numbers if n not in received]:
+            if unreadable:
+                hold(number, "failed", _lt(
+                    "RMS sent no readable data for this order (%(count)s unreadable entries in its "
+                    "answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
+            else:
+                hold(number, "failed", _("RMS returned no data for this order; it will be looked at again."))
         log._add_lines(lines)
         self.env["rakuten.pending.order"]._rakuten_defer_many(self, pending)
         if to_write:

@@ -15,6 +15,7 @@ STATES = [
     ("partial", "Done with Errors"),
     ("failed", "Failed"),
     ("skipped", "Skipped"),
+    ("interrupted", "Interrupted"),
 ]
 COUNTED = ("imported", "updated", "deferred", "skipped", "failed", "unchanged")
 

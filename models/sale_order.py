@@ -7,12 +7,18 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
+from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, mapping, sync
+from ..rms.order import clean_text
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
+#: The one key whose violation means "another run imported this order meanwhile".
+ORDER_NUMBER_CONSTRAINT = "sale_order_rakuten_order_number_uniq"
 
 SLIP_STATES = [
     (mapping.SLIP_NEW, "New"),
@@ -26,6 +32,17 @@ SLIP_STATES = [
 BLOCKED_SLIP_STATES = (mapping.SLIP_NEW, mapping.SLIP_TO_CONFIRM, mapping.SLIP_WAITING_PAYMENT)
 
 SHIPPING_TERMS = {0: "", 1: "AM (午前)", 2: "PM (午後)", 9: "Other (その他)"}
+
+
+def raw_json(raw):
+    """RMS data (any JSON value) as text PostgreSQL stores: JSON escapes NUL and the other
+    control characters; unpaired surrogates, which UTF-8 cannot encode, are escaped too."""
+    text = json.dumps(raw, ensure_ascii=False, indent=1, sort_keys=True, default=repr)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(raw, ensure_ascii=True, indent=1, sort_keys=True, default=repr)
+    return text
 
 
 def _utc_naive(moment):
@@ -276,10 +293,20 @@ class SaleOrder(models.Model):
                 [("rakuten_order_number", "in", numbers)]
             )
         }
-        partners = self.env["res.partner"]._rakuten_partners(team, [o for o, _r, _s in decided])
-        products = self.env["product.product"]._rakuten_match_products(
-            team, [item for order, _r, _s in decided for item in order.items]
-        )
+
+        def prepare(entries):
+            # Partners and products are found or created inside the savepoint of the orders
+            # they are for: an order that fails (or that another run imported meanwhile)
+            # leaves no partner or address behind, and a value PostgreSQL refuses fails
+            # that order alone.
+            orders = [entry[0] for entry in entries]
+            return (
+                self.env["res.partner"]._rakuten_partners(team, orders),
+                self.env["product.product"]._rakuten_match_products(
+                    team, [item for order in orders for item in order.items]
+                ),
+            )
+
         context = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
         Orders = self.with_context(**context)
         new, updates = [], []
@@ -295,34 +322,51 @@ class SaleOrder(models.Model):
         if new:
             try:
                 with self.env.cr.savepoint():
-                    Orders._rakuten_create_orders(team, new, partners, products, log)
+                    Orders._rakuten_create_orders(team, new, *prepare(new), log)
             except Exception:  # noqa: BLE001 - retry one by one to isolate the bad order
                 _logger.info("Rakuten batch import failed, importing order by order", exc_info=True)
                 for entry in new:
                     self._rakuten_write_one(
-                        entry, lambda e=entry: Orders._rakuten_create_orders(team, [e], partners, products, log), log
+                        entry, lambda e=entry: Orders._rakuten_create_orders(team, [e], *prepare([e]), log), log
                     )
         for current, entry in updates:
             self._rakuten_write_one(
                 entry,
                 lambda c=current, e=entry: c.with_context(**context)._rakuten_complete_slip(
-                    team, e, partners, products, log
+                    team, e, *prepare([e]), log
                 ),
                 log,
             )
 
     def _rakuten_write_one(self, entry, write, log):
-        order = entry[0]
+        order, raw = entry[0], entry[1]
         try:
             with self.env.cr.savepoint():
                 write()
-        except psycopg2.IntegrityError:
-            # Another worker imported the same order meanwhile: the UNIQUE constraint held.
-            log._add_line(order.order_number, "unchanged", _("Imported by another run meanwhile."))
+        except psycopg2.IntegrityError as error:
+            if error.diag.constraint_name == ORDER_NUMBER_CONSTRAINT:
+                # Another worker imported the same order meanwhile: the UNIQUE constraint held.
+                log._add_line(order.order_number, "unchanged", _("Imported by another run meanwhile."))
+                return
+            # Any other key (a basket, a line, a partner's) protects something else: the
+            # order failed, and says which key refused it.
+            reason = _lt(
+                "The database refused the order (%(constraint)s): %(detail)s",
+                constraint=error.diag.constraint_name or error.pgcode,
+                detail=clean_text(error.diag.message_primary or str(error)),
+            )
+            self._rakuten_order_failed(log, order.order_number, reason, raw)
         except Exception as error:  # noqa: BLE001 - one bad order never stops the others
             _logger.warning("Rakuten order %s could not be imported: %s", order.order_number, error)
-            log._add_line(order.order_number, "failed", str(error) or error.__class__.__name__)
-            self.env["rakuten.pending.order"]._rakuten_defer(log.team_id, order.order_number, str(error))
+            self._rakuten_order_failed(
+                log, order.order_number, clean_text(str(error)) or error.__class__.__name__, raw
+            )
+
+    def _rakuten_order_failed(self, log, order_number, reason, raw):
+        log._add_line(order_number, "failed", reason)
+        self.env["rakuten.pending.order"]._rakuten_defer_many(
+            log.team_id, [(order_number, reason, "waiting", True, raw)]
+        )
 
     @api.model
     def _rakuten_create_orders(self, team, entries, partners, products, log):
@@ -460,7 +504,7 @@ class SaleOrder(models.Model):
             "rakuten_coupon_amount": coupons,
             "rakuten_point_amount": points,
             "rakuten_request_amount": order.request_price if order.request_price >= 0 else 0.0,
-            "rakuten_raw_data": json.dumps(raw, ensure_ascii=False, indent=1, sort_keys=True),
+            "rakuten_raw_data": raw_json(raw),
             "rakuten_basket_ids": [
                 (0, 0, self.env["rakuten.basket"]._rakuten_basket_vals(p, recipients[p.basket_id]))
                 for p in order.packages
@@ -484,7 +528,10 @@ class SaleOrder(models.Model):
             return {"rakuten_slip_state": mapping.SLIP_NEW, "rakuten_confirm_reasons": False}
         if checks is None:
             checks = team._rakuten_enabled_checks()
-        reasons = mapping.confirm_reasons(order, checks, unmatched, self.amount_total)
+        # An Odoo total that is not Rakuten's never ships unchecked, whatever the channel's
+        # switches; nor does money or a code that cannot be right (mapping.hold_reasons).
+        reasons = mapping.confirm_reasons(order, checks | {mapping.CHECK_AMOUNTS}, unmatched, self.amount_total)
+        reasons += mapping.hold_reasons(order)
         # self.env._: a bare _() inside a generator finds no language (and logs a warning).
         text = "\n".join(self.env._(template, **args) for _check, template, args in reasons)
         state = mapping.slip_state(bool(reasons), self.rakuten_is_rakuten_pay, self.rakuten_payment_state)

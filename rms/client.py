@@ -69,11 +69,15 @@ ORDER_CHUNK = 100                      # getOrder / confirmOrder / updateOrderSh
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 #: Calls that add or remove something on RMS. Sending one twice could do the work twice (a
-#: second shipping row, a second cancellation request), so they are retried only when RMS
-#: surely did not process them: a refused connection, 429 Too Many Requests or 503 Service
-#: Unavailable. A read timeout or another 5xx raises at once; the caller re-reads the order.
+#: second shipping row, a second cancellation request), so they are resent only when RMS
+#: verifiably did not act: a refused connection, 429 Too Many Requests, or a maintenance
+#: answer that says so (503 with ES01-02 "API In Maintenance"). A plain 503 may come from a
+#: gateway after RMS acted, so like a read timeout or another 5xx it raises at once, and the
+#: caller re-reads the order before sending anything again.
 NON_IDEMPOTENT_OPERATIONS = frozenset({"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"})
-CAUTIOUS_RETRY_STATUSES = (429, 503)
+CAUTIOUS_RETRY_STATUSES = (429,)
+#: Gateway codes that say the call was not processed (RMS is in maintenance).
+MAINTENANCE_CODES = frozenset({"ES01-02"})
 AUTH_ERROR_CODES = frozenset({"ES01-01", "ES04-01", "ES04-03", "GA0001"})
 
 _RMS_DT_FORMAT = "%Y-%m-%dT%H:%M:%S+0900"
@@ -449,10 +453,20 @@ class RmsClient:
         self.pacer.wait()
         self._count(operation)
         started = time.perf_counter()
+        cautious = operation in NON_IDEMPOTENT_OPERATIONS
         try:
-            session = self._cautious_session if operation in NON_IDEMPOTENT_OPERATIONS else self.session
+            session = self._cautious_session if cautious else self.session
             response = session.request(method, url, data=data, params=params, headers=headers,
                                        timeout=self.timeout, allow_redirects=False)
+            for attempt in range(self.max_retries if cautious else 0):
+                if not self._maintenance(response):
+                    break
+                # RMS said it did not process the call: resending it is safe.
+                time.sleep(min(self.backoff_factor * 2 ** attempt, 60))
+                self.pacer.wait()
+                self._count(operation)
+                response = session.request(method, url, data=data, params=params, headers=headers,
+                                           timeout=self.timeout, allow_redirects=False)
         except requests.exceptions.RetryError as exc:
             # only reachable with a custom session adapter raising on status
             raise RmsServerError(
@@ -472,6 +486,17 @@ class RmsClient:
         _logger.debug("RMS %s: %s item(s), HTTP %s in %.3fs",
                       operation, count, response.status_code, elapsed)
         return self._decode(response, operation)
+
+    @staticmethod
+    def _maintenance(response):
+        """Whether ``response`` is RMS's maintenance answer (503 ES01-02): nothing was done."""
+        if response.status_code != 503 or not response.content:
+            return False
+        try:
+            gateway = json.loads(response.content).get("Results")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            return False
+        return isinstance(gateway, dict) and str(gateway.get("errorCode")) in MAINTENANCE_CODES
 
     def _decode(self, response, operation):
         status = response.status_code

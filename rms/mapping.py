@@ -58,7 +58,21 @@ CHECK_REASONS = {
     CHECK_AMOUNTS: "The order total (%(odoo)s yen) differs from Rakuten's (%(rakuten)s yen).",
     CHECK_DRUG: "The order contains a first-class drug (第一類医薬品).",
     CHECK_GIFT: "Gift order (wrapping, のし or gift).",
+    # Always on (hold_reasons): money or codes that cannot be right are never shipped as is.
+    "money_negative": "Rakuten sent a negative amount, which cannot be right: %(amounts)s.",
+    "money_absurd": "Rakuten sent an amount too large to be right: %(amounts)s.",
+    "money_undetermined": "Rakuten has not determined all amounts of the order yet (-9999): %(amounts)s.",
+    "tax_rate_unknown": "Rakuten sent a tax rate that Odoo does not map (only 0.1, 0.08 and 0 are): %(rates)s.",
+    "zero_units": "An item is ordered with 0 units: %(items)s.",
+    "text_cleaned": "Characters that cannot be stored (such as NUL) were removed from: %(fields)s.",
 }
+#: Tax rates the channel has a tax for (10 %, reduced 8 %, none).
+KNOWN_RATES = (Decimal(0), REDUCED_RATE, STANDARD_RATE)
+#: Above these, an amount is taken for a data error, not for a sale (yen, units).
+MAX_UNIT_PRICE = 99_999_999
+MAX_UNITS = 9_999
+MAX_TOTAL = 999_999_999
+UNDETERMINED = -9999
 
 
 @dataclass(frozen=True)
@@ -211,6 +225,90 @@ def confirm_reasons(order, checks, unmatched_items=(), odoo_total=None):
         add(CHECK_DRUG)
     if order.gift or any(p.noshi for p in order.packages) or order.wrappings:
         add(CHECK_GIFT)
+    return found
+
+
+def _amounts(order):
+    """``[(path, amount, may be undetermined)]``: every amount of ``order`` in yen."""
+    amounts = [
+        ("postagePrice", order.postage_price, True),
+        ("deliveryPrice", order.delivery_price, True),
+        ("paymentCharge", order.payment_charge, True),
+        ("totalPrice", order.total_price, True),
+        ("requestPrice", order.request_price, True),
+        ("goodsPrice", order.goods_price, False),
+        ("couponAllTotalPrice", order.coupon_all_total_price, False),
+        ("couponShopPrice", order.coupon_shop_price, False),
+        ("additionalFeeOccurAmountToUser", order.additional_fee_to_user, False),
+        ("PointModel.usedPoint", order.used_point, False),
+    ]
+    for index, package in enumerate(order.packages):
+        prefix = "PackageModelList[%d]." % index
+        amounts.append((prefix + "postagePrice", package.postage_price, True))
+        amounts.append((prefix + "deliveryPrice", package.delivery_price, False))
+        for item_index, item in enumerate(package.items):
+            item_prefix = "%sItemModelList[%d]." % (prefix, item_index)
+            amounts.append((item_prefix + "price", item.price, False))
+            amounts.append((item_prefix + "priceTaxIncl", item.price_tax_incl, False))
+    for key, wrapping in (("WrappingModel1", order.wrapping1), ("WrappingModel2", order.wrapping2)):
+        if wrapping and not wrapping.deleted and wrapping.price is not None:
+            amounts.append((key + ".price", wrapping.price, False))
+    return amounts
+
+
+def hold_reasons(order):
+    """Reasons that hold ``order`` in 確認待ち whatever the channel's checks:
+    ``[(code, template, args)]`` like :func:`confirm_reasons`.
+
+    Money that cannot be right (a negative amount, an absurd price, quantity or total, an
+    amount RMS left undetermined), a tax rate or quantity Odoo would have to map to the
+    nearest thing, text that had to be cleaned. The Odoo total against Rakuten's is
+    :data:`CHECK_AMOUNTS`, which the Odoo layer applies always as well.
+    """
+    found = []
+
+    def add(code, **args):
+        found.append((code, CHECK_REASONS[code], args))
+
+    negative, absurd, undetermined = [], [], []
+    for path, amount, may_be_undetermined in _amounts(order):
+        if amount is None:
+            continue
+        if amount == UNDETERMINED and may_be_undetermined:
+            undetermined.append(path)
+        elif amount < 0:
+            negative.append("%s %s" % (path, amount))
+        elif amount > MAX_TOTAL:
+            absurd.append("%s %s" % (path, amount))
+    for item in order.items:
+        if item.price_tax_incl > MAX_UNIT_PRICE or item.units > MAX_UNITS:
+            absurd.append("%s: %s x %s" % (item.item_name or item.item_detail_id, item.price_tax_incl, item.units))
+    total = expected_total(order)
+    if total is not None and total > MAX_TOTAL:
+        absurd.append("total %s" % total)
+    if negative:
+        add("money_negative", amounts=", ".join(negative))
+    if absurd:
+        add("money_absurd", amounts=", ".join(dict.fromkeys(absurd)))
+    if undetermined:
+        add("money_undetermined", amounts=", ".join(undetermined))
+    rates = []
+    for item in order.items:
+        if item.tax_rate not in KNOWN_RATES:
+            rates.append("%s (%s)" % (item.tax_rate, item.item_name or item.item_detail_id))
+    for package in order.packages:
+        for rate, what in ((package.postage_tax_rate, "postageTaxRate"), (package.delivery_tax_rate, "deliveryTaxRate")):
+            if rate is not None and rate not in KNOWN_RATES:
+                rates.append("%s (%s)" % (rate, what))
+    if order.payment_charge_tax_rate is not None and order.payment_charge_tax_rate not in KNOWN_RATES:
+        rates.append("%s (paymentChargeTaxRate)" % order.payment_charge_tax_rate)
+    if rates:
+        add("tax_rate_unknown", rates=", ".join(dict.fromkeys(rates)))
+    zero = [item.item_name or str(item.item_detail_id) for item in order.items if item.units == 0]
+    if zero:
+        add("zero_units", items=", ".join(zero))
+    if order.cleaned_fields:
+        add("text_cleaned", fields=", ".join(order.cleaned_fields))
     return found
 
 

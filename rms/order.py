@@ -21,6 +21,7 @@ Conventions
   with an unreadable type raise, because they mean a shape we do not know.
 """
 import re
+import reprlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
@@ -41,6 +42,18 @@ JST = timezone(timedelta(hours=9), "JST")
 MIN_VERSION = 7
 #: Standard consumption tax rate, used for tax-exclusive wrapping prices.
 STANDARD_TAX_RATE = Decimal("0.1")
+#: Longest order number read; RMS's are 26 characters (shop-date-sequence).
+MAX_ORDER_NUMBER = 64
+#: Longest name, address part, phone, e-mail or code read. These values become indexed
+#: columns in Odoo (partner names, internal references): PostgreSQL refuses an index row over
+#: about 2,700 bytes, and no real name or code comes near this length, so a longer value is
+#: refused with the field's path rather than cut (a cut address would ship to a wrong place).
+MAX_TEXT = 255
+#: Dates outside these years are not Rakuten's and would overflow date arithmetic.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+#: Characters PostgreSQL cannot store (NUL) or that no order text needs (the other C0 and C1
+#: controls but tab and line breaks, DEL, unpaired UTF-16 surrogates that JSON can carry).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class OrderParseError(ValueError):
@@ -347,6 +360,8 @@ class Order:
     change_reasons: tuple = ()
     tax_summaries: tuple = ()
     due_dates: tuple = ()
+    #: paths of the text fields from which unstorable characters were removed
+    cleaned_fields: tuple = ()
 
     @property
     def is_rakuten_pay(self):
@@ -445,13 +460,25 @@ def reconcile_amounts(order):
 # ---------------------------------------------------------------------------
 # Parsing
 # ---------------------------------------------------------------------------
-_INT_RE = re.compile(r"[+-]?\d+")
+_INT_RE = re.compile(r"[+-]?\d{1,18}")  # longer digit strings are no RMS number
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 40
+
+
 def _show(value):
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def clean_text(text):
+    """``text`` without the characters PostgreSQL or a printed label cannot take (NUL, other
+    control characters, unpaired surrogates); unpaired surrogates become U+FFFD."""
+    if not _UNSTORABLE.search(text):
+        return text
+    return _UNSTORABLE.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text)
 
 
 class _Reader:
@@ -459,6 +486,15 @@ class _Reader:
 
     def __init__(self, order_number):
         self.order_number = order_number
+        self.cleaned = []  # paths of the texts cleaned by clean_text
+
+    def _clean(self, text, path, limit):
+        cleaned = clean_text(text)
+        if cleaned != text:
+            self.cleaned.append(path)
+        if limit and len(cleaned) > limit:
+            self.fail(path, "longer than %d characters (%d)" % (limit, len(cleaned)))
+        return cleaned
 
     def fail(self, path, detail):
         raise OrderParseError(self.order_number, path, detail)
@@ -483,12 +519,14 @@ class _Reader:
             return int(value.strip())
         self.fail(prefix + key, "expected an integer, got %s" % _show(value))
 
-    def get_str(self, data, key, prefix="", required=False):
+    def get_str(self, data, key, prefix="", required=False, limit=None):
+        """A text; ``limit``: longest length accepted (see :data:`MAX_TEXT`)."""
         value = self._value(data, key, prefix, required)
         if value is None:
             return ""
         if not isinstance(value, str):
             self.fail(prefix + key, "expected a string, got %s" % _show(value))
+        value = self._clean(value, prefix + key, limit)
         if required and not value.strip():
             self.fail(prefix + key, "required but empty")
         return value
@@ -502,7 +540,7 @@ class _Reader:
             return str(value)
         if not isinstance(value, str):
             self.fail(prefix + key, "expected a string, got %s" % _show(value))
-        return value.strip() or None
+        return self._clean(value, prefix + key, MAX_TEXT).strip() or None
 
     def get_flag(self, data, key, prefix=""):
         value = self.get_int(data, key, prefix)
@@ -542,7 +580,7 @@ class _Reader:
                     parsed = datetime.fromisoformat(text)
                 except ValueError:
                     parsed = None
-            if parsed is not None:
+            if parsed is not None and MIN_YEAR <= parsed.year <= MAX_YEAR:
                 return parsed if parsed.tzinfo else parsed.replace(tzinfo=JST)
         self.fail(
             prefix + key,
@@ -557,9 +595,11 @@ class _Reader:
             text = value.strip()
             if len(text) == 10:
                 try:
-                    return date.fromisoformat(text)
+                    day = date.fromisoformat(text)
                 except ValueError:
-                    pass
+                    day = None
+                if day and MIN_YEAR <= day.year <= MAX_YEAR:
+                    return day
             else:
                 return self.get_datetime(data, key, prefix).astimezone(JST).date()
         self.fail(prefix + key, "expected a date like 2025-03-01, got %s" % _show(value))
@@ -590,7 +630,7 @@ class _Reader:
 
 
 def _join_phone(r, data, prefix):
-    parts = [r.get_str(data, "phoneNumber%d" % n, prefix).strip() for n in (1, 2, 3)]
+    parts = [r.get_str(data, "phoneNumber%d" % n, prefix, limit=MAX_TEXT).strip() for n in (1, 2, 3)]
     return "-".join(p for p in parts if p)
 
 
@@ -601,15 +641,15 @@ def _join_zip(r, data, prefix):
 
 def _person_fields(r, data, prefix, require_name):
     return dict(
-        family_name=r.get_str(data, "familyName", prefix, required=require_name),
-        first_name=r.get_str(data, "firstName", prefix),
-        family_name_kana=r.get_str(data, "familyNameKana", prefix),
-        first_name_kana=r.get_str(data, "firstNameKana", prefix),
+        family_name=r.get_str(data, "familyName", prefix, required=require_name, limit=MAX_TEXT),
+        first_name=r.get_str(data, "firstName", prefix, limit=MAX_TEXT),
+        family_name_kana=r.get_str(data, "familyNameKana", prefix, limit=MAX_TEXT),
+        first_name_kana=r.get_str(data, "firstNameKana", prefix, limit=MAX_TEXT),
         phone=_join_phone(r, data, prefix),
         zip_code=_join_zip(r, data, prefix),
-        prefecture=r.get_str(data, "prefecture", prefix).strip(),
-        city=r.get_str(data, "city", prefix),
-        sub_address=r.get_str(data, "subAddress", prefix),
+        prefecture=r.get_str(data, "prefecture", prefix, limit=MAX_TEXT).strip(),
+        city=r.get_str(data, "city", prefix, limit=MAX_TEXT),
+        sub_address=r.get_str(data, "subAddress", prefix, limit=MAX_TEXT),
     )
 
 
@@ -630,7 +670,7 @@ def _parse_orderer(r, order):
     prefix = "OrdererModel."
     return Orderer(
         **_person_fields(r, data, prefix, require_name=True),
-        email=r.get_str(data, "emailAddress", prefix),
+        email=r.get_str(data, "emailAddress", prefix, limit=MAX_TEXT),
         sex=r.get_str(data, "sex", prefix),
         birthday=_birthday(r, data, prefix),
     )
@@ -693,8 +733,8 @@ def _parse_item(r, data, prefix):
         item_detail_id=r.get_int(data, "itemDetailId", prefix, required=True),
         item_name=r.get_str(data, "itemName", prefix),
         item_id=r.get_int(data, "itemId", prefix),
-        item_number=r.get_str(data, "itemNumber", prefix),
-        manage_number=r.get_str(data, "manageNumber", prefix),
+        item_number=r.get_str(data, "itemNumber", prefix, limit=MAX_TEXT),
+        manage_number=r.get_str(data, "manageNumber", prefix, limit=MAX_TEXT),
         price=r.get_int(data, "price", prefix, required=True),
         price_tax_incl=r.get_int(data, "priceTaxIncl", prefix, required=True),
         tax_rate=r.get_rate(data, "taxRate", prefix, required=True),
@@ -812,6 +852,17 @@ def _parse_list(r, order, key, parser):
     )
 
 
+_ORDER_NUMBER_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
+
+
+def valid_order_number(value):
+    """Whether ``value`` can be an RMS order number (``999999-20250301-0000000101``): a
+    string of at most :data:`MAX_ORDER_NUMBER` letters, digits and hyphens. Anything else
+    (``None``, ``'?'``, control characters, kilobytes of text) names no order."""
+    return (isinstance(value, str) and len(value) <= MAX_ORDER_NUMBER
+            and _ORDER_NUMBER_RE.fullmatch(value) is not None)
+
+
 def parse_order(order_model):
     """Read one getOrder ``OrderModel`` dict into an :class:`Order`.
 
@@ -831,6 +882,8 @@ def parse_order(order_model):
         raise OrderParseError(None, "orderNumber", "expected a string, got %s" % _show(number))
     if not number.strip():
         raise OrderParseError(None, "orderNumber", "required but empty")
+    if not valid_order_number(number.strip()):
+        raise OrderParseError(None, "orderNumber", "not an RMS order number: %s" % _show(number))
     number = number.strip()
     r = _Reader(number)
     d = order_model
@@ -850,6 +903,19 @@ def parse_order(order_model):
     )
     if not any(package.items for package in packages):
         r.fail("PackageModelList", "the order has no item")
+    # Baskets and item lines are keys in Odoo (one basket record, one line per item): RMS
+    # repeating one would merge or drop a part of the order, so the order is refused.
+    seen_baskets, seen_items = set(), set()
+    for index, package in enumerate(packages):
+        if package.basket_id in seen_baskets:
+            r.fail("PackageModelList[%d].basketId" % index,
+                   "basket %s appears twice in the order" % package.basket_id)
+        seen_baskets.add(package.basket_id)
+        for item_index, item in enumerate(package.items):
+            if item.item_detail_id in seen_items:
+                r.fail("PackageModelList[%d].ItemModelList[%d].itemDetailId" % (index, item_index),
+                       "item line %s appears twice in the order" % item.item_detail_id)
+            seen_items.add(item.item_detail_id)
     point = r.get_dict(d, "PointModel")
     delivery = r.get_dict(d, "DeliveryModel") or {}
 
@@ -907,4 +973,5 @@ def parse_order(order_model):
         change_reasons=_parse_list(r, d, "ChangeReasonModelList", _parse_change_reason),
         tax_summaries=_parse_list(r, d, "TaxSummaryModelList", _parse_tax_summary),
         due_dates=_parse_list(r, d, "DueDateModelList", _parse_due_date),
+        cleaned_fields=tuple(dict.fromkeys(r.cleaned)),
     )

@@ -116,6 +116,8 @@ DELIVERY_COMPANIES = {
 }
 
 # Operation name -> message-code prefix.
+#: Calls that add something on RMS (acted_503_rate applies to them).
+ROW_ADDING_OPERATIONS = frozenset({"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"})
 OPERATIONS = {
     "searchOrder": "ORDER_EXT_API_SEARCH_ORDER",
     "getOrder": "ORDER_EXT_API_GET_ORDER",
@@ -400,7 +402,12 @@ class RmsSandbox:
 
     Fault switches (plain attributes, changeable while running): ``error_rate_5xx``,
     ``latency``, ``timeout_rate`` + ``timeout_sleep``, ``rate_limit_rate``,
-    ``malformed_json_rate``, ``expired_license``, ``api_disabled``, ``retry_after``.
+    ``malformed_json_rate``, ``expired_license``, ``api_disabled``, ``retry_after``,
+    ``maintenance`` (every call answers 503 ES01-02 "API In Maintenance" and does nothing),
+    ``acted_503_rate`` (a row-adding call is carried out, then answered with a plain 503, as
+    a gateway may after RMS acted).
+    Hostile data on demand: :meth:`serve_as` makes getOrder answer any JSON value in place
+    of an order.
     Behaviour knobs: ``async_delay_polls``, ``confirm_moves_to``, ``max_reachable_records``.
     ``calls`` counts every request served, by endpoint name.
     """
@@ -438,6 +445,10 @@ class RmsSandbox:
         self.expired_license = False
         self.api_disabled = False
         self.retry_after = None  # seconds; sent as Retry-After on 429/503 when set
+        self.maintenance = False
+        self.acted_503_rate = 0.0
+        #: order number -> the JSON value getOrder answers in place of that order
+        self.served_as = {}
         # behaviour knobs
         self.async_delay_polls = 0
         self.confirm_moves_to = 200
@@ -593,6 +604,18 @@ class RmsSandbox:
             self.orders[number] = model
             self._meta[number] = {"payment_number": self._new_id("payment")}
             return number
+
+    def serve_as(self, order_number, value):
+        """From now on getOrder answers ``value`` (any JSON value: ``None``, a string, an
+        order with broken fields...) in OrderModelList in place of order ``order_number``,
+        which searchOrder still finds as it is. ``value=...`` (Ellipsis) serves the order again."""
+        with self._lock:
+            if order_number not in self.orders:
+                raise KeyError(order_number)
+            if value is Ellipsis:
+                self.served_as.pop(order_number, None)
+            else:
+                self.served_as[order_number] = copy.deepcopy(value)
 
     def generate_orders(self, n, *, now=None, mix=None, hours=24):
         """Generate ``n`` realistic orders placed over the ``hours`` before ``now``.
@@ -1035,6 +1058,8 @@ class RmsSandbox:
             return self._reply(401, _gateway("ES01-01", "Un-Authorised"))
         if self.api_disabled:
             return self._reply(400, _gateway("ES04-01", "Bad Request"))
+        if self.maintenance:
+            return self._reply(503, _gateway("ES01-02", "API In Maintenance"), retry=True)
         if endpoint == "licenseExpiry":
             if method != "GET":
                 return self._reply(405, _gateway("SBX-405", "Method Not Allowed"))
@@ -1055,6 +1080,9 @@ class RmsSandbox:
         with self._lock:
             status, payload = handler(request)
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            acted_503 = endpoint in ROW_ADDING_OPERATIONS and self._roll(self.acted_503_rate)
+        if acted_503:  # the work is done; the answer is lost behind a gateway error
+            return self._reply(503, _gateway("SBX-503", "Service Unavailable"), retry=True)
         return self._finish((status, data), malformed)
 
     def _reply(self, status, payload, retry=False):
@@ -1284,6 +1312,8 @@ class RmsSandbox:
             if order is None:
                 messages.append(_msg("ERROR", prefix + "_ERROR_101", "指定された注文番号は存在しません。",
                                      orderNumber=number))
+            elif number in self.served_as:
+                found.append(copy.deepcopy(self.served_as[number]))
             else:
                 found.append(self._for_version(order, version))
         messages.insert(0, _msg("INFO", prefix + "_INFO_101",

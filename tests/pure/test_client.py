@@ -857,13 +857,39 @@ def test_real_stack_cancel_is_not_resent_after_a_server_error(server, status):
     assert len(server.hits) == 1
 
 
-@pytest.mark.parametrize("status", [429, 503])
-def test_real_stack_writes_are_retried_when_rms_surely_did_not_process_them(server, status):
+MAINTENANCE_BODY = json.dumps({"Results": {"errorCode": "ES01-02", "message": "API In Maintenance"}}).encode()
+
+
+@pytest.mark.parametrize("status, body", [(429, b""), (503, MAINTENANCE_BODY)])
+def test_real_stack_writes_are_retried_when_rms_surely_did_not_process_them(server, status, body):
     ok = json.dumps({"MessageModelList": [{
         "messageType": "INFO", "messageCode": "ORDER_EXT_API_UPDATE_ORDERSHIPPING_INFO_101",
         "message": "ok", "orderNumber": ORDER_NO, "dataNumber": 1, "shippingDetailId": 77}]}).encode()
-    server.script = [(status, {}, b"", 0), (200, {}, ok, 0)]
+    server.script = [(status, {}, body, 0), (200, {}, ok, 0)]
     real = make_client(base_url=server.url, max_retries=2)
     result = real.update_order_shipping(ORDER_NO, SHIPPING_ROW)
     assert len(server.hits) == 2
     assert result.ok and result.messages[0].shipping_detail_id == 77
+
+
+@pytest.mark.parametrize("body", [b"", json.dumps({"Results": {"errorCode": "SBX-503", "message": "x"}}).encode(),
+                                  b"<html>Service Unavailable</html>"])
+def test_real_stack_row_adding_call_is_not_resent_after_a_plain_503(server, body):
+    # A 503 that does not say "maintenance" may come from a gateway after RMS added the row.
+    server.script = [(503, {}, body, 0), (200, {}, b"{}", 0)]
+    real = make_client(base_url=server.url, max_retries=3)
+    with pytest.raises(RmsServerError):
+        real.update_order_shipping(ORDER_NO, SHIPPING_ROW)
+    with pytest.raises(RmsServerError):
+        server.script = [(503, {}, body, 0), (200, {}, b"{}", 0)]
+        real.cancel_order(ORDER_NO, inventory_restore_type=1, reason_code=10)
+    assert len(server.hits) == 2
+
+
+def test_real_stack_maintenance_resends_are_bounded(server):
+    server.script = [(503, {}, MAINTENANCE_BODY, 0)] * 5
+    real = make_client(base_url=server.url, max_retries=2)
+    with pytest.raises(RmsServerError):
+        real.update_order_shipping(ORDER_NO, SHIPPING_ROW)
+    assert len(server.hits) == 3
+    assert real.stats["updateOrderShipping"] == 3
