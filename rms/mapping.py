@@ -286,6 +286,8 @@ def hold_reasons(order):
     total = expected_total(order)
     if total is not None and total > MAX_TOTAL:
         absurd.append("total %s" % total)
+    elif total is not None and total < 0:
+        negative.append("total %s" % total)
     if negative:
         add("money_negative", amounts=", ".join(negative))
     if absurd:

@@ -661,7 +661,7 @@ def _birthday(r, data, prefix):
         return None
     try:
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None  # an impossible birthday is not worth rejecting the order
 
 

@@ -348,13 +348,13 @@ class TestImportRules(RakutenCase):
         watermark = fields.Datetime.now().replace(microsecond=0) - timedelta(hours=2)
         self.team.rakuten_last_import_start = watermark
         Team = type(self.env["crm.team"])
-        original = Team._rakuten_process_batch
+        original = Team._rakuten_process_batch_isolated
 
         def broken(team, log, *args):
             original(team, log, *args)
             team.env.cr.execute("SELECT 1 / 0")
 
-        with patch.object(Team, "_rakuten_process_batch", broken), \
+        with patch.object(Team, "_rakuten_process_batch_isolated", broken), \
                 mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.crm_team"):
             log = self.import_orders()
         self.assertEqual(log.state, "failed")
