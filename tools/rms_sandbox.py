@@ -1079,7 +1079,10 @@ class RmsSandbox:
         handler = getattr(self, "_op_" + endpoint)
         with self._lock:
             status, payload = handler(request)
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            try:
+                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:  # an unpaired surrogate (serve_as): escaped, as JSON allows
+                data = json.dumps(payload).encode("ascii")
             acted_503 = endpoint in ROW_ADDING_OPERATIONS and self._roll(self.acted_503_rate)
         if acted_503:  # the work is done; the answer is lost behind a gateway error
             return self._reply(503, _gateway("SBX-503", "Service Unavailable"), retry=True)
