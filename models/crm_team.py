@@ -655,8 +655,9 @@ class CrmTeam(models.Model):
         aside = [p for p in failing.values() if p.next_try and p.next_try > run_start]
         log._add_lines([
             (p.order_number, "deferred", _lt(
-                "Failed %(count)s imports in a row; kept aside until %(date)s (UTC). Last error: %(reason)s",
-                count=p.failures, date=fields.Datetime.to_string(p.next_try), reason=p.reason or ""), None)
+                "Failed %(count)s imports in a row; kept aside until %(date)s (Japan time). Last error: %(reason)s",
+                count=p.failures, reason=p.reason or "",
+                date=p.next_try.replace(tzinfo=timezone.utc).astimezone(rules.JST).strftime("%Y-%m-%d %H:%M")), None)
             for p in aside
         ])
         aside_numbers = {p.order_number for p in aside}

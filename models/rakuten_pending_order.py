@@ -57,7 +57,7 @@ class RakutenPendingOrder(models.Model):
         help="Imports before this moment leave the failing order aside (and say so in their log).",
     )
     raw_data = fields.Text(
-        string="RMS Order Data",
+        string="RMS Data of the Last Failure",
         readonly=True,
         prefetch=False,
         groups="sale_rakuten.group_rakuten_manager",
