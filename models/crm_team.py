@@ -628,6 +628,9 @@ class CrmTeam(models.Model):
         numbers, provisional_only = [], set()
         for criteria in rules.search_criteria(options):
             found = client.search_order(start, end, **criteria)
+            if not all(valid_order_number(n) for n in found):
+                _logger.warning("Rakuten channel %s: searchOrder returned entries that are no order number", self.id)
+                found = [n for n in found if valid_order_number(n)]
             numbers += found
             if criteria["order_progress_list"] == [codes.PROGRESS_WAITING_CONFIRMATION]:
                 # Manual-confirm mode: still at 100, a provisional slip has nothing new.

@@ -653,7 +653,8 @@ class RmsClient:
             if not isinstance(numbers, list):
                 raise RmsResponseError("orderNumberList is not a list", operation="searchOrder")
             for number in numbers:
-                found.setdefault(str(number), None)
+                if isinstance(number, (str, int)) and not isinstance(number, bool) and str(number).strip():
+                    found.setdefault(str(number).strip(), None)  # null or empty entries name no order
             total_pages = pagination.get("totalPages") or 0
             if not numbers or page >= total_pages or page * page_size >= MAX_SEARCH_RESULTS:
                 return
