@@ -566,8 +566,6 @@ class CrmTeam(models.Model):
         if not self.env.cr.fetchone()[0]:
             log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
             return log
-        # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
-        # error aborts the transaction, and the log and the unlock below must still be written.
         # The lock is ours: a log of this job still 'running' is that of a run that died
         # (killed, server stopped) without finishing it.
         self.env["rakuten.sync.log"].search([
@@ -575,6 +573,8 @@ class CrmTeam(models.Model):
         ])._finish("interrupted", _lt(
             "This run stopped before it finished (the server was stopped or the process was "
             "killed); what it had saved is kept, and later runs took over."))
+        # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
+        # error aborts the transaction, and the log and the unlock below must still be written.
         savepoint = None if auto_commit else self.env.cr.savepoint()
         try:
             with self._rakuten_client() as client:
