@@ -308,10 +308,10 @@ class CrmTeam(models.Model):
         if not code:
             raise ValidationError(
                 _(
-                    "'%(value)s' is not a Rakuten shop URL. Enter the shop's URL code, the XXXX "
-                    "of %(forms)s.",
+                    "'%(value)s' is not a Rakuten shop URL. Enter the shop code XXXX, or paste "
+                    "one of these addresses of the shop: %(forms)s.",
                     value=value,
-                    forms=" / ".join(EXPECTED_FORMS),
+                    forms=", ".join(EXPECTED_FORMS[1:]),
                 )
             )
         return code
