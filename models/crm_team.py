@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..rms import codes, mapping, rules, sync
-from ..rms.client import DEFAULT_API_URL, RmsClient
+from ..rms.client import DEFAULT_API_URL, JST, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, parse_order
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
@@ -206,11 +206,24 @@ class CrmTeam(models.Model):
         "this moment, less a margin, so that no order is missed after downtime.",
     )
     rakuten_license_state = fields.Selection(
-        [("ok", "Valid"), ("warning", "Expires Soon"), ("expired", "Expired")],
+        [
+            (sync.LICENSE_NOT_SET, "Not Set"),
+            (sync.LICENSE_UNCHECKED, "Not Checked Yet"),
+            (sync.LICENSE_OK, "Valid"),
+            (sync.LICENSE_WARNING, "Expires Soon"),
+            (sync.LICENSE_EXPIRED, "Expired"),
+            (sync.LICENSE_REFUSED, "Refused by RMS"),
+        ],
         string="License Key Status",
         compute="_compute_rakuten_license_state",
         help="Warns from 14 days before the license key expires; once it has expired, or RMS "
         "refused the credentials, the Rakuten jobs skip this channel until a new key is saved.",
+    )
+    rakuten_license_status = fields.Char(
+        string="License Key",
+        compute="_compute_rakuten_license_state",
+        help="The license key's status as the channel's badge shows it: not set, not checked "
+        "yet, valid until a date, expiring in a few days, expired, or refused by RMS.",
     )
     rakuten_auth_error = fields.Text(
         string="RMS Authentication Error",
@@ -241,20 +254,41 @@ class CrmTeam(models.Model):
                 team.rakuten_service_secret and team.rakuten_license_key
             )
 
-    @api.depends("rakuten_license_expiry", "rakuten_auth_error")
+    @api.depends("rakuten_license_expiry", "rakuten_auth_error", "rakuten_credentials_set")
     def _compute_rakuten_license_state(self):
         now = datetime.now(timezone.utc)
         for team in self:
             expiry = team.rakuten_license_expiry
-            state = sync.license_status(expiry.replace(tzinfo=timezone.utc) if expiry else None, now)
-            if team.rakuten_auth_error:
-                state = "expired"
+            expiry = expiry.replace(tzinfo=timezone.utc) if expiry else None
+            state = sync.license_status(
+                expiry, now, key_set=team.rakuten_credentials_set, refused=bool(team.rakuten_auth_error)
+            )
             team.rakuten_license_state = state
+            team.rakuten_license_status = team._rakuten_license_text(state, expiry, now)
+
+    def _rakuten_license_text(self, state, expiry, now):
+        """The badge text of a license state, in the user's language; dates in Japan time, the
+        time zone of RMS's expiry dates."""
+        date = expiry.astimezone(JST).strftime("%Y-%m-%d") if expiry else ""
+        if state == sync.LICENSE_OK:
+            return _("Valid until %(date)s", date=date)
+        if state == sync.LICENSE_WARNING:
+            days = sync.license_days_left(expiry, now)
+            if not days:
+                return _("Expires today (%(date)s)", date=date)
+            return _("Expires in %(days)s days (%(date)s)", days=days, date=date)
+        if state == sync.LICENSE_EXPIRED:
+            return _("Expired on %(date)s", date=date)
+        if state == sync.LICENSE_REFUSED:
+            return _("Refused by RMS")
+        if state == sync.LICENSE_UNCHECKED:
+            return _("Not checked yet")
+        return _("Not set")
 
     def _rakuten_license_blocked(self):
         """Jobs skip a channel whose key expired or whose credentials RMS refused."""
         self.ensure_one()
-        return self.rakuten_license_state == "expired"
+        return self.rakuten_license_state in sync.LICENSE_BLOCKED
 
     def _rakuten_set_auth_failure(self, message):
         self.sudo().write({"rakuten_auth_error": message, "rakuten_auth_error_date": fields.Datetime.now()})
@@ -450,28 +484,33 @@ class CrmTeam(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_rakuten_test_connection(self):
-        """Read the license key's expiry date from RMS; show it or the error in plain words."""
+        """Read the license key's expiry date from RMS; show it or the error in plain words,
+        then reload the form so that its license badge shows the new state at once."""
         self.ensure_one()
         try:
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()
         except RmsError as error:
-            return self._rakuten_notify(
-                _("Rakuten connection failed"), error.user_message or str(error), "danger"
-            )
+            message = error.user_message or str(error)
+            if isinstance(error, RmsAuthError):
+                self._rakuten_set_auth_failure(message)
+            return self._rakuten_notify(_("Rakuten connection failed"), message, "danger", reload=True)
         self._rakuten_store_license_expiry(expiry)
         return self._rakuten_notify(
             _("Rakuten connection works"),
             _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M")),
             "success",
+            reload=True,
         )
 
-    def _rakuten_notify(self, title, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": title, "message": message, "type": kind, "sticky": kind != "success"},
-        }
+    def _rakuten_notify(self, title, message, kind, reload=False, next_action=None):
+        """A notification; then ``next_action``, or with ``reload`` a soft reload of the view."""
+        params = {"title": title, "message": message, "type": kind, "sticky": kind != "success"}
+        if reload and not next_action:
+            next_action = {"type": "ir.actions.client", "tag": "soft_reload"}
+        if next_action:
+            params["next"] = next_action
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     def action_rakuten_import_now(self):
         self.ensure_one()
