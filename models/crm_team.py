@@ -505,7 +505,7 @@ class CrmTeam(models.Model):
 
     def _rakuten_notify(self, title, message, kind, reload=False, next_action=None):
         """A notification; then ``next_action``, or with ``reload`` a soft reload of the view."""
-        params = {"title": title, "message": message, "type": kind, "sticky": kind != "success"}
+        params = {"title": title, "message": message, "type": kind, "sticky": kind in ("danger", "warning")}
         if reload and not next_action:
             next_action = {"type": "ir.actions.client", "tag": "soft_reload"}
         if next_action:
@@ -568,46 +568,58 @@ class CrmTeam(models.Model):
             self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
         return logs
 
-    def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False):
+    def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False, log=None):
         """Run one import for each channel of ``self``; return the sync-log records.
 
         Without dates the search window is the last ``rakuten_window_hours`` hours, extended
         back to the last successful run less a margin. With ``date_from``/``date_to`` (the
         "Import past orders" wizard) exactly that range is searched and the watermark is not
         moved. With ``auto_commit`` (the cron) each batch of orders is committed as soon as it
-        is written, so a crash loses at most one batch.
+        is written, so a crash loses at most one batch. ``log`` is the queued log of a past
+        import (one channel only) that this run fills in.
         """
         logs = self.env["rakuten.sync.log"]
         for team in self:
-            logs |= team._rakuten_import_team(date_from, date_to, auto_commit)
+            logs |= team._rakuten_import_team(date_from, date_to, auto_commit, log)
         return logs
 
-    def _rakuten_import_team(self, date_from, date_to, auto_commit):
+    def _rakuten_import_team(self, date_from, date_to, auto_commit, log=None):
         self.ensure_one()
         return self._rakuten_locked_run(
             "import",
             lambda team, client, log, commit: team._rakuten_run_import(log, date_from, date_to, commit, client),
             auto_commit,
+            log=log,
         )
 
-    def _rakuten_locked_run(self, kind, job, auto_commit):
+    def _rakuten_locked_run(self, kind, job, auto_commit, log=None):
         """Run ``job(team, client, log, auto_commit)`` for this channel under the channel's
         advisory lock for ``kind`` (a second run of the same job stops at once), with a sync
-        log of kind ``kind``. A failure ends in the log, never in the caller."""
+        log of kind ``kind``: ``log`` when given (a queued past import), else a new one. A
+        failure ends in the log, never in the caller. A queued log whose lock is taken stays
+        queued, for a later run of its cron."""
         self.ensure_one()
-        log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
-        if auto_commit:
-            self.env.cr.commit()
+        if log is None:
+            log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
+            if auto_commit:
+                self.env.cr.commit()
         key = self._rakuten_lock_key(kind)
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
         if not self.env.cr.fetchone()[0]:
-            log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
+            if log.state != "queued":
+                log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
             return log
+        if log.state == "queued":
+            log.write({"state": "running", "date_start": fields.Datetime.now()})
+            if auto_commit:
+                self.env.cr.commit()
         # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
         # error aborts the transaction, and the log and the unlock below must still be written.
         savepoint = None if auto_commit else self.env.cr.savepoint()
+        client = None
         try:
-            with self._rakuten_client() as client:
+            client = self._rakuten_client()
+            with client:
                 job(self, client, log, auto_commit)
                 log.api_calls = sum(client.stats.values())
             if savepoint:
@@ -632,6 +644,9 @@ class CrmTeam(models.Model):
             else:
                 _logger.exception("Rakuten %s of channel %s failed", kind, self.id)
                 message = str(error)
+            if client is not None:
+                # The calls made before the failure, including the one that failed.
+                log.api_calls = sum(client.stats.values())
             log._finish("failed", message or error.__class__.__name__)
         finally:
             self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -592,7 +592,8 @@ class SaleOrder(models.Model):
                   "cancel the order in RMS.", number=self.rakuten_order_number),
             )
         self.message_post(body=update.reason, subtype_xmlid="mail.mt_note")
-        log._add_line(self.rakuten_order_number, "updated", update.reason, self)
+        log._add_line(self.rakuten_order_number, "updated", update.reason, self,
+                      counter="approval_refused" if update.refused else "settled")
 
     def _rakuten_apply_cancellation(self, team, log):
         """RMS cancelled the order (800/900): cancel it in Odoo with the channel's reason (※1),
@@ -618,7 +619,8 @@ class SaleOrder(models.Model):
                    progress=self.rakuten_order_progress, reason=reason),
             subtype_xmlid="mail.mt_note",
         )
-        log._add_line(self.rakuten_order_number, "updated", _("Cancelled: %(reason)s", reason=reason), self)
+        log._add_line(self.rakuten_order_number, "updated", _("Cancelled: %(reason)s", reason=reason), self,
+                      counter="cancelled")
 
     def _rakuten_schedule_activity(self, summary, note):
         self.ensure_one()
