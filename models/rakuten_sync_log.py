@@ -29,7 +29,8 @@ KIND_COUNTERS = {
     "confirm": ("found", "confirmed", "refused", "retried", "failed"),
     "carrier": ("found", "rows_set", "rows_updated", "refused", "retried", "failed"),
     "shipping": ("found", "rows_updated", "refused", "retried", "failed"),
-    "payment": ("found", "settled", "approval_refused", "cancelled", "failed"),
+    # The follow job also verifies the rows RMS accepted: a refused shipping report shows here.
+    "payment": ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed"),
     "cancel": ("found", "cancelled", "failed"),
     "license": ("checked",),
 }

@@ -6,3 +6,5 @@ from . import test_confirm_carrier
 from . import test_import_orders
 from . import test_security
 from . import test_states
+from . import test_sync_log
+from . import test_past_import
