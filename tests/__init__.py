@@ -8,3 +8,5 @@ from . import test_security
 from . import test_states
 from . import test_sync_log
 from . import test_past_import
+from . import test_license
+from . import test_buttons
