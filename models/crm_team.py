@@ -220,7 +220,7 @@ class CrmTeam(models.Model):
         "refused the credentials, the Rakuten jobs skip this channel until a new key is saved.",
     )
     rakuten_license_status = fields.Char(
-        string="License Key",
+        string="License Status",
         compute="_compute_rakuten_license_state",
         help="The license key's status as the channel's badge shows it: not set, not checked "
         "yet, valid until a date, expiring in a few days, expired, or refused by RMS.",
