@@ -255,6 +255,7 @@ class CrmTeam(models.Model):
             )
 
     @api.depends("rakuten_license_expiry", "rakuten_auth_error", "rakuten_credentials_set")
+    @api.depends_context("lang")
     def _compute_rakuten_license_state(self):
         now = datetime.now(timezone.utc)
         for team in self:

@@ -2,6 +2,9 @@ import threading
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 #: A queued past import whose channel is busy is looked at again this much later.
 PAST_IMPORT_RETRY = timedelta(minutes=10)
@@ -105,6 +108,7 @@ class RakutenSyncLog(models.Model):
             )
 
     @api.depends("kind", *sorted({"count_%s" % name for names in KIND_COUNTERS.values() for name in names}))
+    @api.depends_context("lang")
     def _compute_summary(self):
         for log in self:
             log.summary = " · ".join(
@@ -200,7 +204,7 @@ class RakutenSyncLog(models.Model):
                 continue  # an earlier past import of this channel goes first
             team = log.team_id.with_company(log.team_id.company_id)
             if not team.rakuten_active:
-                log._finish("failed", _("The Rakuten RMS API is switched off for this channel."))
+                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
                 continue
             team._rakuten_import_orders(date_from=log.window_start, date_to=log.window_end,
                                         auto_commit=auto_commit, log=log)

@@ -71,8 +71,7 @@ class TestLicenseStatus(RakutenCase):
 
     def test_badge_and_banners_show_each_state(self):
         arch = etree.fromstring(self.env["crm.team"].get_view(view_type="form")["arch"])
-        [badge] = arch.xpath("//field[@name='rakuten_license_status']")
-        self.assertEqual(badge.get("widget"), "badge")
+        [badge] = arch.xpath("//field[@name='rakuten_license_status'][@widget='badge']")
         banners = arch.xpath("//div[contains(@class, 'alert')]")
         states = dict(self.team._fields["rakuten_license_state"].selection)
         for state in states:

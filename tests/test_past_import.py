@@ -3,7 +3,7 @@ past-import cron, which runs the queued imports one after the other."""
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tests.common import RecordCapturer
@@ -23,7 +23,7 @@ class TestPastImport(RakutenCase):
         """Press the wizard's Import button (as the web client does); return its action."""
         team = team or self.team
         action = team.action_rakuten_import_past_orders()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({
+        wizard = team.env[action["res_model"]].with_context(action["context"]).create({
             "date_from": fields.Datetime.now() - timedelta(days=days_from),
             "date_to": fields.Datetime.now() - timedelta(days=days_to),
         })
@@ -179,3 +179,16 @@ class TestPastImport(RakutenCase):
         log.date_start = datetime.now() - timedelta(days=100)
         self.env["rakuten.sync.log"]._gc_old_logs()
         self.assertTrue(log.exists())
+
+    def test_a_rakuten_manager_queues_without_admin_rights(self):
+        manager = self.env["res.users"].create({
+            "name": "Rakuten Manager",
+            "login": "rakuten_past_manager",
+            "email": "past.manager@example.com",
+            "groups_id": [Command.set([self.env.ref("sale_rakuten.group_rakuten_manager").id])],
+        })
+        action = self.queue(team=self.team.with_user(manager))
+        log = self.queued_log(action)
+        self.assertEqual((log.state, log.create_uid), ("queued", manager))
+        self.assertEqual(self.run_cron(), log)
+        self.assertEqual(log.state, "done", log.message)
