@@ -488,6 +488,12 @@ class CrmTeam(models.Model):
         """Read the license key's expiry date from RMS; show it or the error in plain words,
         then reload the form so that its license badge shows the new state at once."""
         self.ensure_one()
+        if not self.rakuten_credentials_set:
+            return self._rakuten_notify(
+                _("Rakuten connection not tested"),
+                _("Enter and save the service secret and license key of %(team)s first.", team=self.name),
+                "warning",
+            )
         try:
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()

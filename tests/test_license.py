@@ -128,3 +128,12 @@ class TestLicenseStatus(RakutenCase):
         log = logs.filtered(lambda l: l.team_id == self.team)
         self.assertEqual(log.state, "done", "the key works again")
         self.assertEqual(self.status()[0], "ok")
+
+    def test_test_connection_without_keys_says_what_to_do(self):
+        team = self.env["crm.team"].create({"name": "Not connected yet"})
+        self.sandbox.reset_counters()
+        action = team.action_rakuten_test_connection()
+        self.assertEqual((action["tag"], action["params"]["type"]), ("display_notification", "warning"))
+        self.assertIn("service secret and license key", action["params"]["message"])
+        self.assertFalse(+self.sandbox.calls)
+        self.assertEqual(self.status(team), ("not_set", "Not set"))
