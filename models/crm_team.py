@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, mapping, rules, sync
-from ..rms.client import DEFAULT_API_URL, RmsClient
+from ..rms.client import DEFAULT_API_URL, JST, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, clean_text, parse_order, valid_order_number
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
@@ -208,11 +208,24 @@ class CrmTeam(models.Model):
         "this moment, less a margin, so that no order is missed after downtime.",
     )
     rakuten_license_state = fields.Selection(
-        [("ok", "Valid"), ("warning", "Expires Soon"), ("expired", "Expired")],
+        [
+            (sync.LICENSE_NOT_SET, "Not Set"),
+            (sync.LICENSE_UNCHECKED, "Not Checked Yet"),
+            (sync.LICENSE_OK, "Valid"),
+            (sync.LICENSE_WARNING, "Expires Soon"),
+            (sync.LICENSE_EXPIRED, "Expired"),
+            (sync.LICENSE_REFUSED, "Refused by RMS"),
+        ],
         string="License Key Status",
         compute="_compute_rakuten_license_state",
         help="Warns from 14 days before the license key expires; once it has expired, or RMS "
         "refused the credentials, the Rakuten jobs skip this channel until a new key is saved.",
+    )
+    rakuten_license_status = fields.Char(
+        string="License Status",
+        compute="_compute_rakuten_license_state",
+        help="The license key's status as the channel's badge shows it: not set, not checked "
+        "yet, valid until a date, expiring in a few days, expired, or refused by RMS.",
     )
     rakuten_auth_error = fields.Text(
         string="RMS Authentication Error",
@@ -243,20 +256,42 @@ class CrmTeam(models.Model):
                 team.rakuten_service_secret and team.rakuten_license_key
             )
 
-    @api.depends("rakuten_license_expiry", "rakuten_auth_error")
+    @api.depends("rakuten_license_expiry", "rakuten_auth_error", "rakuten_credentials_set")
+    @api.depends_context("lang")
     def _compute_rakuten_license_state(self):
         now = datetime.now(timezone.utc)
         for team in self:
             expiry = team.rakuten_license_expiry
-            state = sync.license_status(expiry.replace(tzinfo=timezone.utc) if expiry else None, now)
-            if team.rakuten_auth_error:
-                state = "expired"
+            expiry = expiry.replace(tzinfo=timezone.utc) if expiry else None
+            state = sync.license_status(
+                expiry, now, key_set=team.rakuten_credentials_set, refused=bool(team.rakuten_auth_error)
+            )
             team.rakuten_license_state = state
+            team.rakuten_license_status = team._rakuten_license_text(state, expiry, now)
+
+    def _rakuten_license_text(self, state, expiry, now):
+        """The badge text of a license state, in the user's language; dates in Japan time, the
+        time zone of RMS's expiry dates."""
+        date = expiry.astimezone(JST).strftime("%Y-%m-%d") if expiry else ""
+        if state == sync.LICENSE_OK:
+            return _("Valid until %(date)s", date=date)
+        if state == sync.LICENSE_WARNING:
+            days = sync.license_days_left(expiry, now)
+            if not days:
+                return _("Expires today (%(date)s)", date=date)
+            return _("Expires in %(days)s days (%(date)s)", days=days, date=date)
+        if state == sync.LICENSE_EXPIRED:
+            return _("Expired on %(date)s", date=date)
+        if state == sync.LICENSE_REFUSED:
+            return _("Refused by RMS")
+        if state == sync.LICENSE_UNCHECKED:
+            return _("Not checked yet")
+        return _("Not set")
 
     def _rakuten_license_blocked(self):
         """Jobs skip a channel whose key expired or whose credentials RMS refused."""
         self.ensure_one()
-        return self.rakuten_license_state == "expired"
+        return self.rakuten_license_state in sync.LICENSE_BLOCKED
 
     def _rakuten_set_auth_failure(self, message):
         self.sudo().write({"rakuten_auth_error": message, "rakuten_auth_error_date": fields.Datetime.now()})
@@ -310,10 +345,10 @@ class CrmTeam(models.Model):
         if not code:
             raise ValidationError(
                 _(
-                    "'%(value)s' is not a Rakuten shop URL. Enter the shop's URL code, the XXXX "
-                    "of %(forms)s.",
+                    "'%(value)s' is not a Rakuten shop URL. Enter the shop code XXXX, or paste "
+                    "one of these addresses of the shop: %(forms)s.",
                     value=value,
-                    forms=" / ".join(EXPECTED_FORMS),
+                    forms=", ".join(EXPECTED_FORMS[1:]),
                 )
             )
         return code
@@ -452,28 +487,39 @@ class CrmTeam(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_rakuten_test_connection(self):
-        """Read the license key's expiry date from RMS; show it or the error in plain words."""
+        """Read the license key's expiry date from RMS; show it or the error in plain words,
+        then reload the form so that its license badge shows the new state at once."""
         self.ensure_one()
+        if not self.rakuten_credentials_set:
+            return self._rakuten_notify(
+                _("Rakuten connection not tested"),
+                _("Enter and save the service secret and license key of %(team)s first.", team=self.name),
+                "warning",
+            )
         try:
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()
         except RmsError as error:
-            return self._rakuten_notify(
-                _("Rakuten connection failed"), error.user_message or str(error), "danger"
-            )
+            message = error.user_message or str(error)
+            if isinstance(error, RmsAuthError):
+                self._rakuten_set_auth_failure(message)
+            return self._rakuten_notify(_("Rakuten connection failed"), message, "danger", reload=True)
         self._rakuten_store_license_expiry(expiry)
         return self._rakuten_notify(
             _("Rakuten connection works"),
             _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M")),
             "success",
+            reload=True,
         )
 
-    def _rakuten_notify(self, title, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": title, "message": message, "type": kind, "sticky": kind != "success"},
-        }
+    def _rakuten_notify(self, title, message, kind, reload=False, next_action=None):
+        """A notification; then ``next_action``, or with ``reload`` a soft reload of the view."""
+        params = {"title": title, "message": message, "type": kind, "sticky": kind in ("danger", "warning")}
+        if reload and not next_action:
+            next_action = {"type": "ir.actions.client", "tag": "soft_reload"}
+        if next_action:
+            params["next"] = next_action
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     def action_rakuten_import_now(self):
         self.ensure_one()
@@ -531,53 +577,67 @@ class CrmTeam(models.Model):
             self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
         return logs
 
-    def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False):
+    def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False, log=None):
         """Run one import for each channel of ``self``; return the sync-log records.
 
         Without dates the search window is the last ``rakuten_window_hours`` hours, extended
         back to the last successful run less a margin. With ``date_from``/``date_to`` (the
         "Import past orders" wizard) exactly that range is searched and the watermark is not
         moved. With ``auto_commit`` (the cron) each batch of orders is committed as soon as it
-        is written, so a crash loses at most one batch.
+        is written, so a crash loses at most one batch. ``log`` is the queued log of a past
+        import (one channel only) that this run fills in.
         """
         logs = self.env["rakuten.sync.log"]
         for team in self:
-            logs |= team._rakuten_import_team(date_from, date_to, auto_commit)
+            logs |= team._rakuten_import_team(date_from, date_to, auto_commit, log)
         return logs
 
-    def _rakuten_import_team(self, date_from, date_to, auto_commit):
+    def _rakuten_import_team(self, date_from, date_to, auto_commit, log=None):
         self.ensure_one()
         return self._rakuten_locked_run(
             "import",
             lambda team, client, log, commit: team._rakuten_run_import(log, date_from, date_to, commit, client),
             auto_commit,
+            log=log,
         )
 
-    def _rakuten_locked_run(self, kind, job, auto_commit):
+    def _rakuten_locked_run(self, kind, job, auto_commit, log=None):
         """Run ``job(team, client, log, auto_commit)`` for this channel under the channel's
         advisory lock for ``kind`` (a second run of the same job stops at once), with a sync
-        log of kind ``kind``. A failure ends in the log, never in the caller."""
+        log of kind ``kind``: ``log`` when given (a queued past import), else a new one. A
+        failure ends in the log, never in the caller. A queued log whose lock is taken stays
+        queued, for a later run of its cron."""
         self.ensure_one()
-        log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
-        if auto_commit:
-            self.env.cr.commit()
+        if log is None:
+            log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
+            if auto_commit:
+                self.env.cr.commit()
         key = self._rakuten_lock_key(kind)
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
         if not self.env.cr.fetchone()[0]:
-            log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
+            if log.state != "queued":
+                log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
             return log
         # The lock is ours: a log of this job still 'running' is that of a run that died
-        # (killed, server stopped) without finishing it.
+        # (killed, server stopped) without finishing it. A past import that died is queued
+        # again instead (rakuten.sync.log._rakuten_requeue_dead_past_imports).
         self.env["rakuten.sync.log"].search([
             ("team_id", "=", self.id), ("kind", "=", kind), ("state", "=", "running"), ("id", "<", log.id),
+            ("is_past_import", "=", False),
         ])._finish("interrupted", _lt(
             "This run stopped before it finished (the server was stopped or the process was "
             "killed); what it had saved is kept, and later runs took over."))
+        if log.state == "queued":
+            log.write({"state": "running", "date_start": fields.Datetime.now()})
+            if auto_commit:
+                self.env.cr.commit()
         # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
         # error aborts the transaction, and the log and the unlock below must still be written.
         savepoint = None if auto_commit else self.env.cr.savepoint()
+        client = None
         try:
-            with self._rakuten_client() as client:
+            client = self._rakuten_client()
+            with client:
                 job(self, client, log, auto_commit)
                 log.api_calls = sum(client.stats.values())
             if savepoint:
@@ -602,6 +662,9 @@ class CrmTeam(models.Model):
             else:
                 _logger.exception("Rakuten %s of channel %s failed", kind, self.id)
                 message = str(error)
+            if client is not None:
+                # The calls made before the failure, including the one that failed.
+                log.api_calls = sum(client.stats.values())
             log._finish("failed", message or error.__class__.__name__)
         finally:
             self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -176,7 +176,8 @@ class RakutenBasket(models.Model):
             basket.write(vals)
             log._add_line(basket.order_id.rakuten_order_number, "failed" if give_up else "deferred",
                           _("Rakuten refused the shipping rows of basket %(basket)s: %(reason)s",
-                            basket=basket.basket_id, reason=reason), basket.order_id)
+                            basket=basket.basket_id, reason=reason), basket.order_id,
+                          counter="refused" if give_up else "retried")
 
     def _rakuten_verify(self, order, client, log):
         """Check the rows RMS shows (``order``: rms.order.Order) against what was sent."""

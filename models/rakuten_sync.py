@@ -103,11 +103,12 @@ class RakutenSync(models.AbstractModel):
                     reason = _("The order is cancelled on Rakuten (status %(progress)s).", progress=progress)
                     order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": reason,
                                  "rakuten_order_progress": str(progress)})
-                    log._add_line(order.rakuten_order_number, "failed", reason, order)
+                    log._add_line(order.rakuten_order_number, "failed", reason, order, counter="refused")
                 elif progress != codes.PROGRESS_WAITING_CONFIRMATION:
                     order.write({"rakuten_confirm_state": "done", "rakuten_order_progress": str(progress)})
                     log._add_line(order.rakuten_order_number, "done",
-                                  _("Confirmed on Rakuten by an earlier, interrupted run."), order)
+                                  _("Confirmed on Rakuten by an earlier, interrupted run."), order,
+                                  counter="confirmed")
                 else:
                     order.rakuten_confirm_state = "todo"
 
@@ -134,14 +135,15 @@ class RakutenSync(models.AbstractModel):
                     order.write({"rakuten_confirm_state": "done", "rakuten_confirm_error": False,
                                  "rakuten_order_progress": str(codes.PROGRESS_RAKUTEN_PROCESSING)})
                     log._add_line(order.rakuten_order_number, "done",
-                                  outcome.reason or _("Confirmed on Rakuten."), order)
+                                  outcome.reason or _("Confirmed on Rakuten."), order, counter="confirmed")
                 elif outcome.status == sync.GIVE_UP:
                     order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": outcome.reason})
-                    log._add_line(order.rakuten_order_number, "failed", outcome.reason, order)
+                    log._add_line(order.rakuten_order_number, "failed", outcome.reason, order, counter="refused")
                 else:
                     order.write({"rakuten_confirm_state": "todo", "rakuten_confirm_error": outcome.reason})
                     log._add_line(order.rakuten_order_number, "deferred",
-                                  _("Refused by Rakuten, tried again next run: %(reason)s", reason=outcome.reason), order)
+                                  _("Refused by Rakuten, tried again next run: %(reason)s", reason=outcome.reason), order,
+                                  counter="retried")
             self._commit(auto_commit)
 
     # ------------------------------------------------------------------
@@ -211,6 +213,11 @@ class RakutenSync(models.AbstractModel):
                 if reason or not request_id:
                     order_baskets._rakuten_mark_refused(reason or _("RMS accepted no request."), log)
                 else:
+                    # A basket sends either its shipping report (rows updated with the real
+                    # carrier and tracking number) or its その他 row (set).
+                    reported = order_baskets.filtered(lambda b: b.ship_state == "sending")
+                    log._count("rows_updated", len(reported))
+                    log._count("rows_set", len((order_baskets - reported).filtered(lambda b: b.carrier_state == "sending")))
                     order_baskets._rakuten_mark_sent(request_id)
                     log._add_line(order.rakuten_order_number, "done",
                                   _("Sent to Rakuten (request %(request)s).", request=request_id), order)
@@ -271,4 +278,5 @@ class RakutenSync(models.AbstractModel):
             team._rakuten_set_auth_failure(error.user_message or str(error))
             raise
         team._rakuten_store_license_expiry(expiry)
+        log._count("checked")
         log.message = _("License key valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d"))

@@ -1,4 +1,13 @@
+import threading
+from datetime import timedelta
+
 from odoo import _, api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+#: A queued past import whose channel is busy is looked at again this much later.
+PAST_IMPORT_RETRY = timedelta(minutes=10)
 
 KINDS = [
     ("import", "Order Import"),
@@ -10,6 +19,7 @@ KINDS = [
     ("license", "License Check"),
 ]
 STATES = [
+    ("queued", "Queued"),
     ("running", "Running"),
     ("done", "Done"),
     ("partial", "Done with Errors"),
@@ -17,7 +27,19 @@ STATES = [
     ("skipped", "Skipped"),
     ("interrupted", "Interrupted"),
 ]
-COUNTED = ("imported", "updated", "deferred", "skipped", "failed", "unchanged")
+#: The counters that tell what each kind of job did, in the order the log shows them.
+KIND_COUNTERS = {
+    "import": ("found", "imported", "updated", "unchanged", "deferred", "skipped", "failed"),
+    "confirm": ("found", "confirmed", "refused", "retried", "failed"),
+    "carrier": ("found", "rows_set", "rows_updated", "refused", "retried", "failed"),
+    "shipping": ("found", "rows_updated", "refused", "retried", "failed"),
+    # The follow job also verifies the rows RMS accepted: a refused shipping report shows here.
+    "payment": ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed"),
+    "cancel": ("found", "cancelled", "failed"),
+    "license": ("checked",),
+}
+#: Counters of orders the job could not handle: the run ends 'Done with Errors'.
+PROBLEM_COUNTERS = ("failed", "refused")
 
 
 class RakutenSyncLog(models.Model):
@@ -45,7 +67,34 @@ class RakutenSyncLog(models.Model):
     count_skipped = fields.Integer(string="Skipped", readonly=True)
     count_failed = fields.Integer(string="Failed", readonly=True)
     count_unchanged = fields.Integer(string="Already Imported", readonly=True)
-    count_done = fields.Integer(string="Done", readonly=True, help="Orders confirmed or rows sent to Rakuten.")
+    count_done = fields.Integer(string="Done", readonly=True, help="Orders whose update Rakuten accepted.")
+    count_confirmed = fields.Integer(string="Confirmed", readonly=True, help="Orders confirmed on Rakuten.")
+    count_refused = fields.Integer(
+        string="Refused", readonly=True,
+        help="Orders or rows Rakuten refused for good: a person has to look at them.")
+    count_retried = fields.Integer(
+        string="To Retry", readonly=True,
+        help="Orders or rows Rakuten refused this time; the next run sends them again.")
+    count_rows_set = fields.Integer(
+        string="Carrier Rows Set", readonly=True,
+        help="Baskets that got their その他 (other) carrier row on Rakuten.")
+    count_rows_updated = fields.Integer(
+        string="Shipments Reported", readonly=True,
+        help="Baskets whose rows on Rakuten were updated with the real carrier and tracking number.")
+    count_settled = fields.Integer(
+        string="Payments Settled", readonly=True, help="Orders whose payment Rakuten settled.")
+    count_approval_refused = fields.Integer(
+        string="Approvals Refused", readonly=True, help="Orders whose authorization Rakuten refused (承認NG).")
+    count_cancelled = fields.Integer(
+        string="Cancellations", readonly=True, help="Orders cancelled on Rakuten and cancelled in Odoo.")
+    count_checked = fields.Integer(
+        string="Keys Checked", readonly=True, help="License keys whose expiry RMS told.")
+    summary = fields.Char(
+        string="Result", compute="_compute_summary",
+        help="The counters of this kind of job.")
+    is_past_import = fields.Boolean(
+        string="Past Import", readonly=True,
+        help="An import of past orders, queued by 'Import Past Orders' and run in the background.")
     line_ids = fields.One2many("rakuten.sync.log.line", "log_id", string="Orders", readonly=True)
 
     @api.depends("kind", "team_id", "date_start")
@@ -59,12 +108,27 @@ class RakutenSyncLog(models.Model):
                 if log.date_start else "",
             )
 
-    def _add_line(self, order_number, outcome, reason, sale_order=None):
-        """Record what happened to one order. ``unchanged`` is only counted: an order already
-        imported is seen again on every run of its window."""
+    @api.depends("kind", *sorted({"count_%s" % name for names in KIND_COUNTERS.values() for name in names}))
+    @api.depends_context("lang")
+    def _compute_summary(self):
+        for log in self:
+            log.summary = " · ".join(
+                "%s %s" % (log._fields["count_%s" % name]._description_string(self.env), log["count_%s" % name])
+                for name in KIND_COUNTERS.get(log.kind, ())
+            )
+
+    def _count(self, counter, number=1):
+        """Add ``number`` to the counter ``counter`` (e.g. ``"rows_set"``)."""
         self.ensure_one()
-        field = "count_%s" % outcome
-        self[field] += 1
+        if number:
+            self["count_%s" % counter] += number
+
+    def _add_line(self, order_number, outcome, reason, sale_order=None, counter=None):
+        """Record what happened to one order, counted in ``counter`` (one of the counters of
+        :data:`KIND_COUNTERS`), by default the outcome's. ``unchanged`` is only counted: an
+        order already imported is seen again on every run of its window."""
+        self.ensure_one()
+        self._count(counter or outcome)
         if outcome == "unchanged":
             return self.env["rakuten.sync.log.line"]
         return self.env["rakuten.sync.log.line"].create({
@@ -97,13 +161,78 @@ class RakutenSyncLog(models.Model):
             values = {"date_end": fields.Datetime.now()}
             if state:
                 values["state"] = state
-            elif log.count_failed:
+            elif any(log["count_%s" % name] for name in PROBLEM_COUNTERS):
                 values["state"] = "partial"
             else:
                 values["state"] = "done"
             if message:
                 values["message"] = message
             log.write(values)
+
+    # ------------------------------------------------------------------
+    # Past imports, queued and run by their own cron
+    # ------------------------------------------------------------------
+    @api.model
+    def _rakuten_queue_past_import(self, team, date_from, date_to):
+        """Queue the import of ``team``'s orders placed from ``date_from`` to ``date_to``
+        (naive UTC); the past-import cron is woken to run it. Returns the queued log."""
+        log = self.create({
+            "team_id": team.id,
+            "kind": "import",
+            "state": "queued",
+            "is_past_import": True,
+            "window_start": date_from,
+            "window_end": date_to,
+        })
+        self.env.ref("sale_rakuten.ir_cron_rakuten_import_past_orders")._trigger()
+        return log
+
+    @api.model
+    def _cron_import_past_orders(self, auto_commit=None):
+        """Run the oldest queued past import whose channel is free; the scheduler calls again
+        while some remain (``ir.cron._notify_progress``). Past imports of one channel run one
+        after the other, in the order they were queued, and never while another import of
+        the channel runs (its advisory lock). Returns the log that ran, if any.
+
+        ``auto_commit`` (by default: unless under test) commits each batch of orders."""
+        if auto_commit is None:
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
+        self._rakuten_requeue_dead_past_imports()
+        queued = self.sudo().search([("state", "=", "queued"), ("is_past_import", "=", True)], order="id")
+        waiting_teams = set()
+        for log in queued:
+            if log.team_id in waiting_teams:
+                continue  # an earlier past import of this channel goes first
+            team = log.team_id.with_company(log.team_id.company_id)
+            if not team.rakuten_active:
+                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
+                continue
+            team._rakuten_import_orders(date_from=log.window_start, date_to=log.window_end,
+                                        auto_commit=auto_commit, log=log)
+            if log.state == "queued":
+                waiting_teams.add(log.team_id)  # another import of the channel is running
+                continue
+            remaining = self.sudo().search_count([("state", "=", "queued"), ("is_past_import", "=", True)])
+            self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+            return log
+        if waiting_teams:
+            self.env.ref("sale_rakuten.ir_cron_rakuten_import_past_orders")._trigger(
+                fields.Datetime.now() + PAST_IMPORT_RETRY
+            )
+        self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+        return self.browse()
+
+    @api.model
+    def _rakuten_requeue_dead_past_imports(self):
+        """A past import still 'running' while its channel's import lock is free was stopped
+        with its worker (a server restart, a time limit): queue it again. Importing again is
+        safe, as orders already imported are recognised."""
+        for log in self.sudo().search([("state", "=", "running"), ("is_past_import", "=", True)]):
+            key = log.team_id._rakuten_lock_key("import")
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            if self.env.cr.fetchone()[0]:
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
+                log.state = "queued"
 
     def action_view_orders(self):
         self.ensure_one()
@@ -119,4 +248,4 @@ class RakutenSyncLog(models.Model):
     def _gc_old_logs(self):
         """Keep three months of logs."""
         limit = fields.Datetime.subtract(fields.Datetime.now(), days=90)
-        self.search([("date_start", "<", limit), ("state", "!=", "running")]).unlink()
+        self.search([("date_start", "<", limit), ("state", "not in", ("running", "queued"))]).unlink()

@@ -31,6 +31,23 @@ SLIP_STATES = [
 #: Slip states in which a delivery must not be validated.
 BLOCKED_SLIP_STATES = (mapping.SLIP_NEW, mapping.SLIP_TO_CONFIRM, mapping.SLIP_WAITING_PAYMENT)
 
+#: How a value of 入金状況 / 承認状況 moves a slip: the money is settled (入金済, 承認済,
+#: 請求済) or no longer settled (未入金, 一部入金, 未承認, 承認中).
+SETTLED, UNSETTLED = "settled", "unsettled"
+MONEY_DIRECTIONS = {
+    "rakuten_payment_state": {
+        codes.PAYMENT_STATE_PAID: SETTLED,
+        codes.PAYMENT_STATE_UNPAID: UNSETTLED,
+        codes.PAYMENT_STATE_PARTLY_PAID: UNSETTLED,
+    },
+    "rakuten_approval_state": {
+        codes.APPROVAL_STATE_APPROVED: SETTLED,
+        codes.APPROVAL_STATE_BILLED: SETTLED,
+        codes.APPROVAL_STATE_UNAPPROVED: UNSETTLED,
+        codes.APPROVAL_STATE_IN_PROGRESS: UNSETTLED,
+    },
+}
+
 SHIPPING_TERMS = {0: "", 1: "AM (午前)", 2: "PM (午後)", 9: "Other (その他)"}
 
 
@@ -247,13 +264,38 @@ class SaleOrder(models.Model):
         return True
 
     def write(self, vals):
+        """A hand change of 入金状況 / 承認状況 runs the distribution (振り分け) again: money set
+        back to unpaid or unapproved makes a 出荷待ち slip wait for it again (入金待ち); money
+        settled moves a 入金待ち slip on (to 確認待ち while a check still holds). New, shipped and
+        cancelled slips are never moved, nor is a slip whose state is written at the same time."""
+        money_fields = [f for f in MONEY_DIRECTIONS if f in vals]
+        before = {}
+        if money_fields and "rakuten_slip_state" not in vals:
+            before = {order.id: {f: order[f] for f in money_fields} for order in self if order.rakuten_slip_state}
         res = super().write(vals)
-        if vals.get("rakuten_payment_state") == codes.PAYMENT_STATE_PAID:
-            # The money is settled: a slip waiting for it moves on by itself.
-            self.filtered(
-                lambda o: o.rakuten_slip_state == mapping.SLIP_WAITING_PAYMENT
-            ).rakuten_slip_state = mapping.SLIP_READY
+        if before:
+            self.browse(list(before))._rakuten_redistribute(before)
         return res
+
+    def _rakuten_redistribute(self, before):
+        """Move the slips of ``self`` after 入金状況 / 承認状況 changed from ``before``
+        ({order id: {field: old value}})."""
+        moves = {}
+        for order in self:
+            directions = {
+                MONEY_DIRECTIONS[field].get(order[field])
+                for field, old in before[order.id].items()
+                if order[field] != old
+            }
+            if UNSETTLED in directions:
+                if order.rakuten_slip_state == mapping.SLIP_READY:
+                    moves.setdefault(mapping.SLIP_WAITING_PAYMENT, []).append(order.id)
+            elif SETTLED in directions and order.rakuten_slip_state == mapping.SLIP_WAITING_PAYMENT:
+                # A check that sent the slip to 確認待ち and was not cleared by a person holds.
+                state = mapping.SLIP_TO_CONFIRM if order.rakuten_confirm_reasons else mapping.SLIP_READY
+                moves.setdefault(state, []).append(order.id)
+        for state, ids in moves.items():
+            self.browse(ids).write({"rakuten_slip_state": state})
 
     # ------------------------------------------------------------------
     # Import
@@ -597,7 +639,8 @@ class SaleOrder(models.Model):
                   "cancel the order in RMS.", number=self.rakuten_order_number),
             )
         self.message_post(body=update.reason, subtype_xmlid="mail.mt_note")
-        log._add_line(self.rakuten_order_number, "updated", update.reason, self)
+        log._add_line(self.rakuten_order_number, "updated", update.reason, self,
+                      counter="approval_refused" if update.refused else "settled")
 
     def _rakuten_apply_cancellation(self, team, log):
         """RMS cancelled the order (800/900): cancel it in Odoo with the channel's reason (※1),
@@ -623,7 +666,8 @@ class SaleOrder(models.Model):
                    progress=self.rakuten_order_progress, reason=reason),
             subtype_xmlid="mail.mt_note",
         )
-        log._add_line(self.rakuten_order_number, "updated", _("Cancelled: %(reason)s", reason=reason), self)
+        log._add_line(self.rakuten_order_number, "updated", _("Cancelled: %(reason)s", reason=reason), self,
+                      counter="cancelled")
 
     def _rakuten_schedule_activity(self, summary, note):
         self.ensure_one()

@@ -6,7 +6,8 @@
   tracking number and date written over it at shipping.
 * :func:`payment_update` maps an order's RMS status (and getPayment's status) onto
   入金状況 / 承認状況.
-* :func:`license_status` tells whether a license key is fine, about to expire, or expired.
+* :func:`license_status` tells whether a license key is missing, unchecked, fine, about to
+  expire, expired, or refused by RMS.
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,9 +43,14 @@ _CONFIRM_DONE = {
 MAX_ROWS_PER_BASKET = 20
 MAX_TRACKING_LENGTH = 120
 
+LICENSE_NOT_SET = "not_set"  # no license key saved
+LICENSE_UNCHECKED = "unchecked"  # a key, whose expiry RMS has not told yet
 LICENSE_OK = "ok"
-LICENSE_WARNING = "warning"
+LICENSE_WARNING = "warning"  # expires within LICENSE_WARNING_DAYS
 LICENSE_EXPIRED = "expired"
+LICENSE_REFUSED = "refused"  # RMS refused the credentials
+#: The states in which the Rakuten jobs leave a channel alone.
+LICENSE_BLOCKED = (LICENSE_EXPIRED, LICENSE_REFUSED)
 LICENSE_WARNING_DAYS = 14
 
 
@@ -157,15 +163,27 @@ def payment_update(order, current_approval, payment_status=None):
     return PaymentUpdate()
 
 
-def license_status(expiry, now):
-    """LICENSE_OK, LICENSE_WARNING (from 14 days before) or LICENSE_EXPIRED (aware datetimes)."""
+def license_status(expiry, now, key_set=True, refused=False):
+    """The state of a license key (``expiry``, ``now``: aware datetimes; ``expiry`` None when
+    RMS has not told it yet): LICENSE_NOT_SET without a key, LICENSE_REFUSED when RMS refused
+    the credentials, LICENSE_UNCHECKED before the first check, else LICENSE_OK,
+    LICENSE_WARNING (from 14 days before the expiry) or LICENSE_EXPIRED."""
+    if not key_set:
+        return LICENSE_NOT_SET
+    if refused:
+        return LICENSE_REFUSED
     if expiry is None:
-        return LICENSE_OK
+        return LICENSE_UNCHECKED
     if now > expiry:
         return LICENSE_EXPIRED
     if expiry - now <= timedelta(days=LICENSE_WARNING_DAYS):
         return LICENSE_WARNING
     return LICENSE_OK
+
+
+def license_days_left(expiry, now):
+    """Whole days from ``now`` to ``expiry`` (0 on the last day)."""
+    return max((expiry - now).days, 0)
 
 
 def _basket(basket_id):

@@ -7,3 +7,8 @@ from . import test_import_orders
 from . import test_security
 from . import test_import_poison
 from . import test_fuzz_import
+from . import test_states
+from . import test_sync_log
+from . import test_past_import
+from . import test_license
+from . import test_buttons

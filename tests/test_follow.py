@@ -141,7 +141,7 @@ class TestFollow(RakutenCase):
         # Not settled yet: nothing moves, and nothing is logged as updated.
         log = self.follow()
         self.assertEqual(log.state, "done", log.message)
-        self.assertEqual(log.count_updated, 0)
+        self.assertEqual(log.count_settled, 0)
         for number in numbers:
             self.assertEqual(self.sale_order(number).rakuten_slip_state, "waiting_payment")
 
@@ -150,7 +150,7 @@ class TestFollow(RakutenCase):
         self.sandbox.reset_counters()
         log = self.follow()
         self.assertEqual(log.state, "done", log.message)
-        self.assertEqual(log.count_updated, 2)
+        self.assertEqual(log.count_settled, 2)
         self.assertEqual(self.sandbox.calls["getOrder"], 1, "both re-read with one getOrder")
         self.assertEqual(self.sandbox.calls["getPayment"], 0, "getOrder alone tells a plain order is settled")
         for number in numbers:
@@ -163,7 +163,7 @@ class TestFollow(RakutenCase):
 
         # A second run changes nothing and logs nothing.
         log = self.follow()
-        self.assertEqual((log.state, log.count_updated, len(log.line_ids)), ("done", 0, 0))
+        self.assertEqual((log.state, log.count_settled, len(log.line_ids)), ("done", 0, 0))
 
     def test_settlement_of_250_orders_uses_three_get_order_calls(self):
         table = dict(self.PLAIN_MIX, payment={"card": 1.0}, progress={200: 1.0})
@@ -181,7 +181,7 @@ class TestFollow(RakutenCase):
         self.assertEqual(self.sandbox.calls["getOrder"], 3)
         self.assertEqual(sorted(len(chunk) for chunk in asked), [50, 100, 100])
         self.assertEqual(self.sandbox.calls["getPayment"], 0)
-        self.assertEqual(log.count_updated, 250)
+        self.assertEqual(log.count_settled, 250)
         orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
         self.assertEqual(set(orders.mapped("rakuten_slip_state")), {"ready"})
         self.assertEqual(set(orders.mapped("rakuten_payment_state")), {"2"})
@@ -238,7 +238,7 @@ class TestFollow(RakutenCase):
         # Handled once: the next run neither re-reads nor re-schedules.
         self.sandbox.reset_counters()
         log = self.follow()
-        self.assertEqual((log.count_updated, self.sandbox.calls["getPayment"]), (0, 0))
+        self.assertEqual((log.count_approval_refused, self.sandbox.calls["getPayment"]), (0, 0))
         self.assertEqual(len(self.activities(self.sale_order(unapproved), summary="承認NG")), 1)
 
     def test_order_sent_back_to_200_with_caution_is_refused(self):
@@ -390,7 +390,7 @@ class TestFollow(RakutenCase):
             with mute_logger("odoo.addons.sale_rakuten.models.crm_team"):
                 log = self.check_licenses()
             self.assertEqual(log.state, "failed")
-            self.assertEqual(self.team.rakuten_license_state, "expired")
+            self.assertEqual(self.team.rakuten_license_state, "refused")
             self.assertIn("ES01-01", self.team.rakuten_auth_error)
             self.assertIn("enter the new key", self.team.rakuten_auth_error)
             self.assertEqual(self.team.rakuten_auth_error_date, now)
@@ -429,7 +429,7 @@ class TestFollow(RakutenCase):
                     self.assertEqual(bool(log), retried, "import at +%d min" % minutes)
                     if retried:
                         self.assertEqual(log.state, "failed")
-                        self.assertEqual(self.team.rakuten_license_state, "expired")
+                        self.assertEqual(self.team.rakuten_license_state, "refused")
         self.assertEqual(self.sale_order(number).state, "sale")
 
         # A new key: the error is gone and every job runs again, at once.
@@ -439,7 +439,7 @@ class TestFollow(RakutenCase):
             self.sandbox.license_key = "SL3-0000-license-renewed"
             self.team.rakuten_license_key = "SL3-0000-license-renewed"
             self.assertFalse(self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_license_state, "ok")
+            self.assertEqual(self.team.rakuten_license_state, "unchecked")
             self.assertEqual(self.follow().state, "done")
             self.assertEqual(self.sale_order(number).state, "cancel", "the follow job caught up")
             self.assertEqual(self.run_import_cron().state, "done")
@@ -473,7 +473,7 @@ class TestFollow(RakutenCase):
             self.team.invalidate_recordset(["rakuten_license_state"])
             self.assertEqual(self.run_import_cron().state, "done")
             self.assertFalse(self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_license_state, "ok")
+            self.assertEqual(self.team.rakuten_license_state, "unchecked")
             self.assertEqual(self.follow().state, "done")
 
     # ------------------------------------------------------------------
@@ -489,7 +489,7 @@ class TestFollow(RakutenCase):
         with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.follow()
         self.assertEqual(log.state, "partial", log.message)
-        self.assertEqual((log.count_updated, log.count_failed), (2, 1))
+        self.assertEqual((log.count_settled, log.count_failed), (2, 1))
         self.assertIn("SettlementModel", self.line(log, bad).reason)
         for number in numbers:
             expected = "waiting_payment" if number == bad else "ready"

@@ -223,6 +223,8 @@ class TestChannelSettings(RakutenCase):
             "https://www.rakuten.ne.jp/gold/myshop/",
             "http://www.rakuten.ne.jp/gold/myshop/index.html",
             "www.rakuten.ne.jp/myshop",
+            "https://www.rakuten.co.jp/myshop/",
+            "https://item.rakuten.co.jp/myshop/item-1/?variantId=a1",
             "  myshop ",
         ):
             self.team.rakuten_shop_url = value
@@ -232,7 +234,7 @@ class TestChannelSettings(RakutenCase):
 
     def test_other_urls_are_refused_with_the_expected_form(self):
         for value in (
-            "https://item.rakuten.co.jp/myshop/item-1/",
+            "https://books.rakuten.co.jp/myshop/",
             "https://www.amazon.co.jp/myshop/",
             "my shop",
             "https://www.rakuten.ne.jp/",
@@ -241,11 +243,12 @@ class TestChannelSettings(RakutenCase):
             with self.assertRaises(ValidationError) as caught:
                 self.team.rakuten_shop_url = value
             message = str(caught.exception)
-            self.assertIn("https://www.rakuten.ne.jp/XXXX/", message, value)
-            self.assertIn("https://www.rakuten.ne.jp/gold/XXXX/", message, value)
+            for form in ("https://www.rakuten.co.jp/XXXX/", "https://www.rakuten.ne.jp/gold/XXXX/",
+                         "https://www.rakuten.ne.jp/XXXX/", "https://item.rakuten.co.jp/XXXX/"):
+                self.assertIn(form, message, value)
         self.assertEqual(self.team.rakuten_shop_url, "sbxshop")
         with self.assertRaises(ValidationError):
-            self._make_team(self.company, self.warehouse, "Bad", "https://www.rakuten.co.jp/shop/")
+            self._make_team(self.company, self.warehouse, "Bad", "https://www.rakuten.co.jp/")
 
     def test_activation_needs_the_authorization_type(self):
         with self.assertRaises(ValidationError) as caught:

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 #: searchOrder reaches back 730 days.
 MAX_DAYS_BACK = 730
@@ -24,7 +25,22 @@ class RakutenImportWizard(models.TransientModel):
                 raise UserError(_("Rakuten keeps orders searchable for %(days)s days only.", days=MAX_DAYS_BACK))
 
     def action_import(self):
-        """Import the orders placed in the range, with the channel's import rules."""
+        """Queue the import of the orders placed in the range (up to two years of orders: far
+        too long for one web request); the past-import cron runs it in the background, with
+        the channel's import rules. Tells the user so, then opens the run's sync log."""
         self.ensure_one()
-        log = self.team_id._rakuten_import_orders(date_from=self.date_from, date_to=self.date_to)
-        return log.get_formview_action()
+        if not self.team_id.rakuten_active:
+            raise UserError(_("Switch on the Rakuten RMS API for %(team)s first.", team=self.team_id.name))
+        log = self.env["rakuten.sync.log"]._rakuten_queue_past_import(self.team_id, self.date_from, self.date_to)
+        return self.team_id._rakuten_notify(
+            _("Past orders queued"),
+            _(
+                "The Rakuten orders of %(team)s placed from %(start)s to %(end)s are imported in "
+                "the background. The sync log shows the import running, then its result.",
+                team=self.team_id.name,
+                start=format_datetime(self.env, self.date_from),
+                end=format_datetime(self.env, self.date_to),
+            ),
+            "info",
+            next_action=log.get_formview_action(),
+        )

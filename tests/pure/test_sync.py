@@ -112,4 +112,22 @@ def test_license_status_warns_from_fourteen_days_before_expiry():
     assert sync.license_status(expiry, expiry - timedelta(days=14)) == sync.LICENSE_WARNING
     assert sync.license_status(expiry, expiry) == sync.LICENSE_WARNING
     assert sync.license_status(expiry, expiry + timedelta(seconds=1)) == sync.LICENSE_EXPIRED
-    assert sync.license_status(None, expiry) == sync.LICENSE_OK
+    assert sync.license_status(None, expiry) == sync.LICENSE_UNCHECKED
+
+
+def test_license_status_without_key_or_refused():
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=JST)
+    expiry = now + timedelta(days=60)
+    assert sync.license_status(expiry, now, key_set=False) == sync.LICENSE_NOT_SET
+    assert sync.license_status(None, now, key_set=False, refused=True) == sync.LICENSE_NOT_SET
+    assert sync.license_status(expiry, now, refused=True) == sync.LICENSE_REFUSED
+    assert sync.license_status(None, now, refused=True) == sync.LICENSE_REFUSED
+    assert sync.license_status(now - timedelta(days=1), now, refused=True) == sync.LICENSE_REFUSED
+    assert sync.LICENSE_BLOCKED == (sync.LICENSE_EXPIRED, sync.LICENSE_REFUSED)
+
+
+def test_license_days_left():
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=JST)
+    assert sync.license_days_left(now + timedelta(days=10, hours=3), now) == 10
+    assert sync.license_days_left(now + timedelta(hours=3), now) == 0
+    assert sync.license_days_left(now - timedelta(hours=3), now) == 0
