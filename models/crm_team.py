@@ -436,8 +436,8 @@ class CrmTeam(models.Model):
             # "New Rakuten Shop" (Settings > Sales): the Rakuten page opens filled in.
             company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
             values.setdefault("company_id", company.id)
-            defaults = self.new({"company_id": company.id})._rakuten_setup_values()
-            values.update({name: value.id for name, value in defaults.items() if name in fields_list})
+            defaults = self._rakuten_found_values(company)
+            values.update({name: value.id for name, value in defaults.items() if value and name in fields_list})
         return values
 
     @api.onchange("rakuten_shop_url", "rakuten_active", "company_id")
@@ -459,6 +459,16 @@ class CrmTeam(models.Model):
         company = self.company_id
         if not company:
             return {}
+        return {
+            name: value
+            for name, value in self._rakuten_found_values(company).items()
+            if value and (not self[name] or not self._rakuten_fits_company(self[name], company))
+        }
+
+    @api.model
+    def _rakuten_found_values(self, company):
+        """``{field name: record}``: the company's warehouse, yen pricelist, tax-included
+        taxes and the shipped product for unmatched items, as found (empty when none)."""
         found = {
             "rakuten_warehouse_id": self._rakuten_find_warehouse(company),
             "rakuten_pricelist_id": self._rakuten_find_pricelist(company),
@@ -466,11 +476,7 @@ class CrmTeam(models.Model):
         }
         for amount, name in SETUP_TAX_FIELDS.items():
             found[name] = self._rakuten_find_tax(company, amount)
-        return {
-            name: value
-            for name, value in found.items()
-            if value and (not self[name] or not self._rakuten_fits_company(self[name], company))
-        }
+        return found
 
     @api.model
     def _rakuten_fits_company(self, record, company):

@@ -53,10 +53,12 @@ class TestSetup(TransactionCase):
         })
         cls.uenv = cls.env(user=cls.manager, context={"allowed_company_ids": cls.company.ids})
         # Settings are for administrators (the integrator who connects the shop).
-        cls.admin = cls.manager.copy({
+        cls.admin = cls.env["res.users"].create({
             "name": "Integrator",
             "login": "first_hour_admin",
-            "groups_id": [Command.link(cls.env.ref("base.group_system").id)],
+            "company_id": cls.company.id,
+            "company_ids": [Command.set(cls.company.ids)],
+            "groups_id": [Command.set((cls.manager.groups_id | cls.env.ref("base.group_system")).ids)],
         })
         cls.aenv = cls.env(user=cls.admin, context={"allowed_company_ids": cls.company.ids})
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
