@@ -686,7 +686,7 @@ class CrmTeam(models.Model):
             # Activating a currency is a settings right; the set-up needs yen whoever presses.
             jpy.sudo().active = True
         pricelist = self._rakuten_create_named(
-            self.env["product.pricelist"], _lt("Rakuten (JPY)"),
+            self.env["product.pricelist"], _lt("Rakuten Ichiba"),
             {"currency_id": jpy.id, "company_id": company.id},
         )
         return pricelist, True

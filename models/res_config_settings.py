@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -18,6 +18,7 @@ class ResConfigSettings(models.TransientModel):
     def _rakuten_shop_domain(self):
         return [("company_id", "=", self.company_id.id), ("rakuten_shop_url", "!=", False)]
 
+    @api.depends("company_id")
     def _compute_rakuten_shop_count(self):
         Team = self.env["crm.team"]
         for settings in self:
