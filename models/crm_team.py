@@ -454,7 +454,7 @@ class CrmTeam(models.Model):
 
     def _rakuten_setup_values(self):
         """The defaults found (never created) for the settings that are empty or belong to
-        another company: ``{field name: record}``."""
+        another company (emptied when the company has none): ``{field name: record}``."""
         self.ensure_one()
         company = self.company_id
         if not company:
@@ -462,7 +462,7 @@ class CrmTeam(models.Model):
         return {
             name: value
             for name, value in self._rakuten_found_values(company).items()
-            if value and (not self[name] or not self._rakuten_fits_company(self[name], company))
+            if (value and not self[name]) or (self[name] and not self._rakuten_fits_company(self[name], company))
         }
 
     @api.model

@@ -341,3 +341,18 @@ class TestSetup(TransactionCase):
         self.assertIn('id="rakuten_connector"', arch)
         self.assertIn('name="action_rakuten_shops"', arch)
         self.assertIn('name="action_rakuten_new_shop"', arch)
+
+    def test_changing_the_company_follows_with_its_settings(self):
+        other = self.env["res.company"].create({"name": "Second KK", "currency_id": self.jpy.id})
+        self.manager.company_ids = [Command.link(other.id)]
+        self.env.ref("base.group_multi_company").users = [Command.link(self.manager.id)]
+        uenv = self.uenv(context=dict(self.uenv.context, allowed_company_ids=[self.company.id, other.id]))
+        form = Form(uenv["crm.team"])
+        form.name = "Moving Shop"
+        form.rakuten_shop_url = "moving"
+        self.assertEqual(form.rakuten_warehouse_id, self.warehouse)
+        form.company_id = other
+        self.assertEqual(form.rakuten_warehouse_id.company_id, other)
+        self.assertEqual(form.rakuten_product_id, self.unmatched, "shared by all companies: kept")
+        self.assertFalse(form.rakuten_tax_10_id)
+        form.save()
