@@ -356,3 +356,27 @@ class TestSetup(TransactionCase):
         self.assertEqual(form.rakuten_product_id, self.unmatched, "shared by all companies: kept")
         self.assertFalse(form.rakuten_tax_10_id)
         form.save()
+
+    def test_fix_all_button(self):
+        sales = self.env.ref("sales_team.team_sales_department")  # its leader works for the main company
+        sales.company_id = False
+        self.assertEqual(
+            sales.rakuten_setup_missing,
+            "company shop_url credentials authorization warehouse pricelist taxes product",
+        )
+        message = self.assert_notification(sales.action_rakuten_setup_all(), "success")
+        self.assertEqual(sales.company_id, self.env.company)
+        self.assertEqual(sales.rakuten_setup_missing, "shop_url credentials authorization")
+        self.assertEqual(len(message.split("; ")), 6)  # company, warehouse, pricelist, 2 taxes, product
+        self.assertEqual(self.assert_notification(sales.action_rakuten_setup_all(), "info"),
+                         "Nothing to change: these settings are already done.")
+
+    def test_each_fix_button_shows_with_its_line(self):
+        arch = self.uenv["crm.team"].get_views([(False, "form")])["views"]["form"]["arch"]
+        for code in ("company", "warehouse", "pricelist", "taxes", "product"):
+            self.assertIn(
+                '<button name="action_rakuten_setup_%s" type="object" string=' % code, arch.replace(
+                    ' groups="sales_team.group_sale_manager"', ""),
+            )
+            self.assertIn("invisible=\"'%s' not in rakuten_setup_missing\"" % code, arch)
+        self.assertIn('name="action_rakuten_setup_all"', arch)
