@@ -25,6 +25,7 @@
         "views/rakuten_import_wizard_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "installable": True,

@@ -6,6 +6,7 @@ from . import rakuten_pending_order
 from . import rakuten_sync
 from . import rakuten_sync_log
 from . import rakuten_sync_log_line
+from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import sale_order_line

@@ -1,4 +1,5 @@
 import logging
+import re
 import time
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -23,6 +24,17 @@ IMPORT_BATCH_SIZE = 100
 AUTH_RETRY_DELAY = timedelta(hours=1)
 #: Seconds to connect to and to wait for an RMS answer.
 RMS_TIMEOUT = 60
+#: The settings the set-up checks, in the order the Rakuten page shows what is missing.
+SETUP_ITEMS = (
+    "company", "shop_url", "credentials", "authorization", "warehouse", "pricelist", "taxes", "product",
+)
+#: The Rakuten tax rates (percent) and the channel field that holds each.
+SETUP_TAX_FIELDS = {10.0: "rakuten_tax_10_id", 8.0: "rakuten_tax_8_id"}
+#: Slip states counted on the channel (the ones a person acts on), in workflow order.
+COUNTED_SLIP_STATES = (
+    mapping.SLIP_NEW, mapping.SLIP_TO_CONFIRM, mapping.SLIP_WAITING_PAYMENT, mapping.SLIP_READY,
+)
+UNMATCHED_PRODUCT = "sale_rakuten.product_rakuten_unmatched"
 
 
 class CrmTeam(models.Model):
@@ -237,6 +249,23 @@ class CrmTeam(models.Model):
     rakuten_auth_error_date = fields.Datetime(readonly=True, copy=False)
     rakuten_sync_log_count = fields.Integer(compute="_compute_rakuten_counts")
     rakuten_pending_count = fields.Integer(compute="_compute_rakuten_counts")
+    rakuten_setup_missing = fields.Char(
+        string="Missing Settings (codes)",
+        compute="_compute_rakuten_setup",
+        help="Technical: the settings still missing, as codes, for the fix buttons of the "
+        "Rakuten page.",
+    )
+    rakuten_setup_todo = fields.Text(
+        string="Still Missing",
+        compute="_compute_rakuten_setup",
+        help="What is still missing before the Rakuten RMS API can be used, and how to fix it.",
+    )
+    rakuten_count_new = fields.Integer(string="New", compute="_compute_rakuten_slip_counts")
+    rakuten_count_to_confirm = fields.Integer(string="To Confirm", compute="_compute_rakuten_slip_counts")
+    rakuten_count_waiting_payment = fields.Integer(
+        string="Waiting for Payment", compute="_compute_rakuten_slip_counts"
+    )
+    rakuten_count_ready = fields.Integer(string="Ready to Ship", compute="_compute_rakuten_slip_counts")
 
     _sql_constraints = [
         (
@@ -358,11 +387,17 @@ class CrmTeam(models.Model):
         for vals in vals_list:
             if vals.get("rakuten_shop_url"):
                 vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
+            if (vals.get("rakuten_shop_url") or vals.get("rakuten_active")) and not vals.get("company_id"):
+                # A Rakuten shop belongs to one company (its warehouse, taxes, pricelist).
+                vals["company_id"] = self.env.company.id
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("rakuten_shop_url"):
             vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
+        if (vals.get("rakuten_shop_url") or vals.get("rakuten_active")) and "company_id" not in vals:
+            # A channel without company becomes a Rakuten shop: it gets the current company.
+            self.filtered(lambda t: not t.company_id).write({"company_id": self.env.company.id})
         if {"rakuten_service_secret", "rakuten_license_key"} & set(vals):
             # A new key: the jobs resume at once, and the next check reads its expiry.
             vals = dict(vals, rakuten_auth_error=False, rakuten_auth_error_date=False)
@@ -372,6 +407,7 @@ class CrmTeam(models.Model):
 
     @api.constrains(
         "rakuten_active",
+        "company_id",
         "rakuten_shop_url",
         "rakuten_service_secret",
         "rakuten_license_key",
@@ -388,6 +424,8 @@ class CrmTeam(models.Model):
             if not team.rakuten_active:
                 continue
             missing = []
+            if not team.company_id:
+                missing.append(self._rakuten_label("company_id"))
             if not team.rakuten_shop_url:
                 missing.append(_("Rakuten Shop URL"))
             if not team.rakuten_credentials_set:
@@ -422,6 +460,380 @@ class CrmTeam(models.Model):
                 raise ValidationError(
                     _("The wait must not be negative and the import window is at least 1 hour.")
                 )
+
+    # ------------------------------------------------------------------
+    # Set-up: working defaults, what is still missing, one-click fixes
+    # ------------------------------------------------------------------
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get("rakuten_new_shop"):
+            # "New Rakuten Shop" (Settings > Sales): the Rakuten page opens filled in.
+            company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+            values.setdefault("company_id", company.id)
+            defaults = self._rakuten_found_values(company)
+            values.update({name: value.id for name, value in defaults.items() if value and name in fields_list})
+        return values
+
+    @api.onchange("rakuten_shop_url", "rakuten_active", "company_id")
+    def _onchange_rakuten_setup(self):
+        """A channel made a Rakuten shop gets the current company and, for every setting still
+        empty, the company's warehouse, yen pricelist, 10 % / 8 % taxes and the shipped product."""
+        for team in self:
+            if not (team.rakuten_shop_url or team.rakuten_active):
+                continue
+            if not team.company_id:
+                team.company_id = self.env.company
+            for name, value in team._rakuten_setup_values().items():
+                team[name] = value
+
+    def _rakuten_setup_values(self):
+        """The defaults found (never created) for the settings that are empty or belong to
+        another company (emptied when the company has none): ``{field name: record}``."""
+        self.ensure_one()
+        company = self.company_id
+        if not company:
+            return {}
+        return {
+            name: value
+            for name, value in self._rakuten_found_values(company).items()
+            if (value and not self[name]) or (self[name] and not self._rakuten_fits_company(self[name], company))
+        }
+
+    @api.model
+    def _rakuten_found_values(self, company):
+        """``{field name: record}``: the company's warehouse, yen pricelist, tax-included
+        taxes and the shipped product for unmatched items, as found (empty when none)."""
+        found = {
+            "rakuten_warehouse_id": self._rakuten_find_warehouse(company),
+            "rakuten_pricelist_id": self._rakuten_find_pricelist(company),
+            "rakuten_product_id": self._rakuten_find_product(company),
+        }
+        for amount, name in SETUP_TAX_FIELDS.items():
+            found[name] = self._rakuten_find_tax(company, amount)
+        return found
+
+    @api.model
+    def _rakuten_fits_company(self, record, company):
+        return not record.company_id or record.company_id in company.parent_ids
+
+    @api.model
+    def _rakuten_find_warehouse(self, company):
+        return self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+
+    @api.model
+    def _rakuten_jpy(self):
+        return self.env.ref("base.JPY")
+
+    @api.model
+    def _rakuten_find_pricelist(self, company):
+        """A yen pricelist of the company, else a yen pricelist shared by all companies."""
+        pricelists = self.env["product.pricelist"].search([
+            ("currency_id", "=", self._rakuten_jpy().id),
+            ("company_id", "in", (company.id, False)),
+        ])
+        return pricelists.filtered("company_id")[:1] or pricelists[:1]
+
+    @api.model
+    def _rakuten_tax_domain(self, company, amount):
+        return [
+            *self.env["account.tax"]._check_company_domain(company),
+            ("type_tax_use", "=", "sale"),
+            ("amount_type", "=", "percent"),
+            ("amount", "=", amount),
+        ]
+
+    @api.model
+    def _rakuten_find_tax(self, company, amount):
+        """The company's sales tax of ``amount`` percent included in the price (l10n_jp ships
+        its 10 % and 8 % sales taxes excluded from the price: those are not taken)."""
+        return self.env["account.tax"].search(
+            self._rakuten_tax_domain(company, amount) + [("price_include", "=", True)], limit=1
+        )
+
+    @api.model
+    def _rakuten_find_product(self, company):
+        product = self.env.ref(UNMATCHED_PRODUCT, raise_if_not_found=False)
+        if product and product.active and self._rakuten_fits_company(product, company):
+            return product
+        return self.env["product.product"]
+
+    @api.model
+    def _rakuten_tax_ok(self, tax, amount):
+        return (
+            tax.price_include
+            and tax.amount_type == "percent"
+            and tax.type_tax_use == "sale"
+            and tax.amount == amount
+        )
+
+    @api.depends(
+        "company_id",
+        "rakuten_shop_url",
+        "rakuten_credentials_set",
+        "rakuten_authorization_type",
+        "rakuten_warehouse_id",
+        "rakuten_pricelist_id.currency_id",
+        "rakuten_tax_10_id.price_include",
+        "rakuten_tax_10_id.amount",
+        "rakuten_tax_8_id.price_include",
+        "rakuten_tax_8_id.amount",
+        "rakuten_product_id",
+    )
+    def _compute_rakuten_setup(self):
+        jpy = self._rakuten_jpy()
+        for team in self:
+            missing = team._rakuten_setup_missing_items(jpy)
+            team.rakuten_setup_missing = " ".join(missing) or False
+            team.rakuten_setup_todo = "\n".join("• %s" % text for text in missing.values()) or False
+
+    def _rakuten_setup_missing_items(self, jpy):
+        """``{code: what to do}`` for every setting still missing, in the reader's language."""
+        self.ensure_one()
+        todo = {}
+        if not self.company_id:
+            todo["company"] = _("Set the company of this sales channel: press Use Current Company.")
+        if not self.rakuten_shop_url:
+            todo["shop_url"] = _("Enter the Rakuten Shop URL: the XXXX of https://www.rakuten.ne.jp/XXXX/.")
+        if not self.rakuten_credentials_set:
+            todo["credentials"] = _(
+                "A Rakuten manager enters the Service Secret and License Key from RMS "
+                "(店舗様向け情報・サービス > WEB APIサービス), then presses Test Connection."
+            )
+        if not self.rakuten_authorization_type:
+            todo["authorization"] = _(
+                "Choose the Authorization Type (オーソリ区分): RakutenPay for a RakutenPay shop."
+            )
+        if not self.rakuten_warehouse_id:
+            todo["warehouse"] = _("Choose the warehouse the shop ships from, or press Use Company Warehouse.")
+        if self.rakuten_pricelist_id.currency_id != jpy:
+            todo["pricelist"] = _(
+                "Choose a pricelist in yen (JPY), or press Use a Yen Pricelist (created if the "
+                "company has none)."
+            )
+        if not all(self._rakuten_tax_ok(self[name], amount) for amount, name in SETUP_TAX_FIELDS.items()):
+            todo["taxes"] = _(
+                "Choose the 10% and 8% sales taxes included in the price, or press Use "
+                "Tax-Included Taxes (created if the company has none)."
+            )
+        if not self.rakuten_product_id:
+            todo["product"] = _(
+                "Choose the product for unmatched items, or press Use the Rakuten Item Product."
+            )
+        return {code: todo[code] for code in SETUP_ITEMS if code in todo}
+
+    def action_rakuten_setup_company(self):
+        return self._rakuten_setup_fix(("company",))
+
+    def action_rakuten_setup_warehouse(self):
+        return self._rakuten_setup_fix(("warehouse",))
+
+    def action_rakuten_setup_pricelist(self):
+        return self._rakuten_setup_fix(("pricelist",))
+
+    def action_rakuten_setup_taxes(self):
+        return self._rakuten_setup_fix(("taxes",))
+
+    def action_rakuten_setup_product(self):
+        return self._rakuten_setup_fix(("product",))
+
+    def action_rakuten_setup_all(self):
+        return self._rakuten_setup_fix(("company", "warehouse", "pricelist", "taxes", "product"))
+
+    def _rakuten_setup_fix(self, items):
+        """Fix the ``items`` of the set-up of these channels; say what was done. Pressed twice,
+        the second press changes nothing."""
+        self.check_access("write")
+        done = []
+        jpy = self._rakuten_jpy()
+        for team in self:
+            vals = {}
+            company = team.company_id or self.env.company
+            if not team.company_id:
+                # Every other setting belongs to a company: the channel gets the current one.
+                vals["company_id"] = company.id
+                done.append(self._rakuten_setup_done("company_id", company))
+            team = team.with_company(company)
+            if "warehouse" in items and not team.rakuten_warehouse_id:
+                warehouse = team._rakuten_find_warehouse(company)
+                if warehouse:
+                    vals["rakuten_warehouse_id"] = warehouse.id
+                    done.append(self._rakuten_setup_done("rakuten_warehouse_id", warehouse))
+            if "pricelist" in items and team.rakuten_pricelist_id.currency_id != jpy:
+                pricelist, created = team._rakuten_get_pricelist(company)
+                vals["rakuten_pricelist_id"] = pricelist.id
+                done.append(self._rakuten_setup_done("rakuten_pricelist_id", pricelist, created))
+            if "taxes" in items:
+                for amount, name in SETUP_TAX_FIELDS.items():
+                    if team._rakuten_tax_ok(team[name], amount) and team[name].company_id in company.parent_ids:
+                        continue
+                    tax, created = team._rakuten_get_tax(company, amount)
+                    vals[name] = tax.id
+                    done.append(self._rakuten_setup_done(name, tax, created))
+            if "product" in items and not team.rakuten_product_id:
+                product = team._rakuten_find_product(company)
+                if product:
+                    vals["rakuten_product_id"] = product.id
+                    done.append(self._rakuten_setup_done("rakuten_product_id", product))
+            if vals:
+                team.write(vals)
+        if done:
+            return self._rakuten_setup_notify(_("Rakuten set-up"), "; ".join(done), "success")
+        return self._rakuten_setup_notify(
+            _("Rakuten set-up"), _("Nothing to change: these settings are already done."), "info"
+        )
+
+    @api.model
+    def _rakuten_setup_done(self, field_name, record, created=False):
+        """"<setting>: <value>", the setting's label in the user's language."""
+        label = self._rakuten_label(field_name)
+        if created:
+            return _("%(setting)s: %(name)s (created)", setting=label, name=record.display_name)
+        return _("%(setting)s: %(name)s", setting=label, name=record.display_name)
+
+    @api.model
+    def _rakuten_label(self, field_name):
+        return self._fields[field_name].get_description(self.env, ["string"])["string"]
+
+    def _rakuten_setup_notify(self, title, message, kind):
+        """A notification, then the form reloads to show the new values."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _rakuten_get_pricelist(self, company):
+        """The company's yen pricelist, created (and yen activated) when there is none;
+        returns ``(pricelist, created)``."""
+        pricelist = self._rakuten_find_pricelist(company)
+        if pricelist:
+            return pricelist, False
+        jpy = self._rakuten_jpy()
+        if not jpy.active:
+            # Activating a currency is a settings right; the set-up needs yen whoever presses.
+            jpy.sudo().active = True
+        pricelist = self._rakuten_create_named(
+            self.env["product.pricelist"], _lt("Rakuten Ichiba"),
+            {"currency_id": jpy.id, "company_id": company.id},
+        )
+        return pricelist, True
+
+    @api.model
+    def _rakuten_create_named(self, model, name, values):
+        """Create a record whose translatable name is ``name`` (a lazy text) in every
+        installed language."""
+        record = model.with_context(lang="en_US").create(dict(values, name=name._translate("en_US")))
+        self._rakuten_translate_name(record, name)
+        return record.with_env(model.env)
+
+    @api.model
+    def _rakuten_translate_name(self, record, name):
+        translations = {
+            lang: name._translate(lang) for lang, _label in self.env["res.lang"].get_installed() if lang != "en_US"
+        }
+        if translations:
+            record.update_field_translations("name", translations)
+
+    @api.model
+    def _rakuten_get_tax(self, company, amount):
+        """The company's tax-included sales tax of ``amount`` percent; created when there is
+        none, as a copy of the company's tax-excluded one of that rate when there is one (so
+        that it keeps its accounts and report tags, as l10n_jp's), else in the tax group of
+        that rate (found or created). Returns ``(tax, created)``."""
+        tax = self._rakuten_find_tax(company, amount)
+        if tax:
+            return tax, False
+        # Taxes are the accountant's, but the set-up needs them whoever presses.
+        Tax = self.env["account.tax"].sudo().with_company(company)
+        name = _lt("%(rate)s%% Tax Included", rate=int(amount))
+        archived = Tax.with_context(active_test=False).search(
+            self._rakuten_tax_domain(company, amount)
+            + [("name", "=", name._translate("en_US")), ("active", "=", False), ("price_include", "=", True)],
+            limit=1,
+        )
+        if archived:
+            archived.active = True
+            return archived.sudo(False), False
+        excluded = Tax.search(self._rakuten_tax_domain(company, amount), limit=1)
+        values = {"price_include_override": "tax_included", "include_base_amount": False}
+        if excluded:
+            tax = excluded.with_context(lang="en_US").copy(
+                dict(
+                    values,
+                    name=name._translate("en_US"),
+                    company_id=excluded.company_id.id,
+                    # Computed fields are not copied: keep the rate's group and country.
+                    country_id=excluded.country_id.id,
+                    tax_group_id=excluded.tax_group_id.id,
+                )
+            )
+            self._rakuten_translate_name(tax, name)
+        else:
+            country = company.account_fiscal_country_id or company.country_id or self.env.ref("base.jp")
+            tax = self._rakuten_create_named(Tax, name, dict(
+                values,
+                amount=amount,
+                amount_type="percent",
+                type_tax_use="sale",
+                company_id=company.id,
+                country_id=country.id,
+                tax_group_id=self._rakuten_tax_group(company, country, amount).id,
+            ))
+        return tax.sudo(False), True
+
+    @api.model
+    def _rakuten_tax_group(self, company, country, amount):
+        """The company's tax group of ``amount`` percent: the group of a sales tax of that rate,
+        else a group named after the rate (such as l10n_jp's "GST 10%"), else a new one."""
+        Group = self.env["account.tax.group"].sudo()
+        tax = self.env["account.tax"].sudo().search(
+            self._rakuten_tax_domain(company, amount) + [("tax_group_id.country_id", "in", (country.id, False))],
+            limit=1,
+        )
+        if tax:
+            return tax.tax_group_id
+        rate = re.compile(r"(?<![\d.])%d\s*%%" % int(amount))
+        groups = Group.search([
+            *Group._check_company_domain(company),
+            ("country_id", "in", (country.id, False)),
+        ])
+        group = groups.filtered(lambda g: rate.search(g.name or ""))[:1]
+        return group or self._rakuten_create_named(
+            Group, _lt("Tax %(rate)s%%", rate=int(amount)), {"company_id": company.id, "country_id": country.id}
+        )
+
+    def _compute_rakuten_slip_counts(self):
+        counts = {
+            (team, state): count
+            for team, state, count in self.env["sale.order"]._read_group(
+                [("team_id", "in", self.ids), ("rakuten_slip_state", "in", COUNTED_SLIP_STATES)],
+                ["team_id", "rakuten_slip_state"],
+                ["__count"],
+            )
+        }
+        for team in self:
+            for state in COUNTED_SLIP_STATES:
+                team["rakuten_count_%s" % state] = counts.get((team, state), 0)
+
+    def action_rakuten_view_slip_orders(self):
+        """The channel's Rakuten orders, filtered on the slip status given in the context
+        (``rakuten_slip_state``, as the buttons of the channel pass it); all of them without."""
+        self.ensure_one()
+        state = self.env.context.get("rakuten_slip_state")
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale_rakuten.action_rakuten_orders")
+        action["domain"] = [("rakuten_order_number", "!=", False), ("team_id", "=", self.id)]
+        if state in dict(self.env["sale.order"]._fields["rakuten_slip_state"].selection):
+            action["context"] = {"search_default_rakuten_%s" % state: 1}
+        action["display_name"] = _("Rakuten Orders of %(team)s", team=self.display_name)
+        return action
 
     # ------------------------------------------------------------------
     # Helpers

@@ -100,6 +100,8 @@ class SaleOrder(models.Model):
         string="Slip Status",
         copy=False,
         index=True,
+        # Grouped lists show every status, empty ones too, in the order of the workflow.
+        group_expand=True,
         tracking=True,
         readonly=True,
         help="New: provisional slip reserving stock. To Confirm: a check needs a person. "

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..rms import mapping
 from .sale_order import BLOCKED_SLIP_STATES
 
 
@@ -16,6 +17,17 @@ class StockPicking(models.Model):
         compute="_compute_rakuten_basket_ids",
     )
     rakuten_sync_error = fields.Text(string="Rakuten Error", compute="_compute_rakuten_basket_ids")
+    rakuten_slip_state = fields.Selection(
+        related="sale_id.rakuten_slip_state",
+        string="Rakuten Slip Status",
+        help="The slip status of the Rakuten order: its deliveries may be validated once it is "
+        "Ready to Ship.",
+    )
+    rakuten_hold_reason = fields.Char(
+        string="Why It Cannot Ship Yet",
+        compute="_compute_rakuten_hold_reason",
+        help="Why this delivery of a Rakuten order cannot be validated yet.",
+    )
 
     @api.depends(
         "sale_id.rakuten_basket_ids.ship_state",
@@ -29,6 +41,25 @@ class StockPicking(models.Model):
             picking.rakuten_basket_ids = baskets
             picking.rakuten_ship_state = baskets[:1].ship_state if baskets else False
             picking.rakuten_sync_error = "\n".join(b.sync_error for b in baskets if b.sync_error) or False
+
+    @api.depends("sale_id.rakuten_slip_state", "state", "picking_type_code")
+    def _compute_rakuten_hold_reason(self):
+        reasons = {
+            mapping.SLIP_NEW: _(
+                "Provisional slip (新規受付): the order has not been confirmed in RMS yet; it is "
+                "completed by the next import once it is."
+            ),
+            mapping.SLIP_TO_CONFIRM: _(
+                "The order waits for confirmation (確認待ち): check it and press Checked on the order."
+            ),
+            mapping.SLIP_WAITING_PAYMENT: _(
+                "Waiting for payment (入金待ち): Rakuten has not settled the payment yet; the slip "
+                "moves on by itself when it does."
+            ),
+        }
+        for picking in self:
+            blocked = picking.picking_type_code == "outgoing" and picking.state not in ("done", "cancel")
+            picking.rakuten_hold_reason = blocked and reasons.get(picking.sale_id.rakuten_slip_state) or False
 
     def _rakuten_baskets(self):
         """The Rakuten recipients this delivery ships to."""

@@ -12,3 +12,5 @@ from . import test_sync_log
 from . import test_past_import
 from . import test_license
 from . import test_buttons
+from . import test_setup
+from . import test_views
