@@ -3,14 +3,20 @@ import time
 import zlib
 from datetime import datetime, timedelta, timezone
 
+from collections import Counter
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, mapping, rules, sync
 from ..rms.client import DEFAULT_API_URL, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, parse_order
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
+from .rakuten_text import RakutenText, error_text, to_text
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +27,8 @@ IMPORT_BATCH_SIZE = 100
 AUTH_RETRY_DELAY = timedelta(hours=1)
 #: Seconds to connect to and to wait for an RMS answer.
 RMS_TIMEOUT = 60
+#: ※1 when the channel gives no reason of its own (rendered in the reader's language).
+DEFAULT_CANCEL_REASON = _lt("Cancelled in RMS")
 
 
 class CrmTeam(models.Model):
@@ -79,10 +87,9 @@ class CrmTeam(models.Model):
     )
     rakuten_cancel_reason = fields.Char(
         string="Cancel Reason",
-        default="Cancelled in RMS",
         translate=True,
         help="※1 Reason written on an order that Rakuten (RMS) cancelled when the cancellation "
-        "is imported.",
+        "is imported. Empty: 'Cancelled in RMS', in the language of whoever reads the order.",
     )
     rakuten_import_drug_orders = fields.Boolean(
         string="Import Orders with First-Class Drugs",
@@ -212,7 +219,7 @@ class CrmTeam(models.Model):
         help="Warns from 14 days before the license key expires; once it has expired, or RMS "
         "refused the credentials, the Rakuten jobs skip this channel until a new key is saved.",
     )
-    rakuten_auth_error = fields.Text(
+    rakuten_auth_error = RakutenText(
         string="RMS Authentication Error",
         readonly=True,
         copy=False,
@@ -257,6 +264,7 @@ class CrmTeam(models.Model):
         return self.rakuten_license_state == "expired"
 
     def _rakuten_set_auth_failure(self, message):
+        """``message``: the RmsAuthError, or any text :class:`RakutenText` stores."""
         self.sudo().write({"rakuten_auth_error": message, "rakuten_auth_error_date": fields.Datetime.now()})
 
     def _rakuten_store_license_expiry(self, expiry):
@@ -271,16 +279,18 @@ class CrmTeam(models.Model):
         })
         if team.rakuten_license_state != "warning":
             return
-        summary = _("Renew the Rakuten license key (expires %(date)s)", date=expiry.strftime("%Y-%m-%d"))
+        # Activities cannot be re-rendered per reader: they are written in the shop's language.
+        team = team.with_context(lang=team._rakuten_lang())
+        summary = team.env._("Renew the Rakuten license key (expires %(date)s)", date=expiry.strftime("%Y-%m-%d"))
         managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: not u.share and team.company_id in u.company_ids)
         existing = team.activity_ids.filtered(lambda a: a.summary == summary).user_id
         for user in managers - existing:
             team.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=summary,
-                note=_("The RMS license key of %(team)s expires on %(date)s. Issue a new key in RMS "
-                       "(WEB APIサービス) and save it on the channel's Rakuten page.",
-                       team=team.name, date=expiry.strftime("%Y-%m-%d")),
+                note=team.env._("The RMS license key of %(team)s expires on %(date)s. Issue a new key in "
+                                "RMS (WEB API Service) and save it on the channel's Rakuten page.",
+                                team=team.name, date=expiry.strftime("%Y-%m-%d")),
                 user_id=user.id,
                 date_deadline=expiry.date(),
             )
@@ -419,10 +429,32 @@ class CrmTeam(models.Model):
 
     @api.model
     def _rakuten_rule_reason(self, result):
-        """The reason of an import-rule result (rms.rules.RuleResult), in the user's language."""
+        """The reason of an import-rule result (rms.rules.RuleResult), as a message that
+        :class:`RakutenText` stores and renders in the reader's language."""
         if result.reason_template:
-            return _(result.reason_template, **result.reason_args)  # pylint: disable=gettext-variable
+            return result.message
         return result.reason
+
+    def _rakuten_lang(self):
+        """The shop's language: the jobs post chatter, activities and order-line names in it, as
+        those texts cannot be rendered again for each reader. The company's language, else the
+        one most of the channel's users have, else English."""
+        self.ensure_one()
+        team = self.sudo()
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        if team.company_id.partner_id.lang in installed:
+            return team.company_id.partner_id.lang
+        langs = Counter(lang for lang in (team.user_id | team.member_ids).mapped("lang") if lang in installed)
+        return langs.most_common(1)[0][0] if langs else "en_US"
+
+    def _rakuten_cancel_reason(self):
+        """※1: the channel's reason (a text in the shop's language), or the default one, kept
+        translatable."""
+        self.ensure_one()
+        reason = self.with_context(lang=self._rakuten_lang()).rakuten_cancel_reason
+        if not reason or reason == DEFAULT_CANCEL_REASON._source:  # channels set up with the old default
+            return DEFAULT_CANCEL_REASON
+        return reason
 
     def _rakuten_tax(self, rate):
         """The channel's tax for a rate of 0.1 or 0.08; no tax for 0."""
@@ -456,9 +488,7 @@ class CrmTeam(models.Model):
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()
         except RmsError as error:
-            return self._rakuten_notify(
-                _("Rakuten connection failed"), error.user_message or str(error), "danger"
-            )
+            return self._rakuten_notify(_("Rakuten connection failed"), to_text(self.env, error), "danger")
         self._rakuten_store_license_expiry(expiry)
         return self._rakuten_notify(
             _("Rakuten connection works"),
@@ -556,13 +586,18 @@ class CrmTeam(models.Model):
         advisory lock for ``kind`` (a second run of the same job stops at once), with a sync
         log of kind ``kind``. A failure ends in the log, never in the caller."""
         self.ensure_one()
+        # The job writes chatter (not rendered again per reader) in the shop's language.
+        return self.with_context(lang=self._rakuten_lang())._rakuten_locked_run_in_lang(kind, job, auto_commit)
+
+    def _rakuten_locked_run_in_lang(self, kind, job, auto_commit):
+        self.ensure_one()
         log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
         if auto_commit:
             self.env.cr.commit()
         key = self._rakuten_lock_key(kind)
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
         if not self.env.cr.fetchone()[0]:
-            log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
+            log._finish("skipped", _lt("Another run of this job is in progress for this channel; this one stopped."))
             return log
         # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
         # error aborts the transaction, and the log and the unlock below must still be written.
@@ -586,14 +621,12 @@ class CrmTeam(models.Model):
                 # the cron keeps its committed batches.
                 savepoint.close(rollback=not isinstance(error, RmsError))
             if isinstance(error, RmsAuthError):
-                self._rakuten_set_auth_failure(error.user_message or str(error))
+                self._rakuten_set_auth_failure(error)
             if isinstance(error, RmsError):
                 _logger.warning("Rakuten %s of channel %s failed: %s", kind, self.id, error)
-                message = error.user_message or str(error)
             else:
                 _logger.exception("Rakuten %s of channel %s failed", kind, self.id)
-                message = str(error)
-            log._finish("failed", message or error.__class__.__name__)
+            log._finish("failed", error_text(error))
         finally:
             self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
         if auto_commit:
@@ -674,7 +707,7 @@ class CrmTeam(models.Model):
             try:
                 order = parse_order(raw)
             except OrderParseError as error:
-                hold(number, "failed", str(error))
+                hold(number, "failed", error_text(error))
                 continue
             result = rules.decide(order, options, now)
             reason = self._rakuten_rule_reason(result)
@@ -689,7 +722,7 @@ class CrmTeam(models.Model):
                 received.add(message.order_number)
                 hold(message.order_number, "failed", message.message)
         for number in set(numbers) - received:
-            hold(number, "failed", _("RMS returned no data for this order; it will be looked at again."))
+            hold(number, "failed", _lt("RMS returned no data for this order; it will be looked at again."))
         log._add_lines(lines)
         self.env["rakuten.pending.order"]._rakuten_defer_many(self, pending)
         if to_write:

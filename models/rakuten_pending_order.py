@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .rakuten_text import RakutenText
+
 
 class RakutenPendingOrder(models.Model):
     """An order found on Rakuten and not imported.
@@ -19,7 +21,7 @@ class RakutenPendingOrder(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Channel", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="team_id.company_id", store=True)
     order_number = fields.Char(string="Rakuten Order Number", required=True)
-    reason = fields.Text(readonly=True)
+    reason = RakutenText(readonly=True)  # read in the reader's language
     first_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     attempts = fields.Integer(default=1, readonly=True)
@@ -34,7 +36,8 @@ class RakutenPendingOrder(models.Model):
 
     @api.model
     def _rakuten_defer(self, team, order_number, reason):
-        """Let ``order_number`` wait for the next imports of ``team``."""
+        """Let ``order_number`` wait for the next imports of ``team``. ``reason``: a ``_lt(...)``,
+        an ``rms`` message, or RMS's own text (see :mod:`.rakuten_text`)."""
         return self._rakuten_defer_many(team, [(order_number, reason, "waiting")])
 
     @api.model

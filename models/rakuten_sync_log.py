@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from .rakuten_text import RakutenText
+
 KINDS = [
     ("import", "Order Import"),
     ("confirm", "Order Confirmation"),
@@ -35,7 +37,7 @@ class RakutenSyncLog(models.Model):
     date_end = fields.Datetime(string="Finished", readonly=True)
     window_start = fields.Datetime(string="Orders From", readonly=True)
     window_end = fields.Datetime(string="Orders To", readonly=True)
-    message = fields.Text(readonly=True)
+    message = RakutenText(readonly=True)  # read in the reader's language
     api_calls = fields.Integer(string="RMS Calls", readonly=True)
     count_found = fields.Integer(string="Found", readonly=True)
     count_imported = fields.Integer(string="Imported", readonly=True)
@@ -60,7 +62,8 @@ class RakutenSyncLog(models.Model):
 
     def _add_line(self, order_number, outcome, reason, sale_order=None):
         """Record what happened to one order. ``unchanged`` is only counted: an order already
-        imported is seen again on every run of its window."""
+        imported is seen again on every run of its window. ``reason``: a ``_lt(...)``, an
+        ``rms`` message, or RMS's own text, stored to be read in the reader's language."""
         self.ensure_one()
         field = "count_%s" % outcome
         self[field] += 1
