@@ -131,6 +131,13 @@ class RakutenText(fields.Json):
 
     type = "text"
 
+    # The column holds sources and arguments, not the text a user reads: the web client offers
+    # neither filter nor grouping on it.
+    _description_searchable = False
+
+    def _description_groupable(self, env):
+        return False
+
     def convert_to_cache(self, value, record, validate=True):
         return pack(value)
 
