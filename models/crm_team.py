@@ -1,9 +1,8 @@
 import logging
 import time
 import zlib
-from datetime import datetime, timedelta, timezone
-
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -16,9 +15,8 @@ from ..rms.order import OrderParseError, parse_order
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
 from .rakuten_text import RakutenText, error_text, to_text
 
-_lt = LazyTranslate(__name__)
-
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
 #: Orders fetched with one getOrder call, decided and written together.

@@ -247,3 +247,12 @@ def test_message_arguments_are_translated_too():
     name = result.reason_args["progress_name"]
     japanese = ja[result.reason_template] % dict(result.reason_args, progress_name=ja[name.template])
     assert "発送済" in japanese and "Shipped" not in japanese
+
+
+def test_rms_error_arguments_are_redacted():
+    """The arguments kept to render an explanation later are as clean as the English text."""
+    text = "bad header ESA c2VjcmV0OmtleQ== for licenseKey=SL3-secret&x=1"
+    error = exceptions.RmsBadRequestError(text, user_code="rejected", user_args={"rms_message": text})
+    for kept in (error.user_args["rms_message"], error.user_message, str(error), repr(error)):
+        assert "c2VjcmV0OmtleQ" not in kept and "SL3-secret" not in kept, kept
+    assert "ESA ***" in error.user_args["rms_message"] and "licenseKey=***" in error.user_args["rms_message"]
