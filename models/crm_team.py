@@ -584,8 +584,13 @@ class CrmTeam(models.Model):
         advisory lock for ``kind`` (a second run of the same job stops at once), with a sync
         log of kind ``kind``. A failure ends in the log, never in the caller."""
         self.ensure_one()
-        # The job writes chatter (not rendered again per reader) in the shop's language.
-        return self.with_context(lang=self._rakuten_lang())._rakuten_locked_run_in_lang(kind, job, auto_commit)
+        # The job writes chatter, activities and line names (not rendered again per reader) in
+        # the shop's language: the channel and, for a method of a model, that model run in it.
+        team = self.with_context(lang=self._rakuten_lang())
+        owner = getattr(job, "__self__", None)
+        if isinstance(owner, models.BaseModel):
+            job = getattr(owner.with_env(team.env), job.__name__)
+        return team._rakuten_locked_run_in_lang(kind, job, auto_commit)
 
     def _rakuten_locked_run_in_lang(self, kind, job, auto_commit):
         self.ensure_one()

@@ -57,9 +57,8 @@ class RakutenSync(models.AbstractModel):
         stops the others. Returns the sync logs."""
         logs = self.env["rakuten.sync.log"]
         for team in teams:
-            # In the channel's company and language (the chatter a job posts is the shop's).
-            team = team.with_company(team.company_id).with_context(lang=team._rakuten_lang())
-            logs |= team._rakuten_locked_run(kind, getattr(self.with_env(team.env), job.__name__), auto_commit)
+            team = team.with_company(team.company_id)
+            logs |= team._rakuten_locked_run(kind, job, auto_commit)
             if auto_commit:
                 self.env["ir.cron"]._notify_progress(done=len(logs), remaining=len(teams) - len(logs))
         return logs
