@@ -167,8 +167,11 @@ class TestI18nRender(RakutenCase):
         self.assertIn("100 Awaiting order confirmation", text_en)
 
         # names of our lines: in the shop's language
-        lines = self.sale_order(plain).order_line.filtered(lambda l: l.rakuten_line_kind == "postage")
-        self.assertEqual(set(lines.mapped("name")) - {"送料"}, set())
+        lines = self.env["sale.order.line"].search(
+            [("order_id.team_id", "=", self.team.id), ("rakuten_line_kind", "in", ("postage", "cod_fee"))]
+        )
+        self.assertEqual(set(lines.mapped("rakuten_line_kind")), {"postage", "cod_fee"})
+        self.assertEqual(set(lines.mapped("name")), {"送料", "代引手数料"})
         time_slots = self.env["sale.order"].search([("rakuten_delivery_time", "!=", False)]).mapped("rakuten_delivery_time")
         self.assertFalse([slot for slot in time_slots if ENGLISH.search(slot) or slot in ("Morning", "Afternoon")])
 
