@@ -337,11 +337,18 @@ class TestI18nRender(RakutenCase):
         self.assert_rendered(self.read_in(log, "message"), "ライセンスキーの有効期限:", "License key valid until")
 
     def test_plain_text_and_former_values_stay_readable(self):
-        """RMS's own text is kept as written; writing a _lt() through the field keeps its parts."""
+        """RMS's own text is kept as written; writing a _lt(), a (template, args) pair or a list of
+        them through the field keeps their parts."""
         log = self.env["rakuten.sync.log"].create({"team_id": self.team.id, "kind": "import"})
         log.message = "ERROR X: RMSの説明"
         self.assertEqual(self.read_in(log, "message"), ("ERROR X: RMSの説明",) * 2)
         log.message = DEFAULT_CANCEL_REASON
         self.assertEqual(self.read_in(log, "message"), ("RMSでキャンセル", "Cancelled in RMS"))
+        # a (template, args) pair of rms/, and several lines
+        log.message = [("An item matches no product: %(items)s.", {"items": "幻の限定品"}), "RMSの説明"]
+        self.assertEqual(self.read_in(log, "message"), (
+            "どの商品にも一致しない注文商品があります: 幻の限定品。\nRMSの説明",
+            "An item matches no product: 幻の限定品.\nRMSの説明",
+        ))
         log.message = False
         self.assertFalse(log.message)
