@@ -2,6 +2,7 @@ import logging
 import re
 import time
 import zlib
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
@@ -13,6 +14,7 @@ from ..rms.client import DEFAULT_API_URL, JST, RmsClient
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, clean_text, parse_order, valid_order_number
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
+from .rakuten_text import RakutenText, error_text, to_text
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -35,6 +37,9 @@ COUNTED_SLIP_STATES = (
     mapping.SLIP_NEW, mapping.SLIP_TO_CONFIRM, mapping.SLIP_WAITING_PAYMENT, mapping.SLIP_READY,
 )
 UNMATCHED_PRODUCT = "sale_rakuten.product_rakuten_unmatched"
+
+#: ※1 when the channel gives no reason of its own (rendered in the reader's language).
+DEFAULT_CANCEL_REASON = _lt("Cancelled in RMS")
 
 
 class CrmTeam(models.Model):
@@ -93,10 +98,9 @@ class CrmTeam(models.Model):
     )
     rakuten_cancel_reason = fields.Char(
         string="Cancel Reason",
-        default="Cancelled in RMS",
         translate=True,
         help="※1 Reason written on an order that Rakuten (RMS) cancelled when the cancellation "
-        "is imported.",
+        "is imported. Empty: 'Cancelled in RMS', in the language of whoever reads the order.",
     )
     rakuten_import_drug_orders = fields.Boolean(
         string="Import Orders with First-Class Drugs",
@@ -239,7 +243,7 @@ class CrmTeam(models.Model):
         help="The license key's status as the channel's badge shows it: not set, not checked "
         "yet, valid until a date, expiring in a few days, expired, or refused by RMS.",
     )
-    rakuten_auth_error = fields.Text(
+    rakuten_auth_error = RakutenText(
         string="RMS Authentication Error",
         readonly=True,
         copy=False,
@@ -323,6 +327,7 @@ class CrmTeam(models.Model):
         return self.rakuten_license_state in sync.LICENSE_BLOCKED
 
     def _rakuten_set_auth_failure(self, message):
+        """``message``: the RmsAuthError, or any text :class:`RakutenText` stores."""
         self.sudo().write({"rakuten_auth_error": message, "rakuten_auth_error_date": fields.Datetime.now()})
 
     def _rakuten_store_license_expiry(self, expiry):
@@ -337,16 +342,18 @@ class CrmTeam(models.Model):
         })
         if team.rakuten_license_state != "warning":
             return
-        summary = _("Renew the Rakuten license key (expires %(date)s)", date=expiry.strftime("%Y-%m-%d"))
+        # Activities cannot be re-rendered per reader: they are written in the shop's language.
+        team = team.with_context(lang=team._rakuten_lang())
+        summary = team.env._("Renew the Rakuten license key (expires %(date)s)", date=expiry.strftime("%Y-%m-%d"))
         managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: not u.share and team.company_id in u.company_ids)
         existing = team.activity_ids.filtered(lambda a: a.summary == summary).user_id
         for user in managers - existing:
             team.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=summary,
-                note=_("The RMS license key of %(team)s expires on %(date)s. Issue a new key in RMS "
-                       "(WEB APIサービス) and save it on the channel's Rakuten page.",
-                       team=team.name, date=expiry.strftime("%Y-%m-%d")),
+                note=team.env._("The RMS license key of %(team)s expires on %(date)s. Issue a new key in "
+                                "RMS (WEB API Service) and save it on the channel's Rakuten page.",
+                                team=team.name, date=expiry.strftime("%Y-%m-%d")),
                 user_id=user.id,
                 date_deadline=expiry.date(),
             )
@@ -868,10 +875,32 @@ class CrmTeam(models.Model):
 
     @api.model
     def _rakuten_rule_reason(self, result):
-        """The reason of an import-rule result (rms.rules.RuleResult), in the user's language."""
+        """The reason of an import-rule result (rms.rules.RuleResult), as a message that
+        :class:`RakutenText` stores and renders in the reader's language."""
         if result.reason_template:
-            return _(result.reason_template, **result.reason_args)  # pylint: disable=gettext-variable
+            return result.message
         return result.reason
+
+    def _rakuten_lang(self):
+        """The shop's language: the jobs post chatter, activities and order-line names in it, as
+        those texts cannot be rendered again for each reader. The company's language, else the
+        one most of the channel's users have, else English."""
+        self.ensure_one()
+        team = self.sudo()
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        if team.company_id.partner_id.lang in installed:
+            return team.company_id.partner_id.lang
+        langs = Counter(lang for lang in (team.user_id | team.member_ids).mapped("lang") if lang in installed)
+        return langs.most_common(1)[0][0] if langs else "en_US"
+
+    def _rakuten_cancel_reason(self):
+        """※1: the channel's reason (a text in the shop's language), or the default one, kept
+        translatable."""
+        self.ensure_one()
+        reason = self.with_context(lang=self._rakuten_lang()).rakuten_cancel_reason
+        if not reason or reason == DEFAULT_CANCEL_REASON._source:  # channels set up with the old default
+            return DEFAULT_CANCEL_REASON
+        return reason
 
     def _rakuten_tax(self, rate):
         """The channel's tax for a rate of 0.1 or 0.08; no tax for 0."""
@@ -912,10 +941,9 @@ class CrmTeam(models.Model):
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()
         except RmsError as error:
-            message = error.user_message or str(error)
             if isinstance(error, RmsAuthError):
-                self._rakuten_set_auth_failure(message)
-            return self._rakuten_notify(_("Rakuten connection failed"), message, "danger", reload=True)
+                self._rakuten_set_auth_failure(error)
+            return self._rakuten_notify(_("Rakuten connection failed"), to_text(self.env, error), "danger", reload=True)
         self._rakuten_store_license_expiry(expiry)
         return self._rakuten_notify(
             _("Rakuten connection works"),
@@ -1020,15 +1048,27 @@ class CrmTeam(models.Model):
         failure ends in the log, never in the caller. A queued log whose lock is taken stays
         queued, for a later run of its cron."""
         self.ensure_one()
+        # The job writes chatter, activities and line names (not rendered again per reader) in
+        # the shop's language: the channel and, for a method of a model, that model run in it.
+        team = self.with_context(lang=self._rakuten_lang())
+        owner = getattr(job, "__self__", None)
+        if isinstance(owner, models.BaseModel):
+            job = getattr(owner.with_env(team.env), job.__name__)
+        return team._rakuten_locked_run_in_lang(kind, job, auto_commit, log=log)
+
+    def _rakuten_locked_run_in_lang(self, kind, job, auto_commit, log=None):
+        self.ensure_one()
         if log is None:
             log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
             if auto_commit:
                 self.env.cr.commit()
+        else:
+            log = log.with_env(self.env)
         key = self._rakuten_lock_key(kind)
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
         if not self.env.cr.fetchone()[0]:
             if log.state != "queued":
-                log._finish("skipped", _("Another run of this job is in progress for this channel; this one stopped."))
+                log._finish("skipped", _lt("Another run of this job is in progress for this channel; this one stopped."))
             return log
         # The lock is ours: a log of this job still 'running' is that of a run that died
         # (killed, server stopped) without finishing it. A past import that died is queued
@@ -1067,17 +1107,15 @@ class CrmTeam(models.Model):
                 # the cron keeps its committed batches.
                 savepoint.close(rollback=not isinstance(error, RmsError))
             if isinstance(error, RmsAuthError):
-                self._rakuten_set_auth_failure(error.user_message or str(error))
+                self._rakuten_set_auth_failure(error)
             if isinstance(error, RmsError):
                 _logger.warning("Rakuten %s of channel %s failed: %s", kind, self.id, error)
-                message = error.user_message or str(error)
             else:
                 _logger.exception("Rakuten %s of channel %s failed", kind, self.id)
-                message = str(error)
             if client is not None:
                 # The calls made before the failure, including the one that failed.
                 log.api_calls = sum(client.stats.values())
-            log._finish("failed", message or error.__class__.__name__)
+            log._finish("failed", error_text(error))
         finally:
             self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
         if auto_commit:
@@ -1225,7 +1263,7 @@ class CrmTeam(models.Model):
                 result = rules.decide(order, options, now)
                 reason = self._rakuten_rule_reason(result)
             except OrderParseError as error:
-                hold(number, "failed", clean_text(str(error)), raw=raw)
+                hold(number, "failed", error_text(error), raw=raw)
                 continue
             except Exception as error:  # noqa: BLE001 - data nobody foresaw fails its order alone
                 _logger.warning("Rakuten order %s could not be read: %r", number, error)
@@ -1248,7 +1286,7 @@ class CrmTeam(models.Model):
                     "RMS sent no readable data for this order (%(count)s unreadable entries in its "
                     "answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
             else:
-                hold(number, "failed", _("RMS returned no data for this order; it will be looked at again."))
+                hold(number, "failed", _lt("RMS returned no data for this order; it will be looked at again."))
         log._add_lines(lines)
         self.env["rakuten.pending.order"]._rakuten_defer_many(self, pending)
         if to_write:

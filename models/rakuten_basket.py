@@ -2,9 +2,13 @@ import json
 import re
 from datetime import timedelta, timezone
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, sync
+from .rakuten_text import RakutenText
+
+_lt = LazyTranslate(__name__)
 
 JST = timezone(timedelta(hours=9))
 MAX_ATTEMPTS = 5
@@ -69,7 +73,7 @@ class RakutenBasket(models.Model):
     request_id = fields.Char(string="RMS Request", copy=False, readonly=True,
                              help="requestId of the last asynchronous shipping update.")
     sent_date = fields.Datetime(copy=False, readonly=True)
-    sync_error = fields.Text(string="Rakuten Error", copy=False, readonly=True)
+    sync_error = RakutenText(string="Rakuten Error", copy=False, readonly=True)
     attempts = fields.Integer(copy=False, readonly=True)
     picking_ids = fields.Many2many("stock.picking", string="Deliveries", compute="_compute_picking_ids")
 
@@ -175,8 +179,8 @@ class RakutenBasket(models.Model):
                 vals["carrier_state"] = "error" if give_up else "todo"
             basket.write(vals)
             log._add_line(basket.order_id.rakuten_order_number, "failed" if give_up else "deferred",
-                          _("Rakuten refused the shipping rows of basket %(basket)s: %(reason)s",
-                            basket=basket.basket_id, reason=reason), basket.order_id,
+                          _lt("Rakuten refused the shipping rows of basket %(basket)s: %(reason)s",
+                              basket=basket.basket_id, reason=reason), basket.order_id,
                           counter="refused" if give_up else "retried")
 
     def _rakuten_verify(self, order, client, log):

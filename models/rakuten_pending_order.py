@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .rakuten_text import RakutenText
+
 #: A failing order is retried on the next run, then kept aside for this long, doubling on each
 #: further failure in a row, at most MAX_RETRY_DELAY (the import runs every 15 minutes).
 FIRST_RETRY_DELAY = timedelta(minutes=15)
@@ -36,7 +38,7 @@ class RakutenPendingOrder(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Channel", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="team_id.company_id", store=True)
     order_number = fields.Char(string="Rakuten Order Number", required=True)
-    reason = fields.Text(readonly=True)
+    reason = RakutenText(readonly=True)  # read in the reader's language
     first_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     attempts = fields.Integer(default=1, readonly=True)
@@ -70,7 +72,8 @@ class RakutenPendingOrder(models.Model):
 
     @api.model
     def _rakuten_defer(self, team, order_number, reason):
-        """Let ``order_number`` wait for the next imports of ``team``."""
+        """Let ``order_number`` wait for the next imports of ``team``. ``reason``: a ``_lt(...)``,
+        an ``rms`` message, or RMS's own text (see :mod:`.rakuten_text`)."""
         return self._rakuten_defer_many(team, [(order_number, reason, "waiting")])
 
     @api.model

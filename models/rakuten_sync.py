@@ -3,13 +3,16 @@ import logging
 import zlib
 from datetime import datetime, timedelta, timezone
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, sync
 from ..rms.exceptions import RmsAuthError, RmsError
 from ..rms.order import OrderParseError, parse_order
+from .rakuten_text import error_text
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 CHUNK = 100
 #: RMS-side cancellations are looked for among the orders of the last 62 days.
@@ -78,10 +81,10 @@ class RakutenSync(models.AbstractModel):
                     with self.env.cr.savepoint():
                         handle(order, parse_order(raw))
                 except (OrderParseError, RmsError) as error:
-                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
+                    log._add_line(order.rakuten_order_number, "failed", error_text(error), order)
                 except Exception as error:  # noqa: BLE001 - one order never stops the others
                     _logger.exception("Rakuten follow-up of %s failed", order.rakuten_order_number)
-                    log._add_line(order.rakuten_order_number, "failed", str(error), order)
+                    log._add_line(order.rakuten_order_number, "failed", error_text(error), order)
             self._commit(auto_commit)
 
     # ------------------------------------------------------------------
@@ -100,14 +103,14 @@ class RakutenSync(models.AbstractModel):
             def settle(order, rms_order):
                 progress = rms_order.order_progress
                 if progress in codes.PROGRESS_CANCELLED:
-                    reason = _("The order is cancelled on Rakuten (status %(progress)s).", progress=progress)
+                    reason = _lt("The order is cancelled on Rakuten (status %(progress)s).", progress=progress)
                     order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": reason,
                                  "rakuten_order_progress": str(progress)})
                     log._add_line(order.rakuten_order_number, "failed", reason, order, counter="refused")
                 elif progress != codes.PROGRESS_WAITING_CONFIRMATION:
                     order.write({"rakuten_confirm_state": "done", "rakuten_order_progress": str(progress)})
                     log._add_line(order.rakuten_order_number, "done",
-                                  _("Confirmed on Rakuten by an earlier, interrupted run."), order,
+                                  _lt("Confirmed on Rakuten by an earlier, interrupted run."), order,
                                   counter="confirmed")
                 else:
                     order.rakuten_confirm_state = "todo"
@@ -135,14 +138,14 @@ class RakutenSync(models.AbstractModel):
                     order.write({"rakuten_confirm_state": "done", "rakuten_confirm_error": False,
                                  "rakuten_order_progress": str(codes.PROGRESS_RAKUTEN_PROCESSING)})
                     log._add_line(order.rakuten_order_number, "done",
-                                  outcome.reason or _("Confirmed on Rakuten."), order, counter="confirmed")
+                                  outcome.reason or _lt("Confirmed on Rakuten."), order, counter="confirmed")
                 elif outcome.status == sync.GIVE_UP:
                     order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": outcome.reason})
                     log._add_line(order.rakuten_order_number, "failed", outcome.reason, order, counter="refused")
                 else:
                     order.write({"rakuten_confirm_state": "todo", "rakuten_confirm_error": outcome.reason})
                     log._add_line(order.rakuten_order_number, "deferred",
-                                  _("Refused by Rakuten, tried again next run: %(reason)s", reason=outcome.reason), order,
+                                  _lt("Refused by Rakuten, tried again next run: %(reason)s", reason=outcome.reason), order,
                                   counter="retried")
             self._commit(auto_commit)
 
@@ -183,10 +186,10 @@ class RakutenSync(models.AbstractModel):
                 try:
                     rows = basket._rakuten_payload(team)
                 except ValueError as error:  # e.g. a tracking number RMS cannot take
-                    basket.write({"ship_state": "error", "sync_error": str(error)})
+                    basket.write({"ship_state": "error", "sync_error": error_text(error)})
                     log._add_line(order.rakuten_order_number, "failed",
-                                  _("Shipping report of basket %(basket)s not sent: %(reason)s",
-                                    basket=basket.basket_id, reason=error), order)
+                                  _lt("Shipping report of basket %(basket)s not sent: %(reason)s",
+                                      basket=basket.basket_id, reason=error_text(error)), order)
                     continue
                 if rows:
                     payload += rows
@@ -211,7 +214,7 @@ class RakutenSync(models.AbstractModel):
             for order, order_baskets, _payload in chunk:
                 reason = refused.get(order.rakuten_order_number)
                 if reason or not request_id:
-                    order_baskets._rakuten_mark_refused(reason or _("RMS accepted no request."), log)
+                    order_baskets._rakuten_mark_refused(reason or _lt("RMS accepted no request."), log)
                 else:
                     # A basket sends either its shipping report (rows updated with the real
                     # carrier and tracking number) or its その他 row (set).
@@ -220,7 +223,7 @@ class RakutenSync(models.AbstractModel):
                     log._count("rows_set", len((order_baskets - reported).filtered(lambda b: b.carrier_state == "sending")))
                     order_baskets._rakuten_mark_sent(request_id)
                     log._add_line(order.rakuten_order_number, "done",
-                                  _("Sent to Rakuten (request %(request)s).", request=request_id), order)
+                                  _lt("Sent to Rakuten (request %(request)s).", request=request_id), order)
             self._commit(auto_commit)
 
     # ------------------------------------------------------------------
@@ -275,8 +278,8 @@ class RakutenSync(models.AbstractModel):
         try:
             expiry = client.get_license_expiry()
         except RmsAuthError as error:
-            team._rakuten_set_auth_failure(error.user_message or str(error))
+            team._rakuten_set_auth_failure(error)
             raise
         team._rakuten_store_license_expiry(expiry)
         log._count("checked")
-        log.message = _("License key valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d"))
+        log.message = _lt("License key valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d"))

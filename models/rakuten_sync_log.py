@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools.translate import LazyTranslate
 
+from .rakuten_text import RakutenText
+
 _lt = LazyTranslate(__name__)
 
 #: A queued past import whose channel is busy is looked at again this much later.
@@ -58,7 +60,7 @@ class RakutenSyncLog(models.Model):
     date_end = fields.Datetime(string="Finished", readonly=True)
     window_start = fields.Datetime(string="Orders From", readonly=True)
     window_end = fields.Datetime(string="Orders To", readonly=True)
-    message = fields.Text(readonly=True)
+    message = RakutenText(readonly=True)  # read in the reader's language
     api_calls = fields.Integer(string="RMS Calls", readonly=True)
     count_found = fields.Integer(string="Found", readonly=True)
     count_imported = fields.Integer(string="Imported", readonly=True)
@@ -126,7 +128,9 @@ class RakutenSyncLog(models.Model):
     def _add_line(self, order_number, outcome, reason, sale_order=None, counter=None):
         """Record what happened to one order, counted in ``counter`` (one of the counters of
         :data:`KIND_COUNTERS`), by default the outcome's. ``unchanged`` is only counted: an
-        order already imported is seen again on every run of its window."""
+        order already imported is seen again on every run of its window. ``reason``: a
+        ``_lt(...)``, an ``rms`` message, or RMS's own text, stored to be read in the reader's
+        language."""
         self.ensure_one()
         self._count(counter or outcome)
         if outcome == "unchanged":

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .rakuten_text import RakutenText
+
 OUTCOMES = [
     ("imported", "Imported"),
     ("updated", "Updated"),
@@ -21,5 +23,5 @@ class RakutenSyncLogLine(models.Model):
     company_id = fields.Many2one(related="log_id.company_id", store=True)
     order_number = fields.Char(string="Rakuten Order Number", index=True)
     outcome = fields.Selection(OUTCOMES, required=True)
-    reason = fields.Text()
+    reason = RakutenText()  # read in the reader's language
     sale_order_id = fields.Many2one("sale.order", string="Sales Order", ondelete="set null")

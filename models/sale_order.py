@@ -10,11 +10,12 @@ from odoo.tools import SQL, plaintext2html
 from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, mapping, sync
+from ..rms.messages import Message
 from ..rms.order import clean_text
-
-_lt = LazyTranslate(__name__)
+from .rakuten_text import RakutenText, error_text, to_text
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
 #: The one key whose violation means "another run imported this order meanwhile".
@@ -48,7 +49,7 @@ MONEY_DIRECTIONS = {
     },
 }
 
-SHIPPING_TERMS = {0: "", 1: "AM (午前)", 2: "PM (午後)", 9: "Other (その他)"}
+SHIPPING_TERMS = {0: "", 1: _lt("Morning"), 2: _lt("Afternoon"), 9: _lt("Other")}
 
 
 def raw_json(raw):
@@ -66,12 +67,13 @@ def _utc_naive(moment):
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else False
 
 
-def _shipping_term(term):
-    """shippingTerm: 0/1/2/9, or hhHH such as 1416 for 14:00-16:00."""
+def _shipping_term(env, term):
+    """shippingTerm: 0/1/2/9, or hhHH such as 1416 for 14:00-16:00 (in the language of
+    ``env``, the shop's during an import)."""
     if term is None:
         return False
     if term in SHIPPING_TERMS:
-        return SHIPPING_TERMS[term] or False
+        return env._(SHIPPING_TERMS[term]) if SHIPPING_TERMS[term] else False
     text = "%04d" % term
     return "%s:00-%s:00" % (text[:2], text[2:])
 
@@ -122,7 +124,7 @@ class SaleOrder(models.Model):
         tracking=True,
         help="承認状況 (authorization) of the slip.",
     )
-    rakuten_confirm_reasons = fields.Text(
+    rakuten_confirm_reasons = RakutenText(
         string="Why It Waits for Confirmation",
         copy=False,
         readonly=True,
@@ -191,8 +193,8 @@ class SaleOrder(models.Model):
         readonly=True,
         help="Whether Odoo still has to confirm the order on Rakuten (confirmOrder).",
     )
-    rakuten_confirm_error = fields.Text(string="Confirmation Error", copy=False, readonly=True)
-    rakuten_cancel_reason = fields.Char(string="Cancel Reason", copy=False, readonly=True)
+    rakuten_confirm_error = RakutenText(string="Confirmation Error", copy=False, readonly=True)
+    rakuten_cancel_reason = RakutenText(string="Cancel Reason", copy=False, readonly=True)
     rakuten_cancel_checked = fields.Boolean(
         copy=False,
         readonly=True,
@@ -362,7 +364,7 @@ class SaleOrder(models.Model):
             elif current.rakuten_slip_state == mapping.SLIP_NEW:
                 updates.append((current, entry))
             else:
-                log._add_line(order.order_number, "unchanged", _("Already imported."), current)
+                log._add_line(order.order_number, "unchanged", _lt("Already imported."), current)
         if new:
             try:
                 with self.env.cr.savepoint():
@@ -390,7 +392,7 @@ class SaleOrder(models.Model):
         except psycopg2.IntegrityError as error:
             if error.diag.constraint_name == ORDER_NUMBER_CONSTRAINT:
                 # Another worker imported the same order meanwhile: the UNIQUE constraint held.
-                log._add_line(order.order_number, "unchanged", _("Imported by another run meanwhile."))
+                log._add_line(order.order_number, "unchanged", _lt("Imported by another run meanwhile."))
                 return
             # Any other key (a basket, a line, a partner's) protects something else: the
             # order failed, and says which key refused it.
@@ -402,9 +404,7 @@ class SaleOrder(models.Model):
             self._rakuten_order_failed(log, order.order_number, reason, raw)
         except Exception as error:  # noqa: BLE001 - one bad order never stops the others
             _logger.warning("Rakuten order %s could not be imported: %s", order.order_number, error)
-            self._rakuten_order_failed(
-                log, order.order_number, clean_text(str(error)) or error.__class__.__name__, raw
-            )
+            self._rakuten_order_failed(log, order.order_number, error_text(error), raw)
 
     def _rakuten_order_failed(self, log, order_number, reason, raw):
         log._add_line(order_number, "failed", reason)
@@ -543,7 +543,7 @@ class SaleOrder(models.Model):
             "rakuten_gift": order.gift,
             "rakuten_caution": order.rakuten_confirm or order.caution_display_type in (1, 2),
             "rakuten_remarks": order.remarks or False,
-            "rakuten_delivery_time": _shipping_term(order.shipping_term),
+            "rakuten_delivery_time": _shipping_term(self.env, order.shipping_term),
             "rakuten_expected_amount": expected or 0.0,
             "rakuten_coupon_amount": coupons,
             "rakuten_point_amount": points,
@@ -576,10 +576,11 @@ class SaleOrder(models.Model):
         # switches; nor does money or a code that cannot be right (mapping.hold_reasons).
         reasons = mapping.confirm_reasons(order, checks | {mapping.CHECK_AMOUNTS}, unmatched, self.amount_total)
         reasons += mapping.hold_reasons(order)
-        # self.env._: a bare _() inside a generator finds no language (and logs a warning).
-        text = "\n".join(self.env._(template, **args) for _check, template, args in reasons)
+        # Messages, one a line, rendered in the reader's language (a tuple: the values are
+        # grouped by equality).
+        lines = tuple(Message(template, args) for _check, template, args in reasons)
         state = mapping.slip_state(bool(reasons), self.rakuten_is_rakuten_pay, self.rakuten_payment_state)
-        return {"rakuten_slip_state": state, "rakuten_confirm_reasons": text or False}
+        return {"rakuten_slip_state": state, "rakuten_confirm_reasons": lines or False}
 
     def _rakuten_import_note(self, order, result):
         state = dict(self._fields["rakuten_slip_state"]._description_selection(self.env)).get(
@@ -636,11 +637,11 @@ class SaleOrder(models.Model):
         self.write(vals)
         if update.refused:
             self._rakuten_schedule_activity(
-                _("Rakuten refused the payment (承認NG)"),
+                _("Rakuten refused the payment"),
                 _("Rakuten refused the authorization of order %(number)s. Contact the buyer or "
                   "cancel the order in RMS.", number=self.rakuten_order_number),
             )
-        self.message_post(body=update.reason, subtype_xmlid="mail.mt_note")
+        self.message_post(body=to_text(self.env, update.reason), subtype_xmlid="mail.mt_note")
         log._add_line(self.rakuten_order_number, "updated", update.reason, self,
                       counter="approval_refused" if update.refused else "settled")
 
@@ -648,15 +649,15 @@ class SaleOrder(models.Model):
         """RMS cancelled the order (800/900): cancel it in Odoo with the channel's reason (※1),
         releasing its stock; if goods already left, hand it to a person instead."""
         self.ensure_one()
-        reason = team.rakuten_cancel_reason or _("Cancelled in RMS")
+        reason = team._rakuten_cancel_reason()
         shipped = self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done")
         if shipped:
-            text = _("Rakuten cancelled this order after its goods were shipped (%(pickings)s): arrange "
-                     "the return, then cancel it.", pickings=", ".join(shipped.mapped("name")))
+            text = _lt("Rakuten cancelled this order after its goods were shipped (%(pickings)s): arrange "
+                       "the return, then cancel it.", pickings=", ".join(shipped.mapped("name")))
             self.write({"rakuten_slip_state": mapping.SLIP_TO_CONFIRM, "rakuten_confirm_reasons": text,
                         "rakuten_cancel_checked": True})
-            self._rakuten_schedule_activity(_("Rakuten cancelled a shipped order"), text)
-            self.message_post(body=text, subtype_xmlid="mail.mt_note")
+            self._rakuten_schedule_activity(_("Rakuten cancelled a shipped order"), to_text(self.env, text))
+            self.message_post(body=to_text(self.env, text), subtype_xmlid="mail.mt_note")
             log._add_line(self.rakuten_order_number, "failed", text, self)
             return
         self.with_context(disable_cancel_warning=True)._action_cancel()
@@ -665,10 +666,10 @@ class SaleOrder(models.Model):
                     else self.rakuten_confirm_state})
         self.message_post(
             body=_("Cancelled on Rakuten (RMS status %(progress)s). Reason: %(reason)s",
-                   progress=self.rakuten_order_progress, reason=reason),
+                   progress=self.rakuten_order_progress, reason=to_text(self.env, reason)),
             subtype_xmlid="mail.mt_note",
         )
-        log._add_line(self.rakuten_order_number, "updated", _("Cancelled: %(reason)s", reason=reason), self,
+        log._add_line(self.rakuten_order_number, "updated", _lt("Cancelled: %(reason)s", reason=reason), self,
                       counter="cancelled")
 
     def _rakuten_schedule_activity(self, summary, note):

@@ -51,7 +51,11 @@ class SaleOrderLine(models.Model):
         tax = team._rakuten_tax(spec.tax_rate)
         vals = {
             "product_id": product.id,
-            "name": spec.name,
+            # Our names (postage, fees, coupons) in the language of the job, the shop's.
+            "name": (
+                self.env._(spec.name_template, **spec.name_args)  # pylint: disable=gettext-variable
+                if spec.name_template else spec.name
+            ),
             "product_uom_qty": spec.quantity,
             "product_uom": product.uom_id.id,
             "price_unit": spec.price,

@@ -8,15 +8,22 @@ from .sale_order import BLOCKED_SLIP_STATES
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
+    # depends_context: the error is text read in the reader's language
     rakuten_basket_ids = fields.Many2many(
-        "rakuten.basket", string="Rakuten Recipients", compute="_compute_rakuten_basket_ids"
+        "rakuten.basket", string="Rakuten Recipients", compute="_compute_rakuten_basket_ids",
+        depends_context=("lang",),
     )
     rakuten_ship_state = fields.Selection(
-        selection=lambda self: self.env["rakuten.basket"]._fields["ship_state"].selection,
+        # The basket's labels in the reader's language: Odoo translates only the labels of
+        # static selections.
+        selection=lambda self: self.env["rakuten.basket"]._fields["ship_state"]._description_selection(self.env),
         string="Rakuten Shipping Report",
         compute="_compute_rakuten_basket_ids",
+        depends_context=("lang",),
     )
-    rakuten_sync_error = fields.Text(string="Rakuten Error", compute="_compute_rakuten_basket_ids")
+    rakuten_sync_error = fields.Text(
+        string="Rakuten Error", compute="_compute_rakuten_basket_ids", depends_context=("lang",)
+    )
     rakuten_slip_state = fields.Selection(
         related="sale_id.rakuten_slip_state",
         string="Rakuten Slip Status",

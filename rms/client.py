@@ -83,29 +83,15 @@ AUTH_ERROR_CODES = frozenset({"ES01-01", "ES04-01", "ES04-03", "GA0001"})
 _RMS_DT_FORMAT = "%Y-%m-%dT%H:%M:%S+0900"
 _RATE_LIMIT_HINT = re.compile(r"too many requests|rate.?limit|throttl", re.IGNORECASE)
 
-_USER_MESSAGES = {
-    "ES01-01": (
-        "Rakuten RMS rejected the license key (ES01-01): it has expired, is wrong, or was issued for "
-        "another product. Renew or re-issue the license key in RMS (WEB APIサービス) and enter the new "
-        "key here. A freshly renewed key can take 15-30 minutes before RMS accepts it."),
-    "ES04-01": (
-        "Rakuten RMS refused the call (ES04-01): the API functions are not enabled for this license "
-        "key, or the key is brand new. In RMS > WEB APIサービス > 利用機能編集, enable the order "
-        "functions (rpay.order.*) and license.expiryDate.get for this key; a newly issued key may need "
-        "about 30 minutes before it works."),
-    "GA0001": (
-        "Rakuten RMS rejected the credentials (GA0001), typically because the license key has expired. "
-        "Renew the license key in RMS (WEB APIサービス) and enter the new key here; a renewed key can "
-        "take 15-30 minutes before RMS accepts it."),
-    "ES04-03": (
-        "Rakuten RMS rejected the request (ES04-03). Check that the service secret and license key are "
-        "entered exactly as shown in RMS > WEB APIサービス; if they are correct, report this error."),
-    401: (
-        "Rakuten RMS rejected the credentials (HTTP 401). Check the service secret and license key in "
-        "RMS > WEB APIサービス; an expired key must be renewed (a renewed key can take 15-30 minutes)."),
-    403: (
-        "Rakuten RMS denied access (HTTP 403). In RMS > WEB APIサービス > 利用機能編集, enable the "
-        "order functions (rpay.order.*) and license.expiryDate.get for this license key."),
+#: The explanation (a key of exceptions.USER_MESSAGES) of an authentication error, by RMS
+#: error code or HTTP status.
+_AUTH_USER_CODES = {
+    "ES01-01": "auth_ES01-01",
+    "ES04-01": "auth_ES04-01",
+    "GA0001": "auth_GA0001",
+    "ES04-03": "auth_ES04-03",
+    401: "auth_401",
+    403: "auth_403",
 }
 
 
@@ -524,7 +510,7 @@ class RmsClient:
         text = self._scrub(gateway.get("message") or "")
         if code in AUTH_ERROR_CODES or status in (401, 403):
             cls = RmsAuthError
-            user = _USER_MESSAGES.get(code) or _USER_MESSAGES.get(status)
+            user = _AUTH_USER_CODES.get(code) or _AUTH_USER_CODES.get(status)
         elif status == 429 or _RATE_LIMIT_HINT.search(text):
             cls, user = RmsRateLimitError, None
         elif status >= 500:
@@ -532,7 +518,7 @@ class RmsClient:
         else:
             cls, user = RmsBadRequestError, None
         raise cls(text or code, operation=operation, http_status=status, error_code=code,
-                  user_message=user)
+                  user_code=user)
 
     def _raise_http(self, payload, status, operation):
         try:
@@ -546,12 +532,13 @@ class RmsClient:
         if status == 429:
             raise RmsRateLimitError(text, **kwargs)
         if status in (401, 403):
-            raise RmsAuthError(text, user_message=_USER_MESSAGES[status], **kwargs)
+            raise RmsAuthError(text, user_code=_AUTH_USER_CODES[status], **kwargs)
         if status >= 500:
             raise RmsServerError(text, **kwargs)
         if 400 <= status < 500:
-            user = f"Rakuten RMS rejected the request: {text}" if first_error else None
-            raise RmsBadRequestError(text, user_message=user, **kwargs)
+            if first_error:
+                kwargs.update(user_code="rejected", user_args={"rms_message": text})
+            raise RmsBadRequestError(text, **kwargs)
         raise RmsResponseError(f"unexpected HTTP status {status}", **kwargs)
 
     def _messages(self, payload, default_order_number=None, *, operation=None, key="MessageModelList"):
@@ -573,7 +560,7 @@ class RmsClient:
         raise RmsBadRequestError(
             self._scrub(error.message) or error.message_code, operation=operation, http_status=status,
             error_code=error.message_code, messages=messages,
-            user_message=f"Rakuten RMS rejected the request: {self._scrub(error.message)}")
+            user_code="rejected", user_args={"rms_message": self._scrub(error.message) or error.message_code})
 
     def _order_messages(self, operation, payload, default_order_number=None):
         """Parse messages; an ERROR naming no order (and not attributable) rejects the whole call."""

@@ -1,8 +1,11 @@
 """Typed errors raised by :mod:`rms.client`.
 
 Every error carries the RMS operation, the HTTP status, the RMS/gateway error code, the text RMS sent
-and an English ``user_message`` telling the merchant what to do. Messages never contain credentials:
-the client scrubs them before raising, and ``str()``/``repr()`` are built only from these fields.
+and what the merchant should do: a stable ``user_code`` (a key of :data:`USER_MESSAGES`) with its
+``user_args``, and the same in English as ``user_message`` (for server logs). The Odoo layer renders
+``USER_MESSAGES[user_code] % user_args`` in the reader's language. Messages never contain
+credentials: the client scrubs them before raising, the arguments and ``user_message`` are redacted
+again here, and ``str()``/``repr()`` are built only from these fields.
 """
 
 import re
@@ -14,7 +17,52 @@ __all__ = [
     "RmsServerError",
     "RmsBadRequestError",
     "RmsResponseError",
+    "USER_MESSAGES",
 ]
+
+#: What the merchant should do about an RMS error, by stable code: English templates (the
+#: msgids of their translations). ``%(rms_message)s`` is the text RMS sent, kept as RMS wrote it.
+USER_MESSAGES = {
+    "failed": "The Rakuten RMS API call failed.",
+    "auth": (
+        "Rakuten RMS rejected the credentials. Check the service secret and the license key in "
+        "RMS (WEB API Service) and enter them again."),
+    "rate_limit": (
+        "Rakuten RMS is limiting the request rate. The call was retried and still refused; "
+        "the next scheduled run will try again."),
+    "server": (
+        "Rakuten RMS is unavailable or did not answer in time (it was retried). "
+        "The next scheduled run will try again; if this persists, check the RMS status page."),
+    "bad_request": (
+        "Rakuten RMS rejected the request as invalid. This usually needs a fix in the data or "
+        "the connector; see the RMS message for details."),
+    "response": (
+        "Rakuten RMS returned an answer that could not be read. Try again later; "
+        "if it persists, report it to the connector's maintainers."),
+    "rejected": "Rakuten RMS rejected the request: %(rms_message)s",
+    "auth_ES01-01": (
+        "Rakuten RMS rejected the license key (ES01-01): it has expired, is wrong, or was issued for "
+        "another product. Renew or re-issue the license key in RMS (WEB API Service) and enter the new "
+        "key here. A freshly renewed key can take 15-30 minutes before RMS accepts it."),
+    "auth_ES04-01": (
+        "Rakuten RMS refused the call (ES04-01): the API functions are not enabled for this license "
+        "key, or the key is brand new. In RMS, WEB API Service, edit the functions of this key and "
+        "enable the order functions (rpay.order.*) and license.expiryDate.get; a newly issued key may "
+        "need about 30 minutes before it works."),
+    "auth_GA0001": (
+        "Rakuten RMS rejected the credentials (GA0001), typically because the license key has expired. "
+        "Renew the license key in RMS (WEB API Service) and enter the new key here; a renewed key can "
+        "take 15-30 minutes before RMS accepts it."),
+    "auth_ES04-03": (
+        "Rakuten RMS rejected the request (ES04-03). Check that the service secret and license key are "
+        "entered exactly as shown in RMS (WEB API Service); if they are correct, report this error."),
+    "auth_401": (
+        "Rakuten RMS rejected the credentials (HTTP 401). Check the service secret and license key in "
+        "RMS (WEB API Service); an expired key must be renewed (a renewed key can take 15-30 minutes)."),
+    "auth_403": (
+        "Rakuten RMS denied access (HTTP 403). In RMS, WEB API Service, edit the functions of this "
+        "license key and enable the order functions (rpay.order.*) and license.expiryDate.get."),
+}
 
 # Last line of defence: even if a caller builds an error by hand, an Authorization value or a
 # licenseKey query parameter never reaches str()/repr().
@@ -41,21 +89,35 @@ class RmsError(Exception):
     :ivar http_status: HTTP status of the last answer, None for network errors
     :ivar error_code: RMS message code or gateway error code (``ES01-01``), when known
     :ivar message: the text RMS sent (or a short technical description)
+    :ivar user_code: what the merchant should do, as a key of :data:`USER_MESSAGES`, or None
+        when the error was built with a custom English ``user_message``
+    :ivar user_args: the arguments of that template (redacted)
     :ivar user_message: what the merchant should do, in English
     :ivar messages: parsed RMS messages (``RmsMessage``) of the failing answer, if any
     :ivar partial_results: results of the chunks that succeeded before a multi-call
         operation failed (e.g. orders already confirmed), else None
     """
 
-    default_user_message = "The Rakuten RMS API call failed."
+    default_user_code = "failed"
+    default_user_message = USER_MESSAGES["failed"]  # English
 
     def __init__(self, message=None, *, operation=None, http_status=None, error_code=None,
-                 user_message=None, messages=(), partial_results=None):
+                 user_message=None, user_code=None, user_args=None, messages=(), partial_results=None):
         self.operation = operation
         self.http_status = http_status
         self.error_code = error_code
         self.message = redact(message) if message else None
-        self.user_message = redact(user_message) if user_message else self.default_user_message
+        if user_code is None and not user_message:
+            user_code = self.default_user_code
+        if user_code is not None and user_code not in USER_MESSAGES:
+            raise ValueError(f"unknown RMS user message code {user_code!r}")
+        self.user_code = user_code
+        self.user_args = {name: redact(value) if isinstance(value, str) else value
+                          for name, value in (user_args or {}).items()}
+        if user_code is not None:
+            template = USER_MESSAGES[user_code]
+            user_message = template % self.user_args if self.user_args else template
+        self.user_message = redact(user_message)
         self.messages = list(messages or ())
         self.partial_results = partial_results
         super().__init__(self._describe())
@@ -83,39 +145,35 @@ class RmsAuthError(RmsError):
     """Credentials rejected or API function not enabled (ES01-01, ES04-01, GA0001, ES04-03,
     HTTP 401/403). Never retried: retrying cannot fix it."""
 
-    default_user_message = (
-        "Rakuten RMS rejected the credentials. Check the service secret and the license key in "
-        "RMS > WEB APIサービス and enter them again.")
+    default_user_code = "auth"
+    default_user_message = USER_MESSAGES["auth"]  # English
 
 
 class RmsRateLimitError(RmsError):
     """HTTP 429 (or a gateway rate-limit answer) still returned after all retries."""
 
-    default_user_message = (
-        "Rakuten RMS is limiting the request rate. The call was retried and still refused; "
-        "the next scheduled run will try again.")
+    default_user_code = "rate_limit"
+    default_user_message = USER_MESSAGES["rate_limit"]  # English
 
 
 class RmsServerError(RmsError):
     """HTTP 5xx, timeout or connection error still failing after all retries."""
 
-    default_user_message = (
-        "Rakuten RMS is unavailable or did not answer in time (it was retried). "
-        "The next scheduled run will try again; if this persists, check the RMS status page.")
+    default_user_code = "server"
+    default_user_message = USER_MESSAGES["server"]  # English
 
 
 class RmsBadRequestError(RmsError):
     """HTTP 400/404/405, or an ERROR message for the whole call (e.g.
     ORDER_EXT_API_SEARCH_ORDER_ERROR_009/011). Not retried."""
 
-    default_user_message = (
-        "Rakuten RMS rejected the request as invalid. This usually needs a fix in the data or "
-        "the connector; see the RMS message for details.")
+    default_user_code = "bad_request"
+    default_user_message = USER_MESSAGES["bad_request"]  # English
 
 
 class RmsResponseError(RmsError):
     """The answer could not be read (not JSON, or not the expected shape)."""
 
-    default_user_message = (
-        "Rakuten RMS returned an answer that could not be read. Try again later; "
-        "if it persists, report it to the connector's maintainers.")
+    default_user_code = "response"
+    default_user_message = USER_MESSAGES["response"]  # English
+

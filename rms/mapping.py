@@ -11,7 +11,7 @@ matches, and :func:`initial_states` / :func:`slip_state` give 入金状況,
 Rakuten-funded coupons and points are not discounts: Rakuten pays them to the
 shop. They are returned by :func:`rakuten_share` to be shown on the order.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .codes import (
@@ -20,6 +20,7 @@ from .codes import (
     PAYMENT_STATE_PAID,
     PAYMENT_STATE_UNPAID,
 )
+from .messages import Message
 
 STANDARD_RATE = Decimal("0.1")
 REDUCED_RATE = Decimal("0.08")
@@ -52,12 +53,12 @@ SLIP_CANCEL = "cancel"
 
 #: English templates of the confirmation reasons (translated by the Odoo layer).
 CHECK_REASONS = {
-    CHECK_REMARKS: "The buyer wrote remarks (備考).",
-    CHECK_CAUTION: "Rakuten flags this order (注意喚起 or under review by Rakuten).",
+    CHECK_REMARKS: "The buyer wrote remarks.",
+    CHECK_CAUTION: "Rakuten flags this order (caution, or under review by Rakuten).",
     CHECK_UNMATCHED: "An item matches no product: %(items)s.",
     CHECK_AMOUNTS: "The order total (%(odoo)s yen) differs from Rakuten's (%(rakuten)s yen).",
-    CHECK_DRUG: "The order contains a first-class drug (第一類医薬品).",
-    CHECK_GIFT: "Gift order (wrapping, のし or gift).",
+    CHECK_DRUG: "The order contains a first-class drug.",
+    CHECK_GIFT: "Gift order (wrapping, noshi or gift).",
     # Always on (hold_reasons): money or codes that cannot be right are never shipped as is.
     "money_negative": "Rakuten sent a negative amount, which cannot be right: %(amounts)s.",
     "money_absurd": "Rakuten sent an amount too large to be right: %(amounts)s.",
@@ -74,6 +75,24 @@ MAX_UNITS = 9_999
 MAX_TOTAL = 999_999_999
 UNDETERMINED = -9999
 
+#: English templates of the names of the lines that are not items (translated by the Odoo
+#: layer, in the shop's language): ``(name, name with a detail)``.
+LINE_NAMES = {
+    POSTAGE: ("Postage", "Postage - %(recipient)s"),
+    COD_FEE: ("Cash on delivery fee", None),
+    PAYMENT_CHARGE: ("Payment charge", None),
+    ADDITIONAL_FEE: ("Deferred payment fee", None),
+    WRAPPING: ("Gift wrapping", "Gift wrapping: %(wrapping)s"),
+    SHOP_COUPON: ("Shop coupon", "Shop coupon: %(coupon)s"),
+}
+
+
+def _line_name(kind, **detail):
+    """(English name, template, args) of a line that is not an item."""
+    plain, detailed = LINE_NAMES[kind]
+    message = Message(detailed, detail) if detail else Message(plain)
+    return str(message), message.template, message.args
+
 
 @dataclass(frozen=True)
 class LineSpec:
@@ -87,6 +106,9 @@ class LineSpec:
     # product keys of an item, most specific first: SKU (システム連携用SKU番号),
     # item number (商品番号), management number (商品管理番号)
     product_keys: tuple = ()
+    # the name as a translatable template and its arguments (empty for items: RMS's name)
+    name_template: str = ""
+    name_args: dict = field(default_factory=dict, hash=False)
 
     @property
     def subtotal(self):
@@ -128,12 +150,12 @@ def order_lines(order):
                 )
             )
         if package.postage_price > 0:
-            name = "Postage (送料)"
-            if several:
-                name += " - %s" % package.recipient_name
+            name, template, args = (
+                _line_name(POSTAGE, recipient=package.recipient_name) if several else _line_name(POSTAGE)
+            )
             lines.append(
                 LineSpec(POSTAGE, name, package.postage_price, 1, _rate(package.postage_tax_rate),
-                         basket_id=package.basket_id)
+                         basket_id=package.basket_id, name_template=template, name_args=args)
             )
     if order.delivery_price > 0:
         # the rate of the package that carries the fee, else any package's, else 10 %
@@ -142,23 +164,28 @@ def order_lines(order):
             (p.delivery_tax_rate for p in packages if p.delivery_tax_rate is not None),
             STANDARD_RATE,
         )
-        lines.append(LineSpec(COD_FEE, "Cash on delivery fee (代引料)", order.delivery_price, 1, _rate(rate)))
+        name, template, args = _line_name(COD_FEE)
+        lines.append(LineSpec(COD_FEE, name, order.delivery_price, 1, _rate(rate),
+                              name_template=template, name_args=args))
     if order.payment_charge > 0:
+        name, template, args = _line_name(PAYMENT_CHARGE)
         lines.append(
-            LineSpec(PAYMENT_CHARGE, "Payment charge (決済手数料)", order.payment_charge, 1,
-                     _rate(order.payment_charge_tax_rate))
+            LineSpec(PAYMENT_CHARGE, name, order.payment_charge, 1, _rate(order.payment_charge_tax_rate),
+                     name_template=template, name_args=args)
         )
     if order.additional_fee_to_user > 0:
+        name, template, args = _line_name(ADDITIONAL_FEE)
         lines.append(
-            LineSpec(ADDITIONAL_FEE, "Deferred payment fee (後払い手数料)", order.additional_fee_to_user, 1,
-                     STANDARD_RATE)
+            LineSpec(ADDITIONAL_FEE, name, order.additional_fee_to_user, 1, STANDARD_RATE,
+                     name_template=template, name_args=args)
         )
     for wrapping in order.wrappings:
         if wrapping.price_tax_incl > 0:
-            name = "Gift wrapping (ラッピング)"
-            if wrapping.name:
-                name += ": %s" % wrapping.name
-            lines.append(LineSpec(WRAPPING, name, wrapping.price_tax_incl, 1, STANDARD_RATE))
+            name, template, args = (
+                _line_name(WRAPPING, wrapping=wrapping.name) if wrapping.name else _line_name(WRAPPING)
+            )
+            lines.append(LineSpec(WRAPPING, name, wrapping.price_tax_incl, 1, STANDARD_RATE,
+                                  name_template=template, name_args=args))
     lines.extend(_coupon_lines(order))
     return lines
 
@@ -178,13 +205,15 @@ def _coupon_lines(order):
         if not total:
             continue
         rate = rates.get(coupon.item_detail_id, order_rate)
-        name = "Shop coupon (店舗負担クーポン): %s" % (coupon.name or coupon.code)
-        lines.append(LineSpec(SHOP_COUPON, name, -total, 1, rate, item_detail_id=coupon.item_detail_id))
+        name, template, args = _line_name(SHOP_COUPON, coupon=coupon.name or coupon.code)
+        lines.append(LineSpec(SHOP_COUPON, name, -total, 1, rate, item_detail_id=coupon.item_detail_id,
+                              name_template=template, name_args=args))
     # RMS gives couponShopPrice for the order; trust it over the coupon list when they differ.
     listed = -sum(line.subtotal for line in lines)
     if order.coupon_shop_price > 0 and listed != order.coupon_shop_price:
         rest = order.coupon_shop_price - listed
-        lines.append(LineSpec(SHOP_COUPON, "Shop coupon (店舗負担クーポン)", -rest, 1, order_rate))
+        name, template, args = _line_name(SHOP_COUPON)
+        lines.append(LineSpec(SHOP_COUPON, name, -rest, 1, order_rate, name_template=template, name_args=args))
     return lines
 
 

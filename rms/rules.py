@@ -19,7 +19,9 @@ matches wins:
 
 Every :class:`RuleResult` carries a machine ``code``, the English ``reason``
 and the untranslated ``reason_template`` with its ``reason_args`` (a dict for
-``%``-formatting), so the Odoo layer can translate the sentence.
+``%``-formatting, whose values may be :class:`~.messages.Message`), so the Odoo
+layer can store them and render the sentence in the reader's language
+(:attr:`RuleResult.message`).
 
 :func:`search_window` and :func:`search_criteria` give the searchOrder calls.
 """
@@ -30,7 +32,7 @@ from enum import Enum
 from .codes import (
     DATE_TYPE_ORDER,
     DATE_TYPE_ORDER_CONFIRMATION,
-    ORDER_PROGRESS,
+    ORDER_PROGRESS_EN,
     ORDER_TYPE_DISTRIBUTION_CLUB,
     ORDER_TYPE_NORMAL,
     ORDER_TYPE_RESERVATION,
@@ -42,6 +44,8 @@ from .codes import (
     PROGRESS_WAITING_CONFIRMATION,
     PROGRESS_WAITING_SHIPMENT,
 )
+
+from .messages import Message
 
 JST = timezone(timedelta(hours=9), "JST")
 #: searchOrder cannot start more than 730 days back.
@@ -74,12 +78,16 @@ class RuleResult:
     reason_template: str = ""  # stable, translatable; %(name)s placeholders
     reason_args: dict = field(default_factory=dict, hash=False)
 
+    @property
+    def message(self):
+        return Message(self.reason_template, self.reason_args)
+
 
 # Stable codes and reason templates. Keep the wording stable: it is translated.
 REASONS = {
     "order_type_distribution_club": (
         Decision.SKIP,
-        "Distribution-club order (頒布会) is not imported through the API: "
+        "Distribution-club order: such orders are not imported through the API; "
         "import it with the RMS order CSV file.",
     ),
     "order_type_unknown": (
@@ -88,8 +96,8 @@ REASONS = {
     ),
     "reservation_disabled": (
         Decision.SKIP,
-        "Reservation order (予約商品): importing reservation orders is off in the "
-        "shop's Rakuten settings (※4); turn it on to import such orders.",
+        "Reservation order: importing reservation orders is off in the shop's "
+        "Rakuten settings (※4); turn it on to import such orders.",
     ),
     "change_pending": (
         Decision.DEFER,
@@ -113,26 +121,26 @@ REASONS = {
     ),
     "drug_disabled": (
         Decision.SKIP,
-        "The order contains a first-class drug (第一類医薬品): importing such "
-        "orders is off in the shop's Rakuten settings (※2); turn it on or "
-        "import the order with the RMS order CSV file.",
+        "The order contains a first-class drug: importing such orders is off in "
+        "the shop's Rakuten settings (※2); turn it on or import the order with "
+        "the RMS order CSV file.",
     ),
     "postage_undetermined": (
         Decision.DEFER,
-        "Postage is not determined yet (送料未確定): set it in RMS; the order "
-        "will be imported once it is.",
+        "Postage is not determined yet: set it in RMS; the order will be "
+        "imported once it is.",
     ),
     "provisional": (
         Decision.PROVISIONAL,
         "The order is not confirmed in RMS yet (%(progress)s %(progress_name)s) "
-        "and automatic order confirmation is off (※3): a provisional [新規受付] "
+        "and automatic order confirmation is off (※3): a provisional [New] "
         "slip holds the stock until the order is confirmed in RMS.",
     ),
     "selective_payment_waiting": (
         Decision.DEFER,
-        "Selective payment (選択制決済, %(method)s) orders are imported at "
-        "status 300 発送待ち; the order is at %(progress)s %(progress_name)s "
-        "and will be imported once it reaches 発送待ち.",
+        "Selective payment (%(method)s) orders are imported at status 300 "
+        "(Awaiting shipment); the order is at %(progress)s %(progress_name)s "
+        "and will be imported once it reaches 300.",
     ),
     "cancellation_window": (
         Decision.DEFER,
@@ -145,6 +153,12 @@ REASONS = {
     ),
 }
 
+#: Names of the two payment kinds, arguments of the "import" reason.
+PAYMENT_RAKUTEN_PAY = "RakutenPay"
+PAYMENT_SELECTIVE = "selective payment"
+#: Every translatable text of this module that is not a REASONS template.
+MESSAGES = (PAYMENT_RAKUTEN_PAY, PAYMENT_SELECTIVE)
+
 SUPPORTED_ORDER_TYPES = (ORDER_TYPE_NORMAL, ORDER_TYPE_SUBSCRIPTION, ORDER_TYPE_RESERVATION)
 
 
@@ -153,7 +167,7 @@ def _result(code, **args):
     return RuleResult(
         decision=decision,
         code=code,
-        reason=template % args if args else template,
+        reason=str(Message(template, args)),
         reason_template=template,
         reason_args=args,
     )
@@ -169,7 +183,7 @@ def _aware(moment):
 def _progress_args(order):
     return {
         "progress": order.order_progress,
-        "progress_name": ORDER_PROGRESS.get(order.order_progress, ""),
+        "progress_name": Message(ORDER_PROGRESS_EN.get(order.order_progress, "")),
     }
 
 
@@ -239,7 +253,7 @@ def decide(order, options, now):
             )
 
     # 9
-    payment = "楽天ペイ" if order.is_rakuten_pay else "選択制決済"
+    payment = Message(PAYMENT_RAKUTEN_PAY if order.is_rakuten_pay else PAYMENT_SELECTIVE)
     return _result("import", payment=payment, **_progress_args(order))
 
 

@@ -25,19 +25,36 @@ from .codes import (
     PROGRESS_RAKUTEN_PROCESSING,
     PROGRESS_WAITING_SHIPMENT,
 )
+from .messages import Message
 
 CONFIRMED = "confirmed"
 RETRY = "retry"
 GIVE_UP = "give_up"
 
+#: English templates of the reasons this module gives (translated by the Odoo layer, which
+#: stores the template and its arguments). ``%(rms_message)s`` is RMS's own text, kept as is.
+REASONS = {
+    "confirm_cancelled": "The order is already cancelled on Rakuten (%(rms_message)s).",
+    "confirm_already_done": (
+        "The order is no longer awaiting order confirmation on Rakuten (%(rms_message)s)."),
+    "payment_refused": "Rakuten refused the payment (status %(status)s).",
+    "payment_sent_back": (
+        "Rakuten sent the order back to Rakuten processing with a caution: the authorization was "
+        "refused."),
+    "payment_settled": "Rakuten settled the payment.",
+    "no_parcel": "A shipping report needs at least one parcel.",
+    "too_many_rows": "RMS keeps at most %(max)s shipping rows per basket.",
+    "unknown_carrier": "Unknown Rakuten carrier code %(code)s.",
+    "tracking_too_long": "A tracking number has at most %(max)s characters.",
+}
 #: confirmOrder errors after which sending the order again cannot help.
 _CONFIRM_FINAL = {
-    "ORDER_EXT_API_CONFIRM_ORDER_ERROR_102": "The order is already cancelled on Rakuten.",
+    "ORDER_EXT_API_CONFIRM_ORDER_ERROR_102": "confirm_cancelled",
 }
 #: The order is no longer waiting for confirmation (confirmed in RMS, or by an earlier call
 #: whose answer was lost): nothing is left to do.
 _CONFIRM_DONE = {
-    "ORDER_EXT_API_CONFIRM_ORDER_ERROR_103": "The order has already moved past 注文確認待ち on Rakuten.",
+    "ORDER_EXT_API_CONFIRM_ORDER_ERROR_103": "confirm_already_done",
 }
 #: Most rows RMS keeps per basket.
 MAX_ROWS_PER_BASKET = 20
@@ -54,10 +71,23 @@ LICENSE_BLOCKED = (LICENSE_EXPIRED, LICENSE_REFUSED)
 LICENSE_WARNING_DAYS = 14
 
 
+def _message(reason, **args):
+    return Message(REASONS[reason], args)
+
+
+class PayloadError(ValueError):
+    """Rows RMS cannot take; ``message`` says why (a :class:`~.messages.Message`)."""
+
+    def __init__(self, reason, **args):
+        self.message = _message(reason, **args)
+        super().__init__(str(self.message))
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str  # CONFIRMED, RETRY or GIVE_UP
-    reason: str = ""
+    #: a :class:`~.messages.Message`, or RMS's own text (a str) when Odoo has nothing to add
+    reason: object = ""
 
 
 def confirm_outcome(result):
@@ -67,9 +97,9 @@ def confirm_outcome(result):
     error = result.errors[0]
     text = "%s: %s" % (error.message_code, error.message) if error.message else error.message_code
     if error.message_code in _CONFIRM_DONE:
-        return Outcome(CONFIRMED, "%s (%s)" % (_CONFIRM_DONE[error.message_code], text))
+        return Outcome(CONFIRMED, _message(_CONFIRM_DONE[error.message_code], rms_message=text))
     if error.message_code in _CONFIRM_FINAL:
-        return Outcome(GIVE_UP, "%s (%s)" % (_CONFIRM_FINAL[error.message_code], text))
+        return Outcome(GIVE_UP, _message(_CONFIRM_FINAL[error.message_code], rms_message=text))
     return Outcome(RETRY, text)
 
 
@@ -95,16 +125,16 @@ def shipping_payload(basket_id, detail_ids, parcels):
     a parcel removed in Odoo disappears on Rakuten too and nothing is duplicated.
     """
     if not parcels:
-        raise ValueError("a shipping report needs at least one parcel")
+        raise PayloadError("no_parcel")
     if len(parcels) > MAX_ROWS_PER_BASKET:
-        raise ValueError("RMS keeps at most %d shipping rows per basket" % MAX_ROWS_PER_BASKET)
+        raise PayloadError("too_many_rows", max=MAX_ROWS_PER_BASKET)
     rows = []
     for index, parcel in enumerate(parcels):
         if parcel.carrier_code not in DELIVERY_COMPANY:
-            raise ValueError("unknown Rakuten carrier code %r" % parcel.carrier_code)
+            raise PayloadError("unknown_carrier", code=parcel.carrier_code)
         number = (parcel.tracking_number or "").strip()
         if len(number) > MAX_TRACKING_LENGTH:
-            raise ValueError("a tracking number has at most %d characters" % MAX_TRACKING_LENGTH)
+            raise PayloadError("tracking_too_long", max=MAX_TRACKING_LENGTH)
         row = {
             "deliveryCompany": parcel.carrier_code,
             "shippingNumber": number or "-",
@@ -127,7 +157,7 @@ class PaymentUpdate:
     payment_state: str | None = None  # 入金状況 to write, None = unchanged
     approval_state: str | None = None  # 承認状況 to write
     refused: bool = False  # authorization refused: the slip goes back to 確認待ち
-    reason: str = ""
+    reason: object = ""  # a Message
 
 
 def payment_update(order, current_approval, payment_status=None):
@@ -142,7 +172,7 @@ def payment_update(order, current_approval, payment_status=None):
         return PaymentUpdate()
     if payment_status in PAYMENT_STATUS_REFUSED:
         return PaymentUpdate(approval_state=APPROVAL_STATE_REFUSED, refused=True,
-                             reason="Rakuten refused the payment (status %s)." % payment_status)
+                             reason=_message("payment_refused", status=payment_status))
     if payment_status in PAYMENT_STATUS_CANCELLED:
         return PaymentUpdate()
     went_back = (
@@ -152,14 +182,13 @@ def payment_update(order, current_approval, payment_status=None):
     )
     if went_back:
         return PaymentUpdate(approval_state=APPROVAL_STATE_REFUSED, refused=True,
-                             reason="Rakuten sent the order back to 楽天処理中 with a caution: "
-                             "the authorization was refused (承認NG).")
+                             reason=_message("payment_sent_back"))
     settled = payment_status in PAYMENT_STATUS_SETTLED or (
         payment_status is None and order.order_progress >= PROGRESS_WAITING_SHIPMENT
     )
     if settled:
         return PaymentUpdate(payment_state=PAYMENT_STATE_PAID, approval_state=APPROVAL_STATE_APPROVED,
-                             reason="Rakuten settled the payment.")
+                             reason=_message("payment_settled"))
     return PaymentUpdate()
 
 

@@ -14,3 +14,4 @@ from . import test_license
 from . import test_buttons
 from . import test_setup
 from . import test_views
+from . import test_i18n_render

@@ -210,7 +210,7 @@ class TestFollow(RakutenCase):
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
         self.assertTrue(order.rakuten_confirm_reasons)
         self.assertEqual(self.line(log, order.rakuten_order_number).outcome, "updated")
-        activity = self.activities(order, summary="承認NG")
+        activity = self.activities(order, summary="Rakuten refused the payment")
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.salesman, "the salesperson of the order")
         self.assertIn(order.rakuten_order_number, str(activity.note))
@@ -239,7 +239,7 @@ class TestFollow(RakutenCase):
         self.sandbox.reset_counters()
         log = self.follow()
         self.assertEqual((log.count_approval_refused, self.sandbox.calls["getPayment"]), (0, 0))
-        self.assertEqual(len(self.activities(self.sale_order(unapproved), summary="承認NG")), 1)
+        self.assertEqual(len(self.activities(self.sale_order(unapproved), summary="Rakuten refused the payment")), 1)
 
     def test_order_sent_back_to_200_with_caution_is_refused(self):
         number = self.add_order(progress=300)
@@ -254,7 +254,7 @@ class TestFollow(RakutenCase):
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(order.rakuten_order_progress, "200")
         self.assert_refused(order, log)
-        self.assertIn("承認NG", order.rakuten_confirm_reasons)
+        self.assertIn("the authorization was refused", order.rakuten_confirm_reasons)
 
     # ------------------------------------------------------------------
     # Cancellation (※1)

@@ -179,7 +179,7 @@ class TestCredentials(SecurityCase):
             "|", "&", ("model", "=", "crm.team"), ("res_id", "=", self.team.id),
             "&", ("model", "=", "sale.order"), ("res_id", "=", order.id),
         ])
-        self.assertTrue(messages.filtered(lambda m: "置き配希望" in (m.body or "") or "備考" in (m.body or "")))
+        self.assertTrue(messages.filtered(lambda m: "The buyer wrote remarks." in (m.body or "")))
         stored += "\n".join(str(m.body) for m in messages)
         for secret in SECRETS:
             self.assertNotIn(secret, stored)
@@ -210,8 +210,8 @@ class TestCredentials(SecurityCase):
         self.sandbox.api_disabled = True
         params = self.team.action_rakuten_test_connection()["params"]
         self.assertEqual(params["type"], "danger")
-        self.assertIn("利用機能編集", params["message"])
-        self.assertIn("WEB APIサービス", params["message"])
+        self.assertIn("edit the functions of this key", params["message"])
+        self.assertIn("WEB API Service", params["message"])
         self.assertFalse(self.team.rakuten_license_expiry)
 
 

@@ -539,7 +539,8 @@ def test_es04_01_tells_which_functions_to_enable(rsps, client):
     with pytest.raises(RmsAuthError) as info:
         client.get_license_expiry()
     text = info.value.user_message
-    assert "利用機能編集" in text and "rpay.order" in text and "license.expiryDate.get" in text
+    assert info.value.user_code == "auth_ES04-01"
+    assert "edit the functions" in text and "rpay.order" in text and "license.expiryDate.get" in text
     assert "30 minutes" in text
     assert len(rsps.calls) == 1
 

@@ -500,7 +500,8 @@ def test_api_disabled_is_an_auth_error_pointing_to_the_rms_setting(sandbox, clie
     with pytest.raises(RmsAuthError) as info:
         client.get_order(["999999-20260310-0000000101"])
     assert info.value.error_code == "ES04-01"
-    assert "利用機能編集" in info.value.user_message
+    assert info.value.user_code == "auth_ES04-01"
+    assert "rpay.order" in info.value.user_message
     assert sandbox.calls["getOrder"] == 1
 
 

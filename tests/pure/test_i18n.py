@@ -6,9 +6,12 @@ checked against polib when both are there).
 * ja.po parses and declares Japanese (Language: ja, one plural form);
 * every msgid of the template is in ja.po with a non-empty msgstr;
 * %-placeholders are identical between msgid and msgstr;
-* every reason template of rms.rules.REASONS and rms.mapping.CHECK_REASONS (passed to _()
-  at runtime, so invisible to the exporter) has a Japanese code translation, marked
-  ``odoo-python`` as Odoo's CodeTranslations requires, in both files.
+* every message template of rms/ (rendered by the Odoo layer at read time, so invisible to
+  the exporter): rules.REASONS and rules.MESSAGES, mapping.CHECK_REASONS and
+  mapping.LINE_NAMES, sync.REASONS, the RMS error explanations exceptions.USER_MESSAGES and
+  the RMS status names codes.ORDER_PROGRESS_EN (arguments of reasons) has a Japanese code
+  translation, marked ``odoo-python`` as Odoo's CodeTranslations requires, in both files;
+* those English templates hold no Japanese (Japanese belongs to the translation).
 """
 import ast
 import re
@@ -16,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from rms import mapping, rules
+from rms import client, codes, exceptions, mapping, rules, sync
+from rms.messages import Message
 
 try:
     import polib
@@ -33,6 +37,12 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 DYNAMIC = {template: "rules.REASONS[%r]" % code for code, (_d, template) in rules.REASONS.items()}
 DYNAMIC.update({template: "mapping.CHECK_REASONS[%r]" % check for check, template in mapping.CHECK_REASONS.items()})
+DYNAMIC.update({template: "rules.MESSAGES" for template in rules.MESSAGES})
+DYNAMIC.update({template: "mapping.LINE_NAMES[%r]" % kind
+                for kind, pair in mapping.LINE_NAMES.items() for template in pair if template})
+DYNAMIC.update({template: "sync.REASONS[%r]" % code for code, template in sync.REASONS.items()})
+DYNAMIC.update({template: "exceptions.USER_MESSAGES[%r]" % code for code, template in exceptions.USER_MESSAGES.items()})
+DYNAMIC.update({template: "codes.ORDER_PROGRESS_EN[%r]" % code for code, template in codes.ORDER_PROGRESS_EN.items()})
 
 
 # ----------------------------------------------------------------------
@@ -206,3 +216,43 @@ def test_rule_results_translate():
         translated = ja[result.reason_template] % result.reason_args if result.reason_args \
             else ja[result.reason_template]
         assert JAPANESE.search(translated), code
+
+
+@pytest.mark.parametrize("template", sorted(DYNAMIC), ids=lambda t: DYNAMIC[t])
+def test_english_templates_hold_no_japanese(template):
+    """In English, no Japanese of ours: the Japanese words are in ja.po."""
+    assert not JAPANESE.search(template), DYNAMIC[template]
+
+
+def test_rms_errors_explain_with_a_known_code():
+    """Every error class, and every explanation the client picks, is a key of USER_MESSAGES;
+    the English user_message is that template formatted with the error's arguments."""
+    classes = [exceptions.RmsError] + [getattr(exceptions, name) for name in exceptions.__all__
+                                       if name.startswith("Rms") and name != "RmsError"]
+    for cls in classes:
+        error = cls("boom")
+        assert error.user_code == cls.default_user_code in exceptions.USER_MESSAGES
+        assert error.user_message == exceptions.USER_MESSAGES[error.user_code] == cls.default_user_message
+    assert set(client._AUTH_USER_CODES.values()) <= set(exceptions.USER_MESSAGES)
+    error = exceptions.RmsBadRequestError("x", user_code="rejected", user_args={"rms_message": "注文がありません"})
+    assert error.user_message == "Rakuten RMS rejected the request: 注文がありません"
+    with pytest.raises(ValueError):
+        exceptions.RmsError("x", user_code="no-such-code")
+
+
+def test_message_arguments_are_translated_too():
+    """A status name inside a reason is a Message of its own, whose template is translated."""
+    ja = {e["msgid"]: e["msgstr"] for e in load(JA)}
+    result = rules._result("already_shipped", progress=500, progress_name=Message(codes.ORDER_PROGRESS_EN[500]))
+    name = result.reason_args["progress_name"]
+    japanese = ja[result.reason_template] % dict(result.reason_args, progress_name=ja[name.template])
+    assert "発送済" in japanese and "Shipped" not in japanese
+
+
+def test_rms_error_arguments_are_redacted():
+    """The arguments kept to render an explanation later are as clean as the English text."""
+    text = "bad header ESA c2VjcmV0OmtleQ== for licenseKey=SL3-secret&x=1"
+    error = exceptions.RmsBadRequestError(text, user_code="rejected", user_args={"rms_message": text})
+    for kept in (error.user_args["rms_message"], error.user_message, str(error), repr(error)):
+        assert "c2VjcmV0OmtleQ" not in kept and "SL3-secret" not in kept, kept
+    assert "ESA ***" in error.user_args["rms_message"] and "licenseKey=***" in error.user_args["rms_message"]

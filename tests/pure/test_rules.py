@@ -1,14 +1,18 @@
 """Import rules of the spec (rms/rules.py), one table row per rule and branch."""
 import dataclasses
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
 
+from rms.messages import Message
 from rms.order import JST, parse_order
 from rms.rules import (
+    MESSAGES,
+    PAYMENT_RAKUTEN_PAY,
     REASONS,
     Decision,
     RuleResult,
@@ -148,19 +152,32 @@ def test_reasons_are_stable_templates():
 def test_reason_texts():
     order = make(postage=-9999)
     assert decide(order, O(), after(order, 60)).reason == (
-        "Postage is not determined yet (送料未確定): set it in RMS; the order will be imported once it is."
+        "Postage is not determined yet: set it in RMS; the order will be imported once it is."
     )
     shipped = decide(make(progress=500), O(), after(BASE, 60))
-    assert "500 発送済" in shipped.reason
-    assert shipped.reason_args == {"progress": 500, "progress_name": "発送済"}
+    assert "500 Shipped (RMS)" in shipped.reason
+    # the status name is a message of its own, rendered in the reader's language
+    assert shipped.reason_args == {"progress": 500, "progress_name": Message("Shipped (RMS)")}
+    assert shipped.message == Message(shipped.reason_template, shipped.reason_args)
     selective = decide(make(progress=100, rpay=0), O(), after(BASE, 60))
-    assert "選択制決済" in selective.reason and "代金引換" in selective.reason
-    assert "100 注文確認待ち" in selective.reason
-    assert "頒布会" in decide(make(order_type=5), O(), after(BASE, 60)).reason
+    # the payment method's name is RMS's own text
+    assert "Selective payment (代金引換)" in selective.reason
+    assert "100 Awaiting order confirmation" in selective.reason
+    assert "Distribution-club" in decide(make(order_type=5), O(), after(BASE, 60)).reason
     assert "※4" in decide(make(order_type=6), O(), after(BASE, 60)).reason
     assert "※2" in decide(make(drug=True), O(), after(BASE, 60)).reason
-    assert "[新規受付]" in decide(make(), MANUAL, after(BASE, 60)).reason
-    assert "楽天ペイ" in decide(make(), O(), after(BASE, 60)).reason
+    assert "[New]" in decide(make(), MANUAL, after(BASE, 60)).reason
+    imported = decide(make(), O(), after(BASE, 60))
+    assert "RakutenPay" in imported.reason
+    assert imported.reason_args["payment"] == Message(PAYMENT_RAKUTEN_PAY)
+
+
+def test_english_reasons_hold_no_japanese():
+    """Japanese belongs to the translation: the English templates carry none."""
+    japanese = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+    for _decision, template in REASONS.values():
+        assert not japanese.search(template), template
+    assert not any(japanese.search(text) for text in MESSAGES)
 
 
 def test_wait_reason_names_minutes_and_time_in_japan():

@@ -25,7 +25,12 @@ def message(kind, code, text="", **extra):
 def test_confirm_errors_are_retried_only_where_it_can_help(code, status):
     outcome = sync.confirm_outcome(OrderResult(NUMBER, [message("ERROR", code, "refused")]))
     assert outcome.status == status
-    assert code in outcome.reason
+    assert code in str(outcome.reason)
+    if status != sync.RETRY:  # our explanation, with RMS's own text as an argument
+        assert outcome.reason.template in sync.REASONS.values()
+        assert outcome.reason.args == {"rms_message": "%s: refused" % code}
+    else:  # RMS's own text only
+        assert outcome.reason == "%s: refused" % code
 
 
 def test_confirm_info_is_confirmed():
