@@ -457,6 +457,7 @@ class RmsSandbox:
         self._server = None
         self._thread = None
         self._connections = set()
+        self._feed = None  # (thread, stop event) of start_order_feed
 
     def __repr__(self):  # never shows the credentials
         return "<RmsSandbox url=%r orders=%d>" % (self.url, len(self.orders))
@@ -478,7 +479,9 @@ class RmsSandbox:
         return self.url
 
     def stop(self):
-        """Stop serving and drop open keep-alive connections. Safe to call twice."""
+        """Stop serving (and the order feed) and drop open keep-alive connections. Safe to
+        call twice."""
+        self.stop_order_feed()
         server, self._server = self._server, None
         if server is None:
             return
@@ -621,6 +624,64 @@ class RmsSandbox:
                 self._meta[number] = meta
                 numbers.append(number)
         return numbers
+
+    # -- demo feed and saved state ----------------------------------------------
+    def start_order_feed(self, interval=60.0, count=(1, 3), *, age=timedelta(0), mix=None,
+                         on_tick=None):
+        """Keep placing new orders, as a live shop does: every ``interval`` seconds, between
+        ``count[0]`` and ``count[1]`` orders placed ``age`` before now (e.g. 31 minutes, so
+        that they are already past the buyer's cancellation window), with ``mix`` as in
+        :meth:`generate_orders`. ``on_tick(numbers)`` is called after each round (e.g. to
+        save the state). Runs in a daemon thread until :meth:`stop_order_feed` or
+        :meth:`stop`; a second call replaces the running feed."""
+        self.stop_order_feed()
+        low, high = count
+        stop = threading.Event()
+
+        def feed():
+            while not stop.wait(interval):
+                with self._lock:
+                    n = self._rng.randint(low, high)
+                    numbers = self.generate_orders(n, now=self.now() - age, mix=mix, hours=0)
+                if on_tick is not None:
+                    on_tick(numbers)
+
+        thread = threading.Thread(target=feed, name="rms-sandbox-feed", daemon=True)
+        self._feed = (thread, stop)
+        thread.start()
+        return thread
+
+    def stop_order_feed(self):
+        """Stop the feed of :meth:`start_order_feed` (nothing happens when none runs)."""
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            feed[1].set()
+            if feed[0] is not threading.current_thread():
+                feed[0].join(timeout=5)
+
+    def dump_state(self):
+        """The orders and counters as a JSON-serialisable dict (credentials excluded), so a
+        demo can stop and start again with the orders its database already knows."""
+        with self._lock:
+            return copy.deepcopy({
+                "orders": self.orders,
+                "meta": self._meta,
+                "seq": self._seq,
+                "next_ids": self._next_ids,
+            })
+
+    def load_state(self, state):
+        """Restore a :meth:`dump_state` result: its orders replace the current ones and the
+        counters never go back, so new order numbers and ids stay unique."""
+        with self._lock:
+            self.orders.clear()
+            self.orders.update(copy.deepcopy(dict(state.get("orders") or {})))
+            self._meta.clear()
+            self._meta.update(copy.deepcopy(dict(state.get("meta") or {})))
+            self._seq = max(self._seq, int(state.get("seq") or 0))
+            for kind, value in (state.get("next_ids") or {}).items():
+                if kind in self._next_ids:
+                    self._next_ids[kind] = max(self._next_ids[kind], int(value))
 
     # -- generator ------------------------------------------------------------
     def _person(self, rng, pref_index=None):
@@ -1676,12 +1737,16 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--secret", default="sandbox-secret", help="demo service secret")
     parser.add_argument("--key", default="sandbox-key", help="demo license key")
+    parser.add_argument("--every", type=float, default=0,
+                        help="place 1 to 3 new orders every this many seconds (0: never)")
     parser.add_argument("--verbose", action="store_true", help="log request lines")
     args = parser.parse_args(argv)
     sandbox = RmsSandbox(args.secret, args.key, host=args.host, port=args.port, seed=args.seed)
     sandbox.verbose = args.verbose
     sandbox.generate_orders(args.orders, hours=args.hours)
     url = sandbox.start()
+    if args.every > 0:
+        sandbox.start_order_feed(args.every)
     # Demo credentials only: printing them is the point of this command.
     print("RMS sandbox listening on %s" % url, flush=True)
     print("service secret: %s  license key: %s  orders: %d" % (args.secret, args.key, args.orders),
