@@ -27,6 +27,11 @@
         "views/delivery_carrier_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "sale_rakuten/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -5,3 +5,5 @@ from . import test_follow
 from . import test_confirm_carrier
 from . import test_import_orders
 from . import test_security
+from . import test_demo
+from . import test_tour
