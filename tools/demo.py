@@ -25,6 +25,7 @@ and the script runs as root. Files (odoo.cfg, filestore, the sandbox's orders) l
 ``--data-dir`` (default ``~/.local/share/sale_rakuten_demo``).
 """
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -52,7 +53,9 @@ SANDBOX_KEY = "sandbox-key"
 SHOP_URL = "sbxshop"
 TEAM_NAME = "楽天市場店"
 COMPANY_NAME = "サンプル商店株式会社"
-PRICELIST_NAME = "楽天市場 (JPY)"
+PRICELIST_NAME = "楽天市場"
+WAREHOUSE_NAME = "本社倉庫"
+CANCEL_REASON_JA = "楽天(RMS)でキャンセルされました"
 TAX_NAMES = {10: "10% 内税 (楽天)", 8: "8% 内税 軽減税率 (楽天)"}
 STOCK_QUANTITY = 1000
 # Orders of the feed are placed this long ago: just past the channel's default wait after
@@ -249,17 +252,27 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
 
     taxes = {}
     for rate, name in TAX_NAMES.items():
-        tax = env["account.tax"].search(
-            [("name", "=", name), ("company_id", "=", company.id), ("type_tax_use", "=", "sale")], limit=1
+        domain = [("company_id", "=", company.id), ("type_tax_use", "=", "sale")]
+        tax = env["account.tax"].search(domain + [("name", "=", name)], limit=1)
+        # The chart's own tax of that rate (l10n_jp: 10% / 8%, excluded from the price) gives
+        # its tax group and accounts to the included one.
+        chart_tax = env["account.tax"].search(
+            domain + [("amount", "=", rate), ("amount_type", "=", "percent"), ("name", "!=", name)], limit=1
         )
-        taxes[rate] = tax or env["account.tax"].create({
-            "name": name,
-            "amount": rate,
-            "amount_type": "percent",
-            "type_tax_use": "sale",
-            "price_include_override": "tax_included",
-            "company_id": company.id,
-        })
+        if not tax and chart_tax:
+            tax = chart_tax.copy({"name": name, "price_include_override": "tax_included"})
+        elif not tax:
+            tax = env["account.tax"].create({
+                "name": name,
+                "amount": rate,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+            })
+        elif chart_tax and tax.tax_group_id != chart_tax.tax_group_id:
+            tax.tax_group_id = chart_tax.tax_group_id
+        taxes[rate] = tax
 
     pricelist = env["product.pricelist"].search(
         [("name", "=", PRICELIST_NAME), ("company_id", "=", company.id)], limit=1
@@ -268,6 +281,8 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
     )
 
     warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+    if warehouse.name == "My Company":  # named after the company before it was renamed
+        warehouse.name = WAREHOUSE_NAME
     products = env["product.product"]
     for entry in CATALOG:
         for _variant, sku, info in entry[8]:
@@ -309,6 +324,7 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
             member_ids=[Command.link(admin.id)],
             rakuten_active=True,
         ))
+        team.with_context(lang=lang).rakuten_cancel_reason = CANCEL_REASON_JA
 
     # The Rakuten jobs every minute, the first run now.
     for xmlid in CRONS:
@@ -345,6 +361,17 @@ def summary(args, team_id):
 # ---------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------
+@contextlib.contextmanager
+def _db_manager(odoo):
+    """The database manager's functions refuse to run while it is hidden (list_db = False,
+    as the demo serves): open it for this process's own call only."""
+    odoo.tools.config["list_db"] = True
+    try:
+        yield
+    finally:
+        odoo.tools.config["list_db"] = False
+
+
 def _module_state(db):
     import odoo
 
@@ -383,19 +410,17 @@ def main(argv=None):
         odoo.sql_db.close_all()
         if args.db in db_service.list_dbs(force=True):
             print("dropping database %s" % args.db, flush=True)
-            db_service.exp_drop(args.db)
+            with _db_manager(odoo):
+                db_service.exp_drop(args.db)
         if os.path.exists(state_path):
             os.unlink(state_path)
 
     state = _module_state(args.db)
     if state is None:
         print("creating database %s (Japanese, Japan, admin/admin)" % args.db, flush=True)
-        # What the database manager's "Create Database" does (it needs the manager enabled).
-        odoo.tools.config["list_db"] = True
-        try:
+        # What the database manager's "Create Database" does.
+        with _db_manager(odoo):
             db_service.exp_create_database(args.db, False, "ja_JP", "admin", "admin", "JP")
-        finally:
-            odoo.tools.config["list_db"] = False
         state = _module_state(args.db)
         if state is None:
             sys.exit("the database %s could not be created (see the log above)" % args.db)
@@ -426,6 +451,11 @@ def main(argv=None):
         url = sandbox.start()
         team = setup_demo(env, url)
         team_id = team.id
+        cr.commit()
+        # The orders already waiting arrive now, imported as the admin presses Import Now.
+        admin = env.ref("base.user_admin")
+        log = team.with_user(admin).with_context(lang=admin.lang)._rakuten_import_orders()
+        print("imported %d orders from the sandbox" % log.count_imported, flush=True)
     save_sandbox_state(sandbox, state_path)
     print("RMS sandbox on %s (%d orders), set up in %.0f s" % (url, len(sandbox.orders), time.time() - started),
           flush=True)
