@@ -27,7 +27,6 @@ and the script runs as root. Files (odoo.cfg, filestore, the sandbox's orders) l
 import argparse
 import contextlib
 import json
-import logging
 import os
 import re
 import shutil
@@ -43,7 +42,6 @@ if __package__ in (None, ""):  # run as a script: import the sandbox from this c
 else:
     from .rms_sandbox import CATALOG, RmsSandbox
 
-_logger = logging.getLogger("sale_rakuten.demo")
 
 DEFAULT_DB = "sale_rakuten_demo"
 # The sandbox's demo credentials (the defaults of `python tools/rms_sandbox.py`): printed on
@@ -61,6 +59,8 @@ STOCK_QUANTITY = 1000
 # Orders of the feed are placed this long ago: just past the channel's default wait after
 # ordering (30 minutes, the buyer's cancellation window), so they are imported at once.
 FEED_AGE = timedelta(minutes=31)
+# Rakuten's processing (楽天処理中, 200) of a confirmed order ends after this in the sandbox.
+ADVANCE_AFTER = timedelta(minutes=2)
 CRONS = (
     "sale_rakuten.ir_cron_rakuten_import_orders",
     "sale_rakuten.ir_cron_rakuten_confirm_orders",
@@ -465,7 +465,7 @@ def main(argv=None):
         return 0
 
     if args.every > 0:
-        sandbox.start_order_feed(args.every, age=FEED_AGE,
+        sandbox.start_order_feed(args.every, age=FEED_AGE, advance_after=ADVANCE_AFTER,
                                  on_tick=lambda _numbers: save_sandbox_state(sandbox, state_path))
     try:
         return server.start(preload=[args.db], stop=False)

@@ -627,13 +627,16 @@ class RmsSandbox:
 
     # -- demo feed and saved state ----------------------------------------------
     def start_order_feed(self, interval=60.0, count=(1, 3), *, age=timedelta(0), mix=None,
-                         on_tick=None):
+                         advance_after=None, on_tick=None):
         """Keep placing new orders, as a live shop does: every ``interval`` seconds, between
         ``count[0]`` and ``count[1]`` orders placed ``age`` before now (e.g. 31 minutes, so
         that they are already past the buyer's cancellation window), with ``mix`` as in
-        :meth:`generate_orders`. ``on_tick(numbers)`` is called after each round (e.g. to
-        save the state). Runs in a daemon thread until :meth:`stop_order_feed` or
-        :meth:`stop`; a second call replaces the running feed."""
+        :meth:`generate_orders`. With ``advance_after`` (a timedelta), each round also does
+        what Rakuten does once it has processed a confirmed order: orders at 200 (楽天処理中)
+        confirmed longer ago than that move to 300 (発送待ち), which settles 楽天ペイ payments.
+        ``on_tick(numbers)`` is called after each round (e.g. to save the state). Runs in a
+        daemon thread until :meth:`stop_order_feed` or :meth:`stop`; a second call replaces
+        the running feed."""
         self.stop_order_feed()
         low, high = count
         stop = threading.Event()
@@ -641,6 +644,8 @@ class RmsSandbox:
         def feed():
             while not stop.wait(interval):
                 with self._lock:
+                    if advance_after is not None:
+                        self.advance_confirmed_orders(advance_after)
                     n = self._rng.randint(low, high)
                     numbers = self.generate_orders(n, now=self.now() - age, mix=mix, hours=0)
                 if on_tick is not None:
@@ -650,6 +655,20 @@ class RmsSandbox:
         self._feed = (thread, stop)
         thread.start()
         return thread
+
+    def advance_confirmed_orders(self, after):
+        """Move the orders at 200 (楽天処理中) that the shop confirmed more than ``after`` (a
+        timedelta) ago to 300 (発送待ち); returns their numbers."""
+        limit = self.now() - after
+        with self._lock:
+            numbers = [
+                number for number, order in self.orders.items()
+                if order.get("orderProgress") == 200
+                and (parse_dt(order.get("shopOrderCfmDatetime")) or limit) <= limit
+            ]
+            for number in numbers:
+                self.set_progress(number, 300)
+        return numbers
 
     def stop_order_feed(self):
         """Stop the feed of :meth:`start_order_feed` (nothing happens when none runs)."""

@@ -60,6 +60,31 @@ def test_order_feed_orders_are_served_to_searchorder():
         assert set(response.json()["orderNumberList"]) == set(sandbox.orders)
 
 
+def test_confirmed_orders_leave_rakuten_processing_after_a_while():
+    clock = [datetime(2025, 6, 10, 12, 0, tzinfo=JST)]
+    sandbox = RmsSandbox(seed=6, clock=lambda: clock[0])
+    late, recent, waiting = sandbox.generate_orders(
+        3, mix={"progress": {100: 1.0}, "postage_undetermined": 0.0, "payment": {"card": 1.0}})
+    sandbox.set_progress(late, 200)
+    clock[0] += timedelta(minutes=3)
+    sandbox.set_progress(recent, 200)
+    clock[0] += timedelta(minutes=1)
+    assert sandbox.advance_confirmed_orders(timedelta(minutes=2)) == [late]
+    assert [sandbox.orders[n]["orderProgress"] for n in (late, recent, waiting)] == [300, 200, 100]
+    assert parse_dt(sandbox.orders[late]["orderFixDatetime"]) == clock[0]  # 楽天ペイ: now settled
+    assert sandbox.advance_confirmed_orders(timedelta(minutes=2)) == []
+
+
+def test_order_feed_advances_confirmed_orders():
+    sandbox = RmsSandbox(seed=8)
+    [number] = sandbox.generate_orders(1, mix={"progress": {200: 1.0}, "postage_undetermined": 0.0})
+    sandbox.start_order_feed(0.05, (0, 0), advance_after=timedelta(0))
+    try:
+        assert _wait_for(lambda: sandbox.orders[number]["orderProgress"] == 300)
+    finally:
+        sandbox.stop()
+
+
 def test_saved_state_restores_orders_and_never_reuses_a_number():
     first = RmsSandbox(seed=5)
     numbers = first.generate_orders(5)
