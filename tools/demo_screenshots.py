@@ -140,8 +140,8 @@ def main(argv=None):
                      url=args.url + "/", path="/")
         shots = []
 
-        def shot(name, path, ready, *clicks, height=None):
-            browser.call("Emulation.setDeviceMetricsOverride", width=args.width,
+        def shot(name, path, ready, *clicks, height=None, width=None):
+            browser.call("Emulation.setDeviceMetricsOverride", width=width or args.width,
                          height=height or args.height, deviceScaleFactor=1, mobile=False)
             browser.call("Page.navigate", url=args.url + path)
             browser.wait_for(ready)
@@ -160,7 +160,7 @@ def main(argv=None):
              ".o_form_view .o_notebook a[name=rakuten]", (".o_form_view .o_notebook a[name=rakuten]",),
              height=1250)
         shot("sync_log", "/odoo/action-sale_rakuten.rakuten_sync_log_action/%d" % log_id,
-             ".o_form_view .o_field_widget[name=count_imported]", height=1000)
+             ".o_form_view .o_field_widget[name=count_imported]", height=1000, width=1600)
     finally:
         browser.close()
     for path in shots:
