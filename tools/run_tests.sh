@@ -160,6 +160,13 @@ for path in "${SELECTED[@]}"; do TEST_PATHS+=("$WORK/addons/sale_rakuten/${path#
 # Not --test-enable: with it, loading the registry runs every module's at_install tests.
 # pytest-odoo imports Odoo's test framework outside test mode, which odoo.tests.common
 # reports as an error with a stack trace: that one logger is silenced.
+# The tours' browser: odoo.tests.common._find_executable() looks for google-chrome, chromium,
+# chromium-browser or google-chrome-stable on PATH (Debian's package is /usr/bin/chromium).
+[[ -x /usr/bin/chromium && ":$PATH:" != *:/usr/bin:* ]] && export PATH="$PATH:/usr/bin"
+browser=$(command -v google-chrome || command -v chromium || command -v chromium-browser \
+    || command -v google-chrome-stable || true)
+if [[ -n $browser ]]; then echo "browser for the tours: $browser"; else
+    echo "!!! no Chromium on PATH: the browser tours (tests/test_tour.py) will be SKIPPED"; fi
 # --odoo-http: pytest-odoo serves HTTP, so the HttpCase browser tours (tests/test_tour.py,
 # headless Chromium found on PATH by odoo.tests.common) run; -rs lists skipped tests.
 (cd "$WORK" && "$PY" -m pytest -p no:cacheprovider -q -rs -W ignore::DeprecationWarning \
