@@ -61,6 +61,8 @@ STOCK_QUANTITY = 1000
 FEED_AGE = timedelta(minutes=31)
 # Rakuten's processing (楽天処理中, 200) of a confirmed order ends after this in the sandbox.
 ADVANCE_AFTER = timedelta(minutes=2)
+# 選択制 orders (代金引換 …) are imported at 300 only; the shop confirms them in RMS.
+SHOP_CONFIRMS_AFTER = timedelta(minutes=35)
 CRONS = (
     "sale_rakuten.ir_cron_rakuten_import_orders",
     "sale_rakuten.ir_cron_rakuten_confirm_orders",
@@ -283,7 +285,6 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
     warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
     if warehouse.name == "My Company":  # named after the company before it was renamed
         warehouse.name = WAREHOUSE_NAME
-    products = env["product.product"]
     for entry in CATALOG:
         for _variant, sku, info in entry[8]:
             product = env["product.product"].search([("default_code", "=", sku)], limit=1)
@@ -297,7 +298,6 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
                     "company_id": False,
                 })
                 env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, STOCK_QUANTITY)
-            products |= product
 
     team_model = env["crm.team"].with_context(allowed_company_ids=[company.id])
     team = team_model.search([("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", company.id)], limit=1)
@@ -466,6 +466,7 @@ def main(argv=None):
 
     if args.every > 0:
         sandbox.start_order_feed(args.every, age=FEED_AGE, advance_after=ADVANCE_AFTER,
+                                 shop_confirms_after=SHOP_CONFIRMS_AFTER,
                                  on_tick=lambda _numbers: save_sandbox_state(sandbox, state_path))
     try:
         return server.start(preload=[args.db], stop=False)

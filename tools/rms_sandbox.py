@@ -627,13 +627,15 @@ class RmsSandbox:
 
     # -- demo feed and saved state ----------------------------------------------
     def start_order_feed(self, interval=60.0, count=(1, 3), *, age=timedelta(0), mix=None,
-                         advance_after=None, on_tick=None):
+                         advance_after=None, shop_confirms_after=None, on_tick=None):
         """Keep placing new orders, as a live shop does: every ``interval`` seconds, between
         ``count[0]`` and ``count[1]`` orders placed ``age`` before now (e.g. 31 minutes, so
         that they are already past the buyer's cancellation window), with ``mix`` as in
         :meth:`generate_orders`. With ``advance_after`` (a timedelta), each round also does
         what Rakuten does once it has processed a confirmed order: orders at 200 (楽天処理中)
         confirmed longer ago than that move to 300 (発送待ち), which settles 楽天ペイ payments.
+        With ``shop_confirms_after``, 選択制 orders (代金引換 …), which an OMS imports only at
+        300, are confirmed that long after they were placed, as the shop does in RMS.
         ``on_tick(numbers)`` is called after each round (e.g. to save the state). Runs in a
         daemon thread until :meth:`stop_order_feed` or :meth:`stop`; a second call replaces
         the running feed."""
@@ -644,6 +646,8 @@ class RmsSandbox:
         def feed():
             while not stop.wait(interval):
                 with self._lock:
+                    if shop_confirms_after is not None:
+                        self.confirm_selectable_orders(shop_confirms_after)
                     if advance_after is not None:
                         self.advance_confirmed_orders(advance_after)
                     n = self._rng.randint(low, high)
@@ -668,6 +672,23 @@ class RmsSandbox:
             ]
             for number in numbers:
                 self.set_progress(number, 300)
+        return numbers
+
+    def confirm_selectable_orders(self, after):
+        """Confirm, as a shop does in RMS, the 選択制 orders (rpaySettlementFlag 0) waiting at
+        100 that were placed more than ``after`` (a timedelta) ago: they move to 200 (楽天処理中).
+        Returns their numbers."""
+        limit = self.now() - after
+        with self._lock:
+            numbers = [
+                number for number, order in self.orders.items()
+                if order.get("orderProgress") == 100
+                and (order.get("SettlementModel") or {}).get("rpaySettlementFlag") == 0
+                and (parse_dt(order.get("orderDatetime")) or limit) <= limit
+                and order.get("postagePrice") != UNDETERMINED  # RMS cannot confirm those
+            ]
+            for number in numbers:
+                self.set_progress(number, 200)
         return numbers
 
     def stop_order_feed(self):

@@ -75,6 +75,22 @@ def test_confirmed_orders_leave_rakuten_processing_after_a_while():
     assert sandbox.advance_confirmed_orders(timedelta(minutes=2)) == []
 
 
+def test_shop_confirms_selectable_orders_after_a_while():
+    clock = [datetime(2025, 6, 10, 12, 0, tzinfo=JST)]
+    sandbox = RmsSandbox(seed=9, clock=lambda: clock[0])
+    plain = {"progress": {100: 1.0}, "postage_undetermined": 0.0}
+    [cod_old] = sandbox.generate_orders(1, mix=dict(plain, payment={"cod": 1.0}), hours=0)
+    [card_old] = sandbox.generate_orders(1, mix=dict(plain, payment={"card": 1.0}), hours=0)
+    [cod_open] = sandbox.generate_orders(1, mix=dict(plain, payment={"cod": 1.0}, postage_undetermined=1.0),
+                                         hours=0)
+    clock[0] += timedelta(minutes=40)
+    [cod_new] = sandbox.generate_orders(1, mix=dict(plain, payment={"cod": 1.0}), hours=0)
+    assert sandbox.confirm_selectable_orders(timedelta(minutes=35)) == [cod_old]
+    progress = {n: sandbox.orders[n]["orderProgress"] for n in (cod_old, card_old, cod_open, cod_new)}
+    # 楽天ペイ orders are confirmed by Odoo; postage still open cannot be confirmed
+    assert progress == {cod_old: 200, card_old: 100, cod_open: 100, cod_new: 100}
+
+
 def test_order_feed_advances_confirmed_orders():
     sandbox = RmsSandbox(seed=8)
     [number] = sandbox.generate_orders(1, mix={"progress": {200: 1.0}, "postage_undetermined": 0.0})
