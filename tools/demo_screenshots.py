@@ -131,6 +131,7 @@ def main(argv=None):
 
     team_id = search("crm.team", [("rakuten_active", "=", True)], order="id")
     order_id = search("sale.order", [("rakuten_slip_state", "=", "to_confirm")], order="id")
+    ready_id = search("sale.order", [("rakuten_slip_state", "=", "ready"), ("rakuten_point_amount", ">", 0)])
     log_id = search("rakuten.sync.log", [("kind", "=", "import"), ("count_imported", ">", 0)], order="id")
 
     browser = Browser(args.chrome, args.width, args.height)
@@ -156,6 +157,9 @@ def main(argv=None):
              (".o_list_view .o_group_header", "確認待ち"))
         shot("order_to_confirm", "/odoo/action-sale_rakuten.action_rakuten_orders/%d" % order_id,
              ".o_form_view .alert-warning")
+        shot("order_rakuten", "/odoo/action-sale_rakuten.action_rakuten_orders/%d" % ready_id,
+             ".o_form_view .o_notebook a[name=rakuten]", (".o_form_view .o_notebook a[name=rakuten]",),
+             height=1210)
         shot("channel", "/odoo/action-sales_team.crm_team_action_config/%d" % team_id,
              ".o_form_view .o_notebook a[name=rakuten]", (".o_form_view .o_notebook a[name=rakuten]",),
              height=1250)
