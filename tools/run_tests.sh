@@ -184,7 +184,8 @@ if grep -qE "SKIPPED.*test_tour" "$WORK/pytest.log"; then
     banner "BROWSER TOUR SKIPPED"
     echo "!!! The browser tours of tests/test_tour.py did NOT run:"
     grep -E "SKIPPED.*test_tour" "$WORK/pytest.log" | sed 's/^/!!!   /'
-    echo "!!! Install Chromium (Debian: apt-get install -y chromium) so that Odoo finds it on PATH."
+    echo "!!! Install Chromium (Debian: apt-get install -y chromium) so that Odoo finds it on PATH,"
+    echo "!!! and websocket-client (pip install websocket-client), which drives it."
 fi
 
 banner "odoo tier: uninstall leaves nothing behind"
