@@ -28,6 +28,11 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "sale_rakuten/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -15,3 +15,5 @@ from . import test_buttons
 from . import test_setup
 from . import test_views
 from . import test_i18n_render
+from . import test_demo
+from . import test_tour

@@ -468,6 +468,7 @@ class RmsSandbox:
         self._server = None
         self._thread = None
         self._connections = set()
+        self._feed = None  # (thread, stop event) of start_order_feed
 
     def __repr__(self):  # never shows the credentials
         return "<RmsSandbox url=%r orders=%d>" % (self.url, len(self.orders))
@@ -489,7 +490,9 @@ class RmsSandbox:
         return self.url
 
     def stop(self):
-        """Stop serving and drop open keep-alive connections. Safe to call twice."""
+        """Stop serving (and the order feed) and drop open keep-alive connections. Safe to
+        call twice."""
+        self.stop_order_feed()
         server, self._server = self._server, None
         if server is None:
             return
@@ -644,6 +647,104 @@ class RmsSandbox:
                 self._meta[number] = meta
                 numbers.append(number)
         return numbers
+
+    # -- demo feed and saved state ----------------------------------------------
+    def start_order_feed(self, interval=60.0, count=(1, 3), *, age=timedelta(0), mix=None,
+                         advance_after=None, shop_confirms_after=None, on_tick=None):
+        """Keep placing new orders, as a live shop does: every ``interval`` seconds, between
+        ``count[0]`` and ``count[1]`` orders placed ``age`` before now (e.g. 31 minutes, so
+        that they are already past the buyer's cancellation window), with ``mix`` as in
+        :meth:`generate_orders`. With ``advance_after`` (a timedelta), each round also does
+        what Rakuten does once it has processed a confirmed order: orders at 200 (楽天処理中)
+        confirmed longer ago than that move to 300 (発送待ち), which settles 楽天ペイ payments.
+        With ``shop_confirms_after``, 選択制 orders (代金引換 …), which an OMS imports only at
+        300, are confirmed that long after they were placed, as the shop does in RMS.
+        ``on_tick(numbers)`` is called after each round (e.g. to save the state). Runs in a
+        daemon thread until :meth:`stop_order_feed` or :meth:`stop`; a second call replaces
+        the running feed."""
+        self.stop_order_feed()
+        low, high = count
+        stop = threading.Event()
+
+        def feed():
+            while not stop.wait(interval):
+                with self._lock:
+                    if shop_confirms_after is not None:
+                        self.confirm_selectable_orders(shop_confirms_after)
+                    if advance_after is not None:
+                        self.advance_confirmed_orders(advance_after)
+                    n = self._rng.randint(low, high)
+                    numbers = self.generate_orders(n, now=self.now() - age, mix=mix, hours=0)
+                if on_tick is not None:
+                    on_tick(numbers)
+
+        thread = threading.Thread(target=feed, name="rms-sandbox-feed", daemon=True)
+        self._feed = (thread, stop)
+        thread.start()
+        return thread
+
+    def advance_confirmed_orders(self, after):
+        """Move the orders at 200 (楽天処理中) that the shop confirmed more than ``after`` (a
+        timedelta) ago to 300 (発送待ち); returns their numbers."""
+        limit = self.now() - after
+        with self._lock:
+            numbers = [
+                number for number, order in self.orders.items()
+                if order.get("orderProgress") == 200
+                and (parse_dt(order.get("shopOrderCfmDatetime")) or limit) <= limit
+            ]
+            for number in numbers:
+                self.set_progress(number, 300)
+        return numbers
+
+    def confirm_selectable_orders(self, after):
+        """Confirm, as a shop does in RMS, the 選択制 orders (rpaySettlementFlag 0) waiting at
+        100 that were placed more than ``after`` (a timedelta) ago: they move to 200 (楽天処理中).
+        Returns their numbers."""
+        limit = self.now() - after
+        with self._lock:
+            numbers = [
+                number for number, order in self.orders.items()
+                if order.get("orderProgress") == 100
+                and (order.get("SettlementModel") or {}).get("rpaySettlementFlag") == 0
+                and (parse_dt(order.get("orderDatetime")) or limit) <= limit
+                and order.get("postagePrice") != UNDETERMINED  # RMS cannot confirm those
+            ]
+            for number in numbers:
+                self.set_progress(number, 200)
+        return numbers
+
+    def stop_order_feed(self):
+        """Stop the feed of :meth:`start_order_feed` (nothing happens when none runs)."""
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            feed[1].set()
+            if feed[0] is not threading.current_thread():
+                feed[0].join(timeout=5)
+
+    def dump_state(self):
+        """The orders and counters as a JSON-serialisable dict (credentials excluded), so a
+        demo can stop and start again with the orders its database already knows."""
+        with self._lock:
+            return copy.deepcopy({
+                "orders": self.orders,
+                "meta": self._meta,
+                "seq": self._seq,
+                "next_ids": self._next_ids,
+            })
+
+    def load_state(self, state):
+        """Restore a :meth:`dump_state` result: its orders replace the current ones and the
+        counters never go back, so new order numbers and ids stay unique."""
+        with self._lock:
+            self.orders.clear()
+            self.orders.update(copy.deepcopy(dict(state.get("orders") or {})))
+            self._meta.clear()
+            self._meta.update(copy.deepcopy(dict(state.get("meta") or {})))
+            self._seq = max(self._seq, int(state.get("seq") or 0))
+            for kind, value in (state.get("next_ids") or {}).items():
+                if kind in self._next_ids:
+                    self._next_ids[kind] = max(self._next_ids[kind], int(value))
 
     # -- generator ------------------------------------------------------------
     def _person(self, rng, pref_index=None):
@@ -1709,12 +1810,16 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--secret", default="sandbox-secret", help="demo service secret")
     parser.add_argument("--key", default="sandbox-key", help="demo license key")
+    parser.add_argument("--every", type=float, default=0,
+                        help="place 1 to 3 new orders every this many seconds (0: never)")
     parser.add_argument("--verbose", action="store_true", help="log request lines")
     args = parser.parse_args(argv)
     sandbox = RmsSandbox(args.secret, args.key, host=args.host, port=args.port, seed=args.seed)
     sandbox.verbose = args.verbose
     sandbox.generate_orders(args.orders, hours=args.hours)
     url = sandbox.start()
+    if args.every > 0:
+        sandbox.start_order_feed(args.every)
     # Demo credentials only: printing them is the point of this command.
     print("RMS sandbox listening on %s" % url, flush=True)
     print("service secret: %s  license key: %s  orders: %d" % (args.secret, args.key, args.orders),

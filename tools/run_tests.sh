@@ -160,16 +160,32 @@ for path in "${SELECTED[@]}"; do TEST_PATHS+=("$WORK/addons/sale_rakuten/${path#
 # Not --test-enable: with it, loading the registry runs every module's at_install tests.
 # pytest-odoo imports Odoo's test framework outside test mode, which odoo.tests.common
 # reports as an error with a stack trace: that one logger is silenced.
-(cd "$WORK" && "$PY" -m pytest -p no:cacheprovider -q -W ignore::DeprecationWarning \
+# The tours' browser: odoo.tests.common._find_executable() looks for google-chrome, chromium,
+# chromium-browser or google-chrome-stable on PATH (Debian's package is /usr/bin/chromium).
+[[ -x /usr/bin/chromium && ":$PATH:" != *:/usr/bin:* ]] && export PATH="$PATH:/usr/bin"
+browser=$(command -v google-chrome || command -v chromium || command -v chromium-browser \
+    || command -v google-chrome-stable || true)
+if [[ -n $browser ]]; then echo "browser for the tours: $browser"; else
+    echo "!!! no Chromium on PATH: the browser tours (tests/test_tour.py) will be SKIPPED"; fi
+# --odoo-http: pytest-odoo serves HTTP, so the HttpCase browser tours (tests/test_tour.py,
+# headless Chromium found on PATH by odoo.tests.common) run; -rs lists skipped tests.
+(cd "$WORK" && "$PY" -m pytest -p no:cacheprovider -q -rs -W ignore::DeprecationWarning \
     -W ignore::PendingDeprecationWarning \
     --rootdir="$WORK/addons/sale_rakuten" \
-    --odoo-config="$WORK/odoo.cfg" --odoo-database="$DB" --odoo-log-level=warn \
+    --odoo-config="$WORK/odoo.cfg" --odoo-database="$DB" --odoo-log-level=warn --odoo-http \
     --odoo-extra=log-handler=odoo.tests.common:CRITICAL \
-    --ignore="$WORK/addons/sale_rakuten/tests/pure" "${TEST_PATHS[@]}")
-rc=$?
+    --ignore="$WORK/addons/sale_rakuten/tests/pure" "${TEST_PATHS[@]}") 2>&1 | tee "$WORK/pytest.log"
+rc=${PIPESTATUS[0]}
 if [[ $rc -ne 0 ]]; then
     echo "odoo tier FAILED (pytest exit $rc)"
     failures=$((failures + 1))
+fi
+if grep -qE "SKIPPED.*test_tour" "$WORK/pytest.log"; then
+    banner "BROWSER TOUR SKIPPED"
+    echo "!!! The browser tours of tests/test_tour.py did NOT run:"
+    grep -E "SKIPPED.*test_tour" "$WORK/pytest.log" | sed 's/^/!!!   /'
+    echo "!!! Install Chromium (Debian: apt-get install -y chromium) so that Odoo finds it on PATH,"
+    echo "!!! and websocket-client (pip install websocket-client), which drives it."
 fi
 
 banner "odoo tier: uninstall leaves nothing behind"
