@@ -66,6 +66,18 @@ class RakutenCase(TransactionCase):
         })
 
     @classmethod
+    def _make_carrier(cls, name, rakuten_code):
+        """A fixed-price delivery method reported to Rakuten as carrier ``rakuten_code``."""
+        service = cls.env["product.product"].create({"name": "%s shipping" % name, "type": "service"})
+        return cls.env["delivery.carrier"].create({
+            "name": name,
+            "product_id": service.id,
+            "delivery_type": "fixed",
+            "fixed_price": 0.0,
+            "rakuten_carrier_code": rakuten_code,
+        })
+
+    @classmethod
     def _make_team(cls, company, warehouse, name, shop_url, **values):
         env = cls.env(context=dict(cls.env.context, allowed_company_ids=[company.id]))
         pricelist = cls.pricelist if company == cls.company else env["product.pricelist"].create(

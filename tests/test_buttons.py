@@ -87,13 +87,7 @@ class TestButtons(RakutenCase):
         super().setUpClass()
         cls.admin = cls.env.ref("base.user_admin")
         cls.admin.groups_id |= cls.env.ref("sale_rakuten.group_rakuten_manager")
-        cls.carrier = cls.env["delivery.carrier"].create({
-            "name": "Yamato (Rakuten)",
-            "product_id": cls.env["product.product"].create({"name": "Yamato", "type": "service"}).id,
-            "delivery_type": "fixed",
-            "fixed_price": 0.0,
-            "rakuten_carrier_code": "1001",
-        })
+        cls.carrier = cls._make_carrier("Yamato (Rakuten)", "1001")
         cls._build_fixtures()
 
     # ------------------------------------------------------------------

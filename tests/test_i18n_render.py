@@ -37,14 +37,7 @@ class TestI18nRender(RakutenCase):
         # A Japanese shop: its company speaks Japanese, so does the chatter of its jobs.
         cls.company.partner_id.lang = JA
         cls.team.rakuten_check_gift = True
-        service = cls.env["product.product"].create({"name": "Yamato shipping", "type": "service"})
-        cls.yamato = cls.env["delivery.carrier"].create({
-            "name": "Yamato (Rakuten)",
-            "product_id": service.id,
-            "delivery_type": "fixed",
-            "fixed_price": 0.0,
-            "rakuten_carrier_code": "1001",
-        })
+        cls.yamato = cls._make_carrier("Yamato (Rakuten)", "1001")
 
     # ------------------------------------------------------------------
     # Helpers

@@ -25,14 +25,7 @@ class TestSyncLogCounters(RakutenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        service = cls.env["product.product"].create({"name": "Yamato shipping", "type": "service"})
-        cls.yamato = cls.env["delivery.carrier"].create({
-            "name": "Yamato (Rakuten)",
-            "product_id": service.id,
-            "delivery_type": "fixed",
-            "fixed_price": 0.0,
-            "rakuten_carrier_code": "1001",
-        })
+        cls.yamato = cls._make_carrier("Yamato (Rakuten)", "1001")
 
     def setUp(self):
         super().setUp()
