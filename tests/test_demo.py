@@ -74,10 +74,14 @@ class TestDemoSetup(TransactionCase):
     def test_second_run_reuses_everything(self):
         before = self._counts()
         self.assertEqual(before["teams"], 1)
+        self.team.action_rakuten_test_connection()
+        expiry = self.team.rakuten_license_expiry
+        self.assertTrue(expiry)
         # a restarted demo has a new sandbox port: the channel follows it
         team = demo.setup_demo(self.env, "http://127.0.0.1:1/es/")
         self.assertEqual(team, self.team)
         self.assertEqual(team.rakuten_api_url, "http://127.0.0.1:1/es/")
+        self.assertEqual(team.rakuten_license_expiry, expiry, "the same key: its expiry date stays")
         self.assertEqual(self._counts(), before)
 
     def test_demo_channel_buttons_work_on_the_sandbox(self):

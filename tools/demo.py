@@ -308,7 +308,9 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
         "rakuten_request_interval": 0.0,
     }
     if team:
-        team.write(vals)
+        # Only what changed (the sandbox's port): saving the same key again would forget the
+        # key's expiry date that Test Connection or the daily check read.
+        team.write({key: value for key, value in vals.items() if team[key] != value})
     else:
         team = team_model.create(dict(
             vals,
@@ -452,8 +454,11 @@ def main(argv=None):
         team = setup_demo(env, url)
         team_id = team.id
         cr.commit()
-        # The orders already waiting arrive now, imported as the admin presses Import Now.
+        # The channel's key is read at once (as Test Connection does), and the orders already
+        # waiting arrive now, imported as the admin presses Import Now.
         admin = env.ref("base.user_admin")
+        if not team.rakuten_license_expiry:
+            team.with_user(admin).with_context(lang=admin.lang).action_rakuten_test_connection()
         log = team.with_user(admin).with_context(lang=admin.lang)._rakuten_import_orders()
         print("imported %d orders from the sandbox" % log.count_imported, flush=True)
     save_sandbox_state(sandbox, state_path)

@@ -159,7 +159,7 @@ def main(argv=None):
              ".o_form_view .alert-warning")
         shot("order_rakuten", "/odoo/action-sale_rakuten.action_rakuten_orders/%d" % ready_id,
              ".o_form_view .o_notebook a[name=rakuten]", (".o_form_view .o_notebook a[name=rakuten]",),
-             height=1210)
+             height=1320)
         shot("channel", "/odoo/action-sales_team.crm_team_action_config/%d" % team_id,
              ".o_form_view .o_notebook a[name=rakuten]", (".o_form_view .o_notebook a[name=rakuten]",),
              height=1250)
