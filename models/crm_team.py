@@ -482,6 +482,27 @@ class CrmTeam(models.Model):
             values.update({name: value.id for name, value in defaults.items() if value and name in fields_list})
         return values
 
+    @api.onchange("rakuten_shop_url")
+    def _onchange_rakuten_shop_url(self):
+        """A pasted shop URL is reduced to its code as soon as the field is left; a value that
+        is none is said at once (saving refuses it)."""
+        for team in self:
+            if not team.rakuten_shop_url:
+                continue
+            code = normalize_shop_url(team.rakuten_shop_url)
+            if not code:
+                return {"warning": {
+                    "title": _("Rakuten Shop URL"),
+                    "message": _(
+                        "'%(value)s' is not a Rakuten shop URL. Enter the shop code XXXX, or paste "
+                        "one of these addresses of the shop: %(forms)s.",
+                        value=team.rakuten_shop_url,
+                        forms=", ".join(EXPECTED_FORMS[1:]),
+                    ),
+                }}
+            if code != team.rakuten_shop_url:
+                team.rakuten_shop_url = code
+
     @api.onchange("rakuten_shop_url", "rakuten_active", "company_id")
     def _onchange_rakuten_setup(self):
         """A channel made a Rakuten shop gets the current company and, for every setting still

@@ -281,6 +281,18 @@ class TestSetup(TransactionCase):
         self.assertEqual(form.rakuten_warehouse_id, self.warehouse)
         self.assertEqual(form.rakuten_product_id, self.unmatched)
 
+    def test_pasted_shop_url_is_reduced_when_the_field_is_left(self):
+        form = Form(self.env["crm.team"].with_env(self.uenv))
+        form.name = "Pasted"
+        for pasted in ("https://www.rakuten.co.jp/myshop/", "https://item.rakuten.co.jp/myshop/item-1/",
+                       "https://www.rakuten.ne.jp/gold/myshop/", "myshop"):
+            form.rakuten_shop_url = pasted
+            self.assertEqual(form.rakuten_shop_url, "myshop", pasted)
+        with self.assertLogs("odoo.tests.form.onchange", level="WARNING") as logs:
+            form.rakuten_shop_url = "https://example.com/"
+        self.assertIn("is not a Rakuten shop URL", "\n".join(logs.output))
+        self.assertEqual(form.rakuten_shop_url, "https://example.com/")
+
     def test_rakuten_channel_needs_a_company(self):
         team = self.new_channel()
         team.action_rakuten_setup_all()
