@@ -99,12 +99,13 @@ class RakutenSyncLog(models.Model):
         help="An import of past orders, queued by 'Import Past Orders' and run in the background.")
     line_ids = fields.One2many("rakuten.sync.log.line", "log_id", string="Orders", readonly=True)
 
-    @api.depends("kind", "team_id", "date_start")
+    @api.depends("kind", "team_id", "date_start", "is_past_import")
+    @api.depends_context("lang", "tz")
     def _compute_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for log in self:
             log.name = "%s - %s - %s" % (
-                kinds.get(log.kind, ""),
+                self.env._("Past Order Import") if log.is_past_import else kinds.get(log.kind, ""),
                 log.team_id.name or "",
                 fields.Datetime.to_string(fields.Datetime.context_timestamp(log, log.date_start))
                 if log.date_start else "",
