@@ -228,6 +228,9 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
         env["ir.module.module"].search([("name", "=", "sale_rakuten")])._update_translations(
             lang, overwrite=True
         )
+    # English stays selectable in the preferences, for integrators and the English screens.
+    if not lang_model._lang_get("en_US").active:
+        lang_model._activate_lang("en_US")
     admin = env.ref("base.user_admin")
     company = admin.company_id
     admin.write({
