@@ -41,7 +41,7 @@ class ResConfigSettings(models.TransientModel):
             "name": _("New Rakuten Shop"),
             "res_model": "crm.team",
             "view_mode": "form",
-            "views": [(False, "form")],
+            "views": [(self.env.ref("sale_rakuten.crm_team_view_form_rakuten_shop").id, "form")],
             "target": "current",
             "context": {"rakuten_new_shop": True, "default_company_id": self.company_id.id},
         }

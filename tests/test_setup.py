@@ -3,6 +3,8 @@
 The merchant fills in the shop URL, the credentials and the authorization type; the rest has a
 working default or a one-click fix, and the Rakuten page says what is still missing.
 """
+from lxml import etree
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, TransactionCase, tagged
@@ -337,7 +339,14 @@ class TestSetup(TransactionCase):
 
         action = settings.action_rakuten_new_shop()
         self.assertEqual((action["res_model"], action["view_mode"]), ("crm.team", "form"))
-        with Form(self.uenv["crm.team"].with_context(action["context"])) as form:
+        # The new shop opens on its Rakuten page: the first page of the form it names, as in the
+        # Rakuten Shops menu.
+        [(view_id, _mode)] = action["views"]
+        shop_views = self.env.ref("sale_rakuten.action_rakuten_shops").view_ids
+        self.assertEqual(shop_views.filtered(lambda v: v.view_mode == "form").view_id.id, view_id)
+        arch = etree.fromstring(self.uenv["crm.team"].get_view(view_id, "form")["arch"])
+        self.assertEqual(arch.xpath("//notebook/page")[0].get("name"), "rakuten")
+        with Form(self.uenv["crm.team"].with_context(action["context"]), view=view_id) as form:
             form.name = "Second Shop"
             self.assertEqual(form.company_id, self.company)
             self.assertEqual(form.rakuten_warehouse_id, self.warehouse)
