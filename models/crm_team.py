@@ -379,15 +379,18 @@ class CrmTeam(models.Model):
             return value
         code = normalize_shop_url(value)
         if not code:
-            raise ValidationError(
-                _(
-                    "'%(value)s' is not a Rakuten shop URL. Enter the shop code XXXX, or paste "
-                    "one of these addresses of the shop: %(forms)s.",
-                    value=value,
-                    forms=", ".join(EXPECTED_FORMS[1:]),
-                )
-            )
+            raise ValidationError(self._rakuten_shop_url_error(value))
         return code
+
+    @api.model
+    def _rakuten_shop_url_error(self, value):
+        """Why ``value`` is refused as a shop URL, with the accepted forms."""
+        return _(
+            "'%(value)s' is not a Rakuten shop URL. Enter the shop code XXXX, or paste "
+            "one of these addresses of the shop: %(forms)s.",
+            value=value,
+            forms=", ".join(EXPECTED_FORMS[1:]),
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -493,12 +496,7 @@ class CrmTeam(models.Model):
             if not code:
                 return {"warning": {
                     "title": _("Rakuten Shop URL"),
-                    "message": _(
-                        "'%(value)s' is not a Rakuten shop URL. Enter the shop code XXXX, or paste "
-                        "one of these addresses of the shop: %(forms)s.",
-                        value=team.rakuten_shop_url,
-                        forms=", ".join(EXPECTED_FORMS[1:]),
-                    ),
+                    "message": self._rakuten_shop_url_error(team.rakuten_shop_url),
                 }}
             if code != team.rakuten_shop_url:
                 team.rakuten_shop_url = code
