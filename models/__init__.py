@@ -4,6 +4,7 @@ from . import mail_tracking_value
 from . import product_product
 from . import rakuten_basket
 from . import rakuten_pending_order
+from . import rakuten_sku
 from . import rakuten_sync
 from . import rakuten_sync_log
 from . import rakuten_sync_log_line

@@ -67,6 +67,16 @@ class RakutenSync(models.AbstractModel):
         if auto_commit:
             self.env.cr.commit()
 
+    def _commit_batch(self):
+        """Commit the batch a job has just finished, so that a crash loses at most one batch.
+
+        Whether to commit is the runner's decision (context key ``rakuten_auto_commit``, set
+        for runs in a cron worker, never under test); job bodies only call this between
+        batches.
+        """
+        if self.env.context.get("rakuten_auto_commit"):
+            self.env.cr.commit()  # a finished batch survives a later crash of the run
+
     def _for_each_rms_order(self, orders, client, log, handle, auto_commit):
         """Re-read ``orders`` with getOrder (100 a call) and call ``handle(order, rms_order)``
         for each, in a savepoint: one order's failure is logged and never stops the others.
