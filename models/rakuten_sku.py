@@ -37,3 +37,13 @@ class RakutenSku(models.Model):
             "A Rakuten SKU is mapped once per sales channel.",
         ),
     ]
+
+    # ------------------------------------------------------------------
+    # Products from Rakuten (※6 商品管理の一括登録): fields and methods of the products work
+    # ------------------------------------------------------------------
+
+
+
+    # ------------------------------------------------------------------
+    # Stock to Rakuten (※6 在庫連携): fields and methods of the stock work
+    # ------------------------------------------------------------------
