@@ -22,6 +22,7 @@
         "views/sale_order_views.xml",
         "views/rakuten_sync_log_views.xml",
         "views/rakuten_pending_order_views.xml",
+        "views/rakuten_sku_views.xml",
         "views/rakuten_import_wizard_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",

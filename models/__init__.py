@@ -2,6 +2,7 @@ from . import crm_team
 from . import delivery_carrier
 from . import mail_tracking_value
 from . import product_product
+from . import product_template
 from . import rakuten_basket
 from . import rakuten_pending_order
 from . import rakuten_sku

@@ -1,4 +1,30 @@
-from odoo import fields, models
+import base64
+import dataclasses
+import logging
+from decimal import Decimal
+
+import requests
+
+from odoo import Command, api, fields, models
+from odoo.tools import split_every
+from odoo.tools.translate import LazyTranslate
+
+from ..rms import item as rms_item
+
+_logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
+
+#: Items registered per batch: one savepoint and one commit per batch.
+ITEM_BATCH = 100
+#: A product image is downloaded with this timeout (seconds; one number: Odoo's test HTTP
+#: guard compares it with an int), up to this size.
+IMAGE_TIMEOUT = 15
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+#: payment.taxRate null: the shop's setting, which is the standard rate unless the shop
+#: changed it (Item API does not tell the shop's default).
+SHOP_DEFAULT_TAX_RATE = Decimal("0.1")
+#: The fields that identify a SKU: never rewritten.
+KEY_FIELDS = ("team_id", "manage_number", "variant_id")
 
 
 class RakutenSku(models.Model):
@@ -41,8 +67,520 @@ class RakutenSku(models.Model):
     # ------------------------------------------------------------------
     # Products from Rakuten (※6 商品管理の一括登録): fields and methods of the products work
     # ------------------------------------------------------------------
+    origin = fields.Selection(
+        [("created", "Created from Rakuten"), ("matched", "Matched an Existing Product")],
+        readonly=True,
+        help="Created: the import made the product and keeps it as Rakuten describes it. "
+        "Matched: the product was already in Odoo (same internal reference or barcode); "
+        "the import links it and never changes it.",
+    )
+    article_number = fields.Char(string="JAN Code", help="articleNumber of the SKU on Rakuten")
+    variant_name = fields.Char(string="Variation", help="The SKU's choices, as Rakuten shows them")
+    rakuten_hidden = fields.Boolean(
+        string="Hidden on Rakuten", help="The item or the SKU is in the warehouse (倉庫): not on sale.")
+    item_updated = fields.Char(string="Updated on Rakuten", help="The item's last change on Rakuten")
 
+    def action_view_product(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "product.product",
+            "res_id": self.product_id.id,
+            "view_mode": "form",
+        }
 
+    @api.model
+    def _rakuten_import_entries(self, team, entries, log):
+        """Register the items of an Item API answer (``entries``: items.search ``results``
+        or bulk-get items, as dicts). An entry that cannot be read fails alone."""
+        items = []
+        for entry in entries:
+            try:
+                items.append(rms_item.parse_item(entry, team.rakuten_shop_url or ""))
+            except rms_item.ItemParseError as error:
+                log._add_line(
+                    error.manage_number or "?", "failed",
+                    _lt("Rakuten's item data cannot be read (%(path)s: %(problem)s).",
+                        path=error.path, problem=error.problem),
+                )
+        return self._rakuten_import_items(team, items, log)
+
+    @api.model
+    def _rakuten_import_items(self, team, items, log):
+        """Register ``items`` (:class:`rms.item.Item`) of ``team`` as products: one template
+        per item, one variant per SKU, each SKU mapped once. SKUs already mapped are
+        refreshed, SKUs an existing product carries (internal reference, then barcode) are
+        linked to it, the others are created. Runs in batches; a batch is created at once
+        and, if that fails, item by item, so one bad item never stops the others."""
+        items = list(items)
+        done = 0
+        for batch in split_every(ITEM_BATCH, items, list):
+            self._rakuten_import_batch(team, batch, log)
+            self.env["rakuten.sync"]._commit_batch()
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(items) - done)
+        return log
+
+    # -- one batch ------------------------------------------------------
+    def _rakuten_batch_context(self, team, items):
+        """What the batch looks up, read in a few queries: the SKUs mapped already, the
+        products carrying the batch's references and barcodes, the taken barcodes."""
+        company = team.company_id
+        mapped = self.with_context(active_test=False).search([
+            ("team_id", "=", team.id), ("manage_number", "in", [item.manage_number for item in items]),
+        ])
+        codes, barcodes = set(), set()
+        for item in items:
+            for variant in item.variants:
+                codes.add(item.reference(variant))
+                if variant.article_number:
+                    barcodes.add(variant.article_number)
+        Product = self.env["product.product"].with_context(active_test=False)
+        company_domain = [("company_id", "in", (False, company.id))]
+        by_code, by_barcode = {}, {}
+        if codes:
+            for product in Product.search([("default_code", "in", list(codes))] + company_domain,
+                                          order="active desc, id"):
+                by_code.setdefault(product.default_code, product)
+        if barcodes:
+            for product in Product.search([("barcode", "in", list(barcodes))] + company_domain,
+                                          order="active desc, id"):
+                by_barcode.setdefault(product.barcode, product)
+        return {
+            "mapped": {(sku.manage_number, sku.variant_id): sku for sku in mapped},
+            "by_code": by_code,
+            "by_barcode": by_barcode,
+            "taken_barcodes": set(by_barcode),
+            "planned_codes": set(),
+            "attributes": {},
+            "values": {},
+        }
+
+    def _rakuten_import_batch(self, team, items, log):
+        ctx = self._rakuten_batch_context(team, items)
+        plans = []
+        for item in items:
+            try:
+                with self.env.cr.savepoint():
+                    plan = self._rakuten_import_item(team, item, ctx, log)
+            except Exception as error:  # noqa: BLE001 - one bad item never stops the others
+                _logger.info("Rakuten item %s not registered", item.manage_number, exc_info=True)
+                ctx["attributes"].clear()  # some may have been rolled back with the item
+                ctx["values"].clear()
+                log._add_line(item.manage_number, "failed",
+                              _lt("Not registered: %(error)s", error=str(error)), counter="failed")
+                continue
+            if plan:
+                plans.append(plan)
+        if not plans:
+            return
+        self._rakuten_fetch_images(plans)
+        try:
+            with self.env.cr.savepoint():
+                self._rakuten_create_templates(team, plans, log)
+        except Exception:  # noqa: BLE001 - retry one by one to isolate the bad item
+            _logger.info("Rakuten product batch failed, creating item by item", exc_info=True)
+            for plan in plans:
+                try:
+                    with self.env.cr.savepoint():
+                        self._rakuten_create_templates(team, [plan], log)
+                except Exception as error:  # noqa: BLE001
+                    _logger.info("Rakuten item %s not created", plan["item"].manage_number, exc_info=True)
+                    log._add_line(plan["item"].manage_number, "failed",
+                                  _lt("Not created: %(error)s", error=str(error)), counter="failed")
+                    log._count("failed", len(plan["variants"]) - 1)
+
+    def _rakuten_line(self, log, key, outcome, reason, count=1):
+        """One log line for ``count`` SKUs, counted ``count`` times."""
+        if count:
+            log._add_line(key, outcome, reason, counter=outcome)
+            log._count(outcome, count - 1)
+
+    @api.model
+    def _rakuten_sku_values(self, team, item, variant):
+        selectors = {selector.key: selector.display_name for selector in item.selectors}
+        return {
+            "team_id": team.id,
+            "manage_number": item.manage_number,
+            "variant_id": variant.variant_id,
+            "item_number": item.item_number or False,
+            "sku_number": variant.sku_number or False,
+            "article_number": variant.article_number or False,
+            "variant_name": " / ".join(
+                "%s: %s" % (selectors.get(key, key), value) for key, value in variant.selector_values
+            ) or False,
+            "rakuten_hidden": item.hidden or variant.hidden,
+            "item_updated": item.updated or False,
+            "active": True,
+        }
+
+    def _rakuten_import_item(self, team, item, ctx, log):
+        """Refresh, match or plan the SKUs of one item; returns the plan of the template to
+        create for the SKUs no product carries yet (created with the batch), or None."""
+        mapped = ctx["mapped"]
+        item_skus = self.browse([sku.id for key, sku in mapped.items() if key[0] == item.manage_number])
+        if item.deleted:
+            if item_skus.filtered("active"):
+                item_skus.write({"active": False})
+                self._rakuten_line(log, item.manage_number, "skipped",
+                                   _lt("Deleted on Rakuten: its SKU mappings are archived."), len(item_skus))
+            return None
+        log._count("found", len(item.variants))
+        if not item.variants:
+            self._rakuten_line(log, item.manage_number, "skipped", _lt("The item has no SKU on Rakuten."))
+            return None
+        gone = item_skus.filtered(
+            lambda sku: sku.active and sku.variant_id not in {v.variant_id for v in item.variants})
+        if gone:
+            gone.write({"active": False})
+            log._add_line(item.manage_number, "updated",
+                          _lt("%(count)s SKUs are no longer on Rakuten: their mappings are archived.",
+                              count=len(gone)), counter="updated")
+        own = item_skus.filtered(lambda sku: sku.origin == "created" and sku.product_id).product_id.product_tmpl_id[:1]
+        to_create, own_skus, unchanged = [], [], 0
+        for variant in item.variants:
+            key = "%s/%s" % (item.manage_number, variant.variant_id)
+            sku = mapped.get((item.manage_number, variant.variant_id))
+            values = self._rakuten_sku_values(team, item, variant)
+            if sku and sku.product_id:
+                changed = {name: value for name, value in values.items()
+                           if name not in KEY_FIELDS and sku[name] != value}
+                if changed:
+                    sku.write(changed)
+                if sku.origin == "created" and sku.product_id.product_tmpl_id == own:
+                    own_skus.append((variant, sku))
+                else:
+                    unchanged += 1
+                continue
+            product, how = self._rakuten_find_product(item, variant, ctx)
+            if product:
+                values.update(product_id=product.id, origin="matched")
+                if sku:
+                    sku.write(values)
+                else:
+                    mapped[(item.manage_number, variant.variant_id)] = self.create(values)
+                self._rakuten_line(log, key, "matched", how)
+                continue
+            code = item.reference(variant)
+            if code in ctx["planned_codes"]:
+                self._rakuten_line(log, key, "skipped", _lt(
+                    "Another SKU of this import has the internal reference %(code)s: give each SKU "
+                    "its own System SKU Number on Rakuten.", code=code))
+                continue
+            if item.selectors and len(variant.selector_values) != len(item.selectors):
+                self._rakuten_line(log, key, "skipped", _lt(
+                    "The SKU has no choice for every variation of the item on Rakuten."))
+                continue
+            to_create.append(variant)
+        # The template's prices are those of its own SKUs (not of those matched elsewhere).
+        prices = self._rakuten_prices(item, [variant for variant, _sku in own_skus] + to_create)
+        if own:
+            for variant in to_create:
+                self._rakuten_add_variant(team, item, variant, own, prices, ctx, log)
+        # after the new SKUs, whose choices' extra prices the existing variants may share
+        for variant, sku in own_skus:
+            if not self._rakuten_update_variant(team, item, variant, sku, prices, ctx, log):
+                unchanged += 1
+        if unchanged:
+            log._count("unchanged", unchanged)
+        if not to_create or own:
+            return None
+        return self._rakuten_plan_template(team, item, to_create, ctx, log)
+
+    def _rakuten_find_product(self, item, variant, ctx):
+        """The product of the merchant that is this SKU: same internal reference, else same
+        barcode. Returns ``(product, reason)``."""
+        code = item.reference(variant)
+        product = ctx["by_code"].get(code)
+        if product:
+            return product, _lt("Linked to the existing product %(product)s (same internal reference %(code)s).",
+                                product=product.display_name, code=code)
+        product = ctx["by_barcode"].get(variant.article_number) if variant.article_number else None
+        if product:
+            return product, _lt("Linked to the existing product %(product)s (same barcode %(barcode)s).",
+                                product=product.display_name, barcode=variant.article_number)
+        return self.env["product.product"], None
+
+    def _rakuten_barcode(self, item, variant, ctx, log):
+        """The SKU's JAN as barcode, unless another product has it already (then a line)."""
+        barcode = variant.article_number
+        if not barcode:
+            return False
+        if barcode in ctx["taken_barcodes"]:
+            log._add_line("%s/%s" % (item.manage_number, variant.variant_id), "warning", _lt(
+                "The barcode %(barcode)s is already another product's: the variant is kept without it.",
+                barcode=barcode), counter="warnings")
+            return False
+        ctx["taken_barcodes"].add(barcode)
+        return barcode
+
+    # -- attributes -------------------------------------------------------
+    def _rakuten_attribute(self, name, ctx):
+        """The attribute named ``name`` that creates variants, found or created."""
+        cache = ctx["attributes"]
+        if name not in cache:
+            Attribute = self.env["product.attribute"]
+            attribute = Attribute.search([("name", "=", name), ("create_variant", "=", "always")], limit=1)
+            cache[name] = attribute or Attribute.create(
+                {"name": name, "create_variant": "always", "display_type": "radio"})
+        return cache[name]
+
+    def _rakuten_attribute_values(self, attribute, names, ctx):
+        """``{name: product.attribute.value}`` of ``attribute``, created where missing."""
+        cache = ctx["values"].setdefault(attribute.id, {})
+        missing = [name for name in dict.fromkeys(names) if name not in cache]
+        if missing:
+            Value = self.env["product.attribute.value"]
+            for value in Value.search([("attribute_id", "=", attribute.id), ("name", "in", missing)]):
+                cache.setdefault(value.name, value)
+            new = [name for name in missing if name not in cache]
+            for value in Value.create([{"attribute_id": attribute.id, "name": name} for name in new]):
+                cache[value.name] = value
+        return cache
+
+    # -- new templates ----------------------------------------------------
+    def _rakuten_prices(self, item, variants):
+        prices = rms_item.price_extras(dataclasses.replace(item, variants=tuple(variants)))
+        if prices is None:
+            priced = [v.standard_price for v in variants if v.standard_price is not None]
+            return (min(priced) if priced else Decimal(0)), {}, bool(priced)
+        return prices[0], prices[1], False
+
+    def _rakuten_taxes(self, team, item):
+        rate = SHOP_DEFAULT_TAX_RATE if item.tax_rate is None else item.tax_rate
+        return team._rakuten_tax(rate)
+
+    def _rakuten_plan_template(self, team, item, variants, ctx, log):
+        """The template of ``item`` with one variant per SKU of ``variants``, as plain
+        values (created with the batch by :meth:`_rakuten_create_templates`)."""
+        base, extras, uneven = self._rakuten_prices(item, variants)
+        axes = []
+        for selector in item.selectors:
+            used = [value for value in selector.values
+                    if any(dict(v.selector_values).get(selector.key) == value for v in variants)]
+            used += [dict(v.selector_values)[selector.key] for v in variants
+                     if dict(v.selector_values).get(selector.key) not in used]
+            attribute = self._rakuten_attribute(selector.display_name, ctx)
+            values = self._rakuten_attribute_values(attribute, used, ctx)
+            axes.append((selector.key, attribute, [values[name] for name in dict.fromkeys(used)]))
+        planned = []
+        for variant in variants:
+            code = item.reference(variant)
+            ctx["planned_codes"].add(code)
+            planned.append((variant, code, self._rakuten_barcode(item, variant, ctx, log)))
+        image = item.image
+        return {
+            "item": item,
+            "axes": axes,
+            "variants": planned,
+            "extras": extras,
+            "uneven": uneven,
+            "image_url": image.url if image else None,
+            "image": None,
+            "image_error": None,
+            "template": {
+                "name": item.title,
+                "type": "consu",
+                "is_storable": True,
+                "sale_ok": True,
+                "list_price": float(base),
+                "taxes_id": [Command.set(self._rakuten_taxes(team, item).ids)],
+                "company_id": team.company_id.id,
+                "active": not item.hidden,
+            },
+        }
+
+    def _rakuten_fetch_images(self, plans):
+        for plan in plans:
+            if plan["image_url"]:
+                plan["image"], plan["image_error"] = self._rakuten_fetch_image(plan["image_url"])
+
+    @api.model
+    def _rakuten_fetch_image(self, url):
+        """``(base64 image, None)`` or ``(None, why)``: a failed download never fails the
+        product."""
+        try:
+            response = requests.get(url, timeout=IMAGE_TIMEOUT, stream=True)
+            response.raise_for_status()
+            if not (response.headers.get("Content-Type") or "").startswith("image/"):
+                return None, "not an image (%s)" % (response.headers.get("Content-Type") or "?")
+            data = response.raw.read(IMAGE_MAX_BYTES + 1, decode_content=True)
+            if len(data) > IMAGE_MAX_BYTES:
+                return None, "larger than %d MB" % (IMAGE_MAX_BYTES // 1024 // 1024)
+            return base64.b64encode(data), None
+        except (requests.RequestException, OSError) as error:
+            _logger.info("Rakuten image %s not downloaded: %s", url, error)
+            return None, type(error).__name__
+
+    def _rakuten_create_templates(self, team, plans, log):
+        """Create the templates of ``plans`` with their attribute lines, values and one
+        variant per SKU, in one create per model: Odoo's own variant generation would make
+        every combination of the values (Rakuten items often leave some out) and look each
+        value up one by one."""
+        env = self.env(context=dict(self.env.context, create_product_product=False,
+                                    mail_create_nolog=True, tracking_disable=True))
+        template_vals = []
+        for plan in plans:
+            vals = dict(plan["template"])
+            if plan["image"]:
+                vals["image_1920"] = plan["image"]
+            template_vals.append(vals)
+        templates = env["product.template"].create(template_vals)
+        line_vals, line_keys = [], []
+        for plan, template in zip(plans, templates):
+            for key, attribute, values in plan["axes"]:
+                line_vals.append({
+                    "product_tmpl_id": template.id,
+                    "attribute_id": attribute.id,
+                    "value_ids": [Command.set([value.id for value in values])],
+                })
+                line_keys.append((plan, key, values))
+        lines = env["product.template.attribute.line"].with_context(
+            update_product_template_attribute_values=False).create(line_vals)
+        ptav_vals = []
+        for line, (plan, key, values) in zip(lines, line_keys):
+            for value in values:
+                ptav_vals.append({
+                    "attribute_line_id": line.id,
+                    "product_attribute_value_id": value.id,
+                    "price_extra": float(plan["extras"].get((key, value.name), 0)),
+                })
+        ptavs = env["product.template.attribute.value"].create(ptav_vals)
+        ptav_by = {(ptav.attribute_line_id.id, ptav.product_attribute_value_id.name): ptav for ptav in ptavs}
+        lines_by_plan = {}
+        for line, (plan, key, _values) in zip(lines, line_keys):
+            lines_by_plan.setdefault(id(plan), {})[key] = line
+        product_vals, owners = [], []
+        for plan, template in zip(plans, templates):
+            item = plan["item"]
+            plan_lines = lines_by_plan.get(id(plan), {})
+            for variant, code, barcode in plan["variants"]:
+                combination = [ptav_by[(plan_lines[key].id, value)].id for key, value in variant.selector_values]
+                product_vals.append({
+                    "product_tmpl_id": template.id,
+                    "product_template_attribute_value_ids": [Command.set(combination)],
+                    "default_code": code,
+                    "barcode": barcode,
+                    "active": not (item.hidden or variant.hidden),
+                })
+                owners.append((plan, variant))
+        products = env["product.product"].create(product_vals)
+        self.create([
+            dict(self._rakuten_sku_values(team, plan["item"], variant), product_id=product.id, origin="created")
+            for product, (plan, variant) in zip(products, owners)
+        ])
+        for plan, template in zip(plans, templates):
+            count = len(plan["variants"])
+            item = plan["item"]
+            if plan["uneven"]:
+                reason = _lt("Created %(product)s with %(count)s variants. Their prices on Rakuten cannot be "
+                             "written as an extra price per choice: every variant has the lowest, "
+                             "%(price)s yen.", product=template.name, count=count,
+                             price=int(plan["template"]["list_price"]))
+            elif item.hidden:
+                reason = _lt("Created %(product)s with %(count)s variants, archived: the item is hidden on "
+                             "Rakuten (in the warehouse).", product=template.name, count=count)
+            else:
+                reason = _lt("Created %(product)s with %(count)s variants.", product=template.name, count=count)
+            self._rakuten_line(log, item.manage_number, "created", reason, count)
+            if plan["image_error"]:
+                log._add_line(item.manage_number, "warning", _lt(
+                    "The image %(url)s could not be downloaded (%(error)s): the product has none.",
+                    url=plan["image_url"], error=plan["image_error"]), counter="warnings")
+
+    # -- existing templates -----------------------------------------------
+    def _rakuten_add_variant(self, team, item, variant, template, prices, ctx, log):
+        """Add the SKU ``variant``, new on Rakuten, to ``template`` made by an earlier
+        import: its choices become values of the template's attribute lines."""
+        key = "%s/%s" % (item.manage_number, variant.variant_id)
+        selectors = {selector.key: selector.display_name for selector in item.selectors}
+        lines = {line.attribute_id.name: line for line in template.attribute_line_ids}
+        if set(lines) != {selectors[k] for k, _v in variant.selector_values}:
+            self._rakuten_line(log, key, "skipped", _lt(
+                "The variations of this item changed on Rakuten since it was imported: add the SKU to "
+                "%(product)s by hand.", product=template.display_name))
+            return
+        combination = self.env["product.template.attribute.value"]
+        for selector_key, value_name in variant.selector_values:
+            line = lines[selectors[selector_key]]
+            value = self._rakuten_attribute_values(line.attribute_id, [value_name], ctx)[value_name]
+            ptav = line.product_template_value_ids.filtered(lambda p: p.product_attribute_value_id == value)
+            if not ptav:
+                line.with_context(update_product_template_attribute_values=False).write(
+                    {"value_ids": [Command.link(value.id)]})
+                ptav = self.env["product.template.attribute.value"].create({
+                    "attribute_line_id": line.id,
+                    "product_attribute_value_id": value.id,
+                    "price_extra": float(prices[1].get((selector_key, value_name), 0)),
+                })
+            combination |= ptav[:1]
+        code = item.reference(variant)
+        values = {
+            "default_code": code,
+            "barcode": self._rakuten_barcode(item, variant, ctx, log),
+            "active": not (item.hidden or variant.hidden),
+        }
+        product = template.with_context(active_test=False).product_variant_ids.filtered(
+            lambda p: p.product_template_attribute_value_ids == combination)[:1]
+        if product:
+            product.write(values)
+        else:
+            product = self.env["product.product"].with_context(create_product_product=False).create(
+                dict(values, product_tmpl_id=template.id,
+                     product_template_attribute_value_ids=[Command.set(combination.ids)]))
+        sku = ctx["mapped"].get((item.manage_number, variant.variant_id))
+        values = dict(self._rakuten_sku_values(team, item, variant), product_id=product.id, origin="created")
+        if sku:
+            sku.write(values)
+        else:
+            ctx["mapped"][(item.manage_number, variant.variant_id)] = self.create(values)
+        self._rakuten_line(log, key, "created",
+                           _lt("Added to %(product)s as a new variant.", product=template.display_name))
+
+    def _rakuten_update_variant(self, team, item, variant, sku, prices, ctx, log):
+        """Bring the product the import made for ``sku`` up to date with Rakuten (name, price,
+        tax, archived, internal reference, barcode). Returns whether anything changed."""
+        product = sku.product_id.with_context(active_test=False)
+        template = product.product_tmpl_id
+        base, extras, _uneven = prices
+        template_vals = {}
+        if template.name != item.title:
+            template_vals["name"] = item.title
+        if template.list_price != float(base):
+            template_vals["list_price"] = float(base)
+        taxes = self._rakuten_taxes(team, item)
+        if template.taxes_id != taxes:
+            template_vals["taxes_id"] = [Command.set(taxes.ids)]
+        if template.active == item.hidden:
+            template_vals["active"] = not item.hidden
+        if template_vals:
+            template.write(template_vals)
+        product_vals = {}
+        code = item.reference(variant)
+        if product.default_code != code:
+            product_vals["default_code"] = code
+        if variant.article_number and product.barcode != variant.article_number:
+            barcode = self._rakuten_barcode(item, variant, ctx, log)
+            if barcode:
+                product_vals["barcode"] = barcode
+        active = not (item.hidden or variant.hidden)
+        if product.active != active:
+            product_vals["active"] = active
+        if product_vals:
+            product.write(product_vals)
+        extra_changed = False
+        values = variant.values_by_key
+        for ptav in product.product_template_attribute_value_ids:
+            key = next((s.key for s in item.selectors if s.display_name == ptav.attribute_id.name), None)
+            extra = float(extras.get((key, values.get(key)), 0))
+            if key and ptav.price_extra != extra:
+                ptav.price_extra = extra
+                extra_changed = True
+        if not (template_vals or product_vals or extra_changed):
+            return False
+        self._rakuten_line(log, "%s/%s" % (item.manage_number, variant.variant_id), "updated", _lt(
+            "Updated %(product)s as it is on Rakuten.", product=product.display_name))
+        return True
 
     # ------------------------------------------------------------------
     # Stock to Rakuten (※6 在庫連携): fields and methods of the stock work

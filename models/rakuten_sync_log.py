@@ -19,6 +19,7 @@ KINDS = [
     ("payment", "Payment Sync"),
     ("cancel", "Cancellation Sync"),
     ("license", "License Check"),
+    ("products", "Products from Rakuten"),
 ]
 STATES = [
     ("queued", "Queued"),
@@ -39,6 +40,8 @@ KIND_COUNTERS = {
     "payment": ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed"),
     "cancel": ("found", "cancelled", "failed"),
     "license": ("checked",),
+    # Products from Rakuten counts SKUs; a warning is a SKU registered without its barcode or image.
+    "products": ("found", "created", "updated", "matched", "unchanged", "skipped", "warnings", "failed"),
 }
 #: Counters of orders the job could not handle: the run ends 'Done with Errors'.
 PROBLEM_COUNTERS = ("failed", "refused")
@@ -91,6 +94,14 @@ class RakutenSyncLog(models.Model):
         string="Cancellations", readonly=True, help="Orders cancelled on Rakuten and cancelled in Odoo.")
     count_checked = fields.Integer(
         string="Keys Checked", readonly=True, help="License keys whose expiry RMS told.")
+    count_created = fields.Integer(
+        string="Created", readonly=True, help="Rakuten SKUs registered as new products (variants).")
+    count_matched = fields.Integer(
+        string="Matched", readonly=True,
+        help="Rakuten SKUs linked to a product already in Odoo (same internal reference or barcode).")
+    count_warnings = fields.Integer(
+        string="Warnings", readonly=True,
+        help="SKUs registered without their barcode (another product has it) or image (download failed).")
     summary = fields.Char(
         string="Result", compute="_compute_summary",
         help="The counters of this kind of job.")

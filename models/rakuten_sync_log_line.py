@@ -9,6 +9,9 @@ OUTCOMES = [
     ("skipped", "Skipped"),
     ("failed", "Failed"),
     ("done", "Done"),
+    ("created", "Created"),
+    ("matched", "Matched"),
+    ("warning", "Warning"),
 ]
 
 

@@ -319,13 +319,21 @@ def price_extras(item):
         return None
     cheapest = min(priced, key=lambda variant: variant.standard_price)
     base = cheapest.standard_price
-    reference = cheapest.values_by_key
-    extras = {}
-    for variant in priced:
-        values = variant.values_by_key
-        differing = [key for key in values if values[key] != reference.get(key)]
-        if len(differing) == 1 and len(values) == len(reference):
-            extras[(differing[0], values[differing[0]])] = variant.standard_price - base
+    # The cheapest SKU's choices cost nothing extra; then each SKU with one choice of unknown
+    # extra tells it, until no SKU tells more.
+    extras = {pair: Decimal(0) for pair in cheapest.selector_values}
+    progress = True
+    while progress:
+        progress = False
+        for variant in priced:
+            unknown = [pair for pair in variant.selector_values if pair not in extras]
+            if len(unknown) == 1:
+                known = sum((extras[pair] for pair in variant.selector_values if pair in extras), Decimal(0))
+                extras[unknown[0]] = variant.standard_price - base - known
+                progress = True
+    if any(extra < 0 for extra in extras.values()):
+        return None
+    extras = {pair: extra for pair, extra in extras.items() if extra}
     for variant in priced:
         total = base + sum(extras.get(pair, 0) for pair in variant.selector_values)
         if total != variant.standard_price:

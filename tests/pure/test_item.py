@@ -160,3 +160,12 @@ def test_price_extras_single_and_none():
     data = load("item_get_normal_inventory.json")
     data["variants"]["normal-inventory"].pop("standardPrice")
     assert price_extras(parse_item(data, "teashop")) is None
+
+
+def test_price_extras_solved_through_other_skus():
+    # no white XL: the XL extra is read from black XL, once black's extra is known from black M
+    data = load("item_get_multi_sku.json")
+    del data["variants"]["sku-wh-xl"]
+    data["variants"]["sku-bk-xl"] = {"selectorValues": {"color": "ブラック", "size": "XL"}, "standardPrice": "3280"}
+    base, extras = price_extras(parse_item(data, "sbxshop"))
+    assert (base, extras) == (Decimal("2980"), {("size", "XL"): Decimal("300")})
