@@ -80,6 +80,34 @@ class RakutenSku(models.Model):
         string="Hidden on Rakuten", help="The item or the SKU is in the warehouse (倉庫): not on sale.")
     item_updated = fields.Char(string="Updated on Rakuten", help="The item's last change on Rakuten")
 
+    @api.model
+    def _rakuten_set_migrated(self, team, evidence):
+        """※6: ``team``'s shop uses Rakuten's SKU model, as ``evidence`` (a text in the shop's
+        language) shows. Sets the channel's flag once, with a message in its chatter; never
+        clears it. Returns whether the flag was set now."""
+        team = team.sudo()
+        if team.rakuten_sku_migrated:
+            return False
+        team.rakuten_sku_migrated = True
+        lang_env = self.with_context(lang=team._rakuten_lang()).env
+        team.message_post(body=lang_env._(
+            "Rakuten SKU migration detected: %(evidence)s. The option 'Rakuten SKU Migration Done' is now "
+            "set: products and stock are matched by SKU.", evidence=evidence))
+        return True
+
+    @api.model
+    def _rakuten_detect_migration(self, team, orders):
+        """Set ``team``'s SKU migration flag when one of ``orders`` (rms.order.Order) carries
+        an SKU管理番号 (variantId): RMS gives one only to the orders of migrated shops."""
+        if team.rakuten_sku_migrated:
+            return False
+        for order in orders:
+            if any(sku.variant_id for item in order.items for sku in item.skus):
+                lang_env = self.with_context(lang=team._rakuten_lang()).env
+                return self._rakuten_set_migrated(team, lang_env._(
+                    "the Rakuten order %(order)s carries SKU management numbers", order=order.order_number))
+        return False
+
     def action_view_product(self):
         self.ensure_one()
         return {

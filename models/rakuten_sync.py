@@ -293,3 +293,37 @@ class RakutenSync(models.AbstractModel):
         team._rakuten_store_license_expiry(expiry)
         log._count("checked")
         log.message = _lt("License key valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d"))
+
+    # ------------------------------------------------------------------
+    # Products from Rakuten (※6 商品管理の一括登録)
+    # ------------------------------------------------------------------
+    def _job_products(self, team, client, log):
+        """Register the channel's Rakuten items as products (``rakuten.sku``, batches of
+        :data:`~.rakuten_sku.ITEM_BATCH` items: one savepoint and one commit each).
+
+        The first run reads every item with items.search (the one full read every shop has, 100
+        items a call); later runs read the items changed since a day before the previous
+        successful run started, as the search index lags up to 24 hours. A read on Rakuten's
+        side: it runs before the shop's SKU migration too (variantIds then are those RMS shows
+        before migration; the import after the migration maps the new ones to the same
+        products by internal reference)."""
+        since = self._products_since(team, log)
+        criteria = {"updatedFrom": since.astimezone(JST)} if since else {}
+        Sku = self.env["rakuten.sku"]
+        for page in client.iter_item_pages(**criteria):
+            Sku._rakuten_import_entries(team, page, log)
+        if not team.rakuten_sku_migrated:
+            log.message = _lt(
+                "Products are registered; the shop is not known to have migrated to Rakuten's SKU "
+                "model yet, so no stock is sent to Rakuten.")
+
+    def _products_since(self, team, log):
+        """Start of the previous successful product import of ``team`` less a day (aware
+        UTC), or None for a full read."""
+        previous = self.env["rakuten.sync.log"].sudo().search([
+            ("team_id", "=", team.id), ("kind", "=", "products"), ("state", "in", ("done", "partial")),
+            ("id", "!=", log.id),
+        ], order="date_start desc", limit=1)
+        if not previous:
+            return None
+        return previous.date_start.replace(tzinfo=timezone.utc) - timedelta(days=1)
