@@ -98,11 +98,14 @@ class RakutenSku(models.Model):
     @api.model
     def _rakuten_detect_migration(self, team, orders):
         """Set ``team``'s SKU migration flag when one of ``orders`` (rms.order.Order) carries
-        an SKU管理番号 (variantId): RMS gives one only to the orders of migrated shops."""
+        an SKU管理番号 (variantId): RMS leaves it empty on the orders of shops not migrated.
+        ``normal-inventory``, the key RMS shows for items read before the migration, is no
+        evidence."""
         if team.rakuten_sku_migrated:
             return False
         for order in orders:
-            if any(sku.variant_id for item in order.items for sku in item.skus):
+            if any(sku.variant_id and sku.variant_id != rms_item.NORMAL_INVENTORY
+                   for item in order.items for sku in item.skus):
                 lang_env = self.with_context(lang=team._rakuten_lang()).env
                 return self._rakuten_set_migrated(team, lang_env._(
                     "the Rakuten order %(order)s carries SKU management numbers", order=order.order_number))

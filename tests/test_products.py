@@ -8,6 +8,7 @@ import copy
 import http.server
 import json
 import threading
+from datetime import timedelta, timezone
 from pathlib import Path
 from unittest.mock import patch
 
@@ -346,3 +347,73 @@ class TestProducts(ProductsCase):
             self.assertIn(ja, text_ja)
         summary_ja = log.with_context(lang=JA).summary
         self.assertIn("作成", summary_ja)
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationDetected(ProductsCase):
+    def order(self, variant_ids):
+        raw = json.loads((FIXTURES / "order_rpay_card.json").read_text(encoding="utf-8"))
+        items = raw["PackageModelList"][0]["ItemModelList"]
+        for item, variant_id in zip(items, variant_ids):
+            item["SkuModelList"][0]["variantId"] = variant_id
+        return parse_order(raw)
+
+    def test_order_with_variant_ids_sets_the_flag_once(self):
+        self.team.rakuten_sku_migrated = False
+        Sku = self.env["rakuten.sku"]
+        messages = self.team.message_ids
+        # pre-migration orders: no SKU管理番号, or only the pre-migration key
+        self.assertFalse(Sku._rakuten_detect_migration(self.team, [self.order([None, None])]))
+        self.assertFalse(Sku._rakuten_detect_migration(self.team, [self.order([None, "normal-inventory"])]))
+        self.assertFalse(self.team.rakuten_sku_migrated)
+        order = self.order(["navy", None])
+        self.assertTrue(Sku._rakuten_detect_migration(self.team, [order]))
+        self.assertTrue(self.team.rakuten_sku_migrated)
+        new = self.team.message_ids - messages
+        self.assertEqual(len(new), 1)
+        self.assertIn(order.order_number, new.body)
+        self.assertIn("SKU", new.body)
+        self.assertFalse(Sku._rakuten_detect_migration(self.team, [order]), "once")
+        self.assertEqual(len(self.team.message_ids - messages), 1)
+
+    def test_chatter_in_the_shop_language(self):
+        self.env["res.lang"]._activate_lang(JA)
+        self.env["ir.module.module"]._load_module_terms(["sale_rakuten"], [JA])
+        self.company.partner_id.lang = JA
+        self.team.rakuten_sku_migrated = False
+        messages = self.team.message_ids
+        self.env["rakuten.sku"]._rakuten_detect_migration(self.team, [self.order(["navy"])])
+        body = str((self.team.message_ids - messages).body)
+        self.assertIn("楽天SKU移行", body)
+        self.assertIn("SKU管理番号", body)
+
+
+class _FakeItemClient:
+    """The client calls the job makes, answering fixture pages (until the sandbox's land)."""
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.criteria = []
+
+    def iter_item_pages(self, **criteria):
+        self.criteria.append(criteria)
+        yield from self.pages
+
+
+@tagged("post_install", "-at_install")
+class TestProductsJob(ProductsCase):
+    def test_full_read_first_then_changes(self):
+        page = [entry["item"] for entry in fixture("item_search_page.json")["results"]]
+        client = _FakeItemClient([page, [fixture("item_get_multi_sku.json")]])
+        log = self.new_log()
+        self.env["rakuten.sync"]._job_products(self.team, client, log)
+        log._finish()
+        self.assertEqual(client.criteria, [{}], "the first run reads every item")
+        self.assertEqual(log.count_created, 1 + 2 + 1 + 5)
+        second = self.new_log()
+        self.env["rakuten.sync"]._job_products(self.team, client, second)
+        since = client.criteria[1]["updatedFrom"]
+        self.assertEqual(since.utcoffset().total_seconds(), 9 * 3600, "in Japan time")
+        self.assertEqual(since.astimezone(timezone.utc).replace(tzinfo=None), log.date_start - timedelta(days=1),
+                         "a day before the previous run began: the search index lags up to 24 hours")
+        self.assertEqual((second.count_created, second.count_unchanged), (0, 9))
