@@ -210,7 +210,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     from odoo.addons.sale_rakuten.rms.item import parse_item
-    from odoo.addons.sale_rakuten.tools.rms_sandbox import RmsSandbox
+    from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
     from odoo.addons.sale_rakuten.tools.rms_sandbox.catalog import item_model
 
     sandbox = RmsSandbox(SECRET, LICENSE_KEY, seed=args.seed)
@@ -218,7 +218,7 @@ def main(argv=None):
     sandbox.start()
     registry = Registry(args.database)
     cr = registry.cursor()
-    no_image = patch.object(type(registry["rakuten.sku"]), "_rakuten_fetch_image", lambda self, url: (None, None))
+    no_image = patch.object(registry["rakuten.sku"], "_rakuten_fetch_image", lambda self, url: (None, None))
     no_image.start()
     try:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -235,7 +235,7 @@ def main(argv=None):
             savepoint.rollback()
         env.invalidate_all()
         del warm_entries
-        entries = sandbox.generate_catalog(args.items)
+        sandbox.generate_catalog(args.items)
         skus = sum(len(e.variants) for e in sandbox.catalog)
         items = [parse_item(item_model(e, "", ""), SHOP_URL) for e in sandbox.catalog]
         with env.cr.savepoint(flush=True) as savepoint:
@@ -257,7 +257,7 @@ def main(argv=None):
     floor_rate = floor["variants"] / floor["elapsed"] if floor["elapsed"] else 0.0
     ratio = reg_rate / floor_rate if floor_rate else 0.0
     print("Products from Rakuten: %d items (%d generated + %d fixed), %d SKUs" % (
-        len(items), len(entries), len(items) - len(entries), skus))
+        len(items), len(items) - len(CATALOG), len(CATALOG), skus))
     print("registration : %7.1f s  %7.0f variants/s  %6d items.search calls (goal <= %d)  %8d SQL queries"
           % (first["elapsed"], reg_rate, first["search_calls"], CALLS_TARGET, first["queries"]))
     print("               created %d, matched %d, skipped %d, failed %d SKUs; %d templates; RMS calls %s" % (
