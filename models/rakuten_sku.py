@@ -198,8 +198,8 @@ class RakutenSku(models.Model):
                 _logger.info("Rakuten item %s not registered", item.manage_number, exc_info=True)
                 ctx["attributes"].clear()  # some may have been rolled back with the item
                 ctx["values"].clear()
-                log._add_line(item.manage_number, "failed",
-                              _lt("Not registered: %(error)s", error=str(error)), counter="failed")
+                self._rakuten_line(log, item.manage_number, "failed",
+                                   _lt("Not registered: %(error)s", error=str(error)), max(len(item.variants), 1))
                 continue
             if plan:
                 plans.append(plan)
@@ -264,9 +264,8 @@ class RakutenSku(models.Model):
             lambda sku: sku.active and sku.variant_id not in {v.variant_id for v in item.variants})
         if gone:
             gone.write({"active": False})
-            log._add_line(item.manage_number, "updated",
-                          _lt("%(count)s SKUs are no longer on Rakuten: their mappings are archived.",
-                              count=len(gone)), counter="updated")
+            self._rakuten_line(log, item.manage_number, "updated", _lt(
+                "%(count)s SKUs are no longer on Rakuten: their mappings are archived.", count=len(gone)), len(gone))
         own = item_skus.filtered(lambda sku: sku.origin == "created" and sku.product_id).product_id.product_tmpl_id[:1]
         to_create, own_skus, unchanged = [], [], 0
         for variant in item.variants:
@@ -285,7 +284,10 @@ class RakutenSku(models.Model):
                 continue
             product, how = self._rakuten_find_product(item, variant, ctx)
             if product:
-                values.update(product_id=product.id, origin="matched")
+                # A product an earlier import made for this item (its SKU got a new SKU管理番号,
+                # as at the SKU migration) stays the import's own.
+                ours = product in item_skus.filtered(lambda s: s.origin == "created").product_id
+                values.update(product_id=product.id, origin="created" if ours else "matched")
                 if sku:
                     sku.write(values)
                 else:

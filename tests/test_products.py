@@ -417,3 +417,25 @@ class TestProductsJob(ProductsCase):
         self.assertEqual(since.astimezone(timezone.utc).replace(tzinfo=None), log.date_start - timedelta(days=1),
                          "a day before the previous run began: the search index lags up to 24 hours")
         self.assertEqual((second.count_created, second.count_unchanged), (0, 9))
+
+
+@tagged("post_install", "-at_install")
+class TestProductsAcrossTheMigration(ProductsCase):
+    def test_new_variant_ids_keep_the_products(self):
+        """Before the migration RMS shows ``normal-inventory``; after it the SKU has its own
+        SKU管理番号: the same product is kept, still the import's own."""
+        self.register(fixture("item_get_normal_inventory.json"))
+        [before] = self.skus("green-tea-100g")
+        migrated = fixture("item_get_normal_inventory.json")
+        migrated["variants"] = {"gt100-1": dict(migrated["variants"]["normal-inventory"], merchantDefinedSkuId="")}
+        migrated["title"] = "静岡県産 煎茶 100g"
+        log = self.register(migrated)
+        skus = self.skus("green-tea-100g")
+        after = skus.filtered(lambda s: s.variant_id == "gt100-1")
+        self.assertFalse(before.active, "the pre-migration key is archived")
+        self.assertEqual(after.product_id, before.product_id)
+        self.assertEqual(after.origin, "created")
+        self.assertEqual(log.count_created, 0)
+        again = self.register(migrated)
+        self.assertEqual(after.product_id.name, "静岡県産 煎茶 100g", "followed as the import's own")
+        self.assertEqual(again.count_updated, 1)
