@@ -41,7 +41,7 @@ KIND_COUNTERS = {
     "cancel": ("found", "cancelled", "failed"),
     "license": ("checked",),
     # Products from Rakuten counts SKUs; a warning is a SKU registered without its barcode or image.
-    "products": ("found", "created", "updated", "matched", "unchanged", "skipped", "warnings", "failed"),
+    "products": ("found", "created", "updated", "matched", "unchanged", "skipped", "warning", "failed"),
 }
 #: Counters of orders the job could not handle: the run ends 'Done with Errors'.
 PROBLEM_COUNTERS = ("failed", "refused")
@@ -99,7 +99,7 @@ class RakutenSyncLog(models.Model):
     count_matched = fields.Integer(
         string="Matched", readonly=True,
         help="Rakuten SKUs linked to a product already in Odoo (same internal reference or barcode).")
-    count_warnings = fields.Integer(
+    count_warning = fields.Integer(
         string="Warnings", readonly=True,
         help="SKUs registered without their barcode (another product has it) or image (download failed).")
     summary = fields.Char(

@@ -74,7 +74,7 @@ class ProductsCase(RakutenCase):
 
     def counts(self, log):
         return {name: log["count_%s" % name] for name in
-                ("found", "created", "updated", "matched", "unchanged", "skipped", "warnings", "failed")}
+                ("found", "created", "updated", "matched", "unchanged", "skipped", "warning", "failed")}
 
     def skus(self, manage_number):
         return self.Sku.with_context(active_test=False).search(
@@ -86,7 +86,7 @@ class TestProducts(ProductsCase):
     def test_multi_sku_item(self):
         log = self.register(fixture("item_get_multi_sku.json"))
         self.assertEqual(self.counts(log), dict(found=5, created=5, updated=0, matched=0, unchanged=0,
-                                                skipped=0, warnings=0, failed=0))
+                                                skipped=0, warning=0, failed=0))
         self.assertEqual(log.state, "done")
         skus = self.skus("tshirt-basic-01")
         self.assertEqual(len(skus), 5)
@@ -131,7 +131,7 @@ class TestProducts(ProductsCase):
         skus = self.Sku.with_context(active_test=False).search([])
         log = self.register(fixture("item_get_multi_sku.json"), fixture("item_get_normal_inventory.json"))
         self.assertEqual(self.counts(log), dict(found=6, created=0, updated=0, matched=0, unchanged=6,
-                                                skipped=0, warnings=0, failed=0))
+                                                skipped=0, warning=0, failed=0))
         self.assertFalse(log.line_ids)
         self.assertEqual(self.env["product.product"].with_context(active_test=False).search_count([]), products)
         self.assertEqual(self.Sku.with_context(active_test=False).search([]), skus)
@@ -207,7 +207,7 @@ class TestProducts(ProductsCase):
         for entry in (first, second):
             entry["variants"]["normal-inventory"]["articleNumber"]["value"] = "4900000000012"
         log = self.register(first, second)
-        self.assertEqual((log.count_created, log.count_warnings), (2, 1))
+        self.assertEqual((log.count_created, log.count_warning), (2, 1))
         self.assertEqual(self.skus("tea-a").product_id.barcode, "4900000000012")
         self.assertFalse(self.skus("tea-b").product_id.barcode)
         line = log.line_ids.filtered(lambda line: line.outcome == "warning")
@@ -276,7 +276,7 @@ class TestProducts(ProductsCase):
         product = self.skus("green-tea-100g").product_id
         self.assertTrue(product)
         self.assertFalse(product.image_1920)
-        self.assertEqual((log.count_created, log.count_warnings), (1, 1))
+        self.assertEqual((log.count_created, log.count_warning), (1, 1))
         self.assertIn("could not be downloaded", log.line_ids.filtered(lambda l: l.outcome == "warning").reason)
 
     def test_one_bad_item_never_stops_the_others(self):
