@@ -17,6 +17,7 @@ Conventions
 * An items.search hit of a deleted item carries only its manageNumber: it is read as an
   :class:`Item` with ``deleted`` set and no SKU.
 """
+
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -204,36 +205,19 @@ def _images(r, entries, path, shop_url):
             r.fail(at + "type", "unknown image type %r" % kind)
         if not location.startswith("/"):
             location = "/" + location
-        images.append(Image(
-            type=kind,
-            location=location,
-            alt=r.get_str(entry, "alt", at, limit=MAX_TITLE),
-            url=template % {"shop": shop_url, "location": location},
-        ))
+        images.append(
+            Image(
+                type=kind,
+                location=location,
+                alt=r.get_str(entry, "alt", at, limit=MAX_TITLE),
+                url=template % {"shop": shop_url, "location": location},
+            )
+        )
     return tuple(images)
 
 
-def parse_item(data, shop_url):
-    """Read one item (items.get / bulk-get shape, or an items.search ``results[]`` entry,
-    ``{"item": {...}}``). ``shop_url``: the shop's URL name, for the image URLs."""
-    if isinstance(data, dict) and isinstance(data.get("item"), dict):
-        data = data["item"]
-    if not isinstance(data, dict):
-        raise ItemParseError(None, "item", "expected an object")
-    r = _Reader(None)
-    manage_number = r.get_str(data, "manageNumber", "", required=True)
-    r.manage_number = manage_number
-    if set(data) <= {"manageNumber"}:
-        return Item(manage_number=manage_number, item_number="", title="", item_type="",
-                    hidden=True, tax_rate=None, deleted=True)
-    item_type = r.get_str(data, "itemType", "") or "NORMAL"
-    payment = r.get_dict(data, "payment", "")
-    tax_rate = r.get_decimal(payment, "taxRate", "payment.")
-    if tax_rate is not None:
-        known = [rate for rate in TAX_RATES if rate == tax_rate]
-        if not known:
-            r.fail("payment.taxRate", "unknown tax rate %s" % tax_rate)
-        tax_rate = known[0]
+def _selectors(r, data):
+    """The variation axes (variantSelectors) of an item."""
     selectors = []
     for index, entry in enumerate(r.get_list(data, "variantSelectors", "")):
         at = "variantSelectors[%d]." % index
@@ -246,14 +230,22 @@ def parse_item(data, shop_url):
             if not isinstance(value, dict):
                 r.fail(value_at.rstrip("."), "expected an object")
             values.append(r.get_str(value, "displayValue", value_at, required=True))
-        selectors.append(Selector(
-            key=key,
-            display_name=r.get_str(entry, "displayName", at) or key,
-            values=tuple(dict.fromkeys(values)),
-        ))
+        selectors.append(
+            Selector(
+                key=key,
+                display_name=r.get_str(entry, "displayName", at) or key,
+                values=tuple(dict.fromkeys(values)),
+            )
+        )
     keys = [selector.key for selector in selectors]
     if len(set(keys)) != len(keys):
         r.fail("variantSelectors", "the same key twice")
+    return tuple(selectors)
+
+
+def _variants(r, data, selectors, shop_url):
+    """The SKUs (variants) of an item, in the order RMS sent them."""
+    keys = [selector.key for selector in selectors]
     variants = []
     for variant_id, entry in r.get_dict(data, "variants", "").items():
         at = "variants.%s." % variant_id
@@ -270,17 +262,57 @@ def parse_item(data, shop_url):
                 values.append((selector.key, value))
         unknown = set(chosen) - set(keys)
         if unknown:
-            r.fail(at + "selectorValues", "no selector %s" % ", ".join(sorted(map(str, unknown))))
+            r.fail(
+                at + "selectorValues",
+                "no selector %s" % ", ".join(sorted(map(str, unknown))),
+            )
         article = r.get_dict(entry, "articleNumber", at)
-        variants.append(Variant(
-            variant_id=variant_id,
-            sku_number=r.get_str(entry, "merchantDefinedSkuId", at),
-            article_number=r.get_str(article, "value", at + "articleNumber."),
-            standard_price=r.get_decimal(entry, "standardPrice", at),
-            hidden=r.get_bool(entry, "hidden", at),
-            selector_values=tuple(values),
-            images=_images(r, r.get_list(entry, "images", at), at + "images", shop_url),
-        ))
+        variants.append(
+            Variant(
+                variant_id=variant_id,
+                sku_number=r.get_str(entry, "merchantDefinedSkuId", at),
+                article_number=r.get_str(article, "value", at + "articleNumber."),
+                standard_price=r.get_decimal(entry, "standardPrice", at),
+                hidden=r.get_bool(entry, "hidden", at),
+                selector_values=tuple(values),
+                images=_images(
+                    r, r.get_list(entry, "images", at), at + "images", shop_url
+                ),
+            )
+        )
+    return tuple(variants)
+
+
+def parse_item(data, shop_url):
+    """Read one item (items.get / bulk-get shape, or an items.search ``results[]`` entry,
+    ``{"item": {...}}``). ``shop_url``: the shop's URL name, for the image URLs."""
+    if isinstance(data, dict) and isinstance(data.get("item"), dict):
+        data = data["item"]
+    if not isinstance(data, dict):
+        raise ItemParseError(None, "item", "expected an object")
+    r = _Reader(None)
+    manage_number = r.get_str(data, "manageNumber", "", required=True)
+    r.manage_number = manage_number
+    if set(data) <= {"manageNumber"}:
+        return Item(
+            manage_number=manage_number,
+            item_number="",
+            title="",
+            item_type="",
+            hidden=True,
+            tax_rate=None,
+            deleted=True,
+        )
+    item_type = r.get_str(data, "itemType", "") or "NORMAL"
+    payment = r.get_dict(data, "payment", "")
+    tax_rate = r.get_decimal(payment, "taxRate", "payment.")
+    if tax_rate is not None:
+        known = [rate for rate in TAX_RATES if rate == tax_rate]
+        if not known:
+            r.fail("payment.taxRate", "unknown tax rate %s" % tax_rate)
+        tax_rate = known[0]
+    selectors = _selectors(r, data)
+    variants = _variants(r, data, selectors, shop_url)
     return Item(
         manage_number=manage_number,
         item_number=r.get_str(data, "itemNumber", ""),
@@ -289,8 +321,8 @@ def parse_item(data, shop_url):
         hidden=r.get_bool(data, "hideItem", ""),
         tax_rate=tax_rate,
         images=_images(r, r.get_list(data, "images", ""), "images", shop_url),
-        selectors=tuple(selectors),
-        variants=tuple(variants),
+        selectors=selectors,
+        variants=variants,
         unlimited_inventory=r.get_bool(data, "unlimitedInventoryFlag", ""),
         updated=r.get_str(data, "updated", ""),
     )
@@ -314,7 +346,9 @@ def price_extras(item):
     base plus the extras of its values, as Odoo prices variants; ``None`` when the prices of
     the SKUs cannot be written that way (then every variant gets the lowest price), or when
     no SKU has a price."""
-    priced = [variant for variant in item.variants if variant.standard_price is not None]
+    priced = [
+        variant for variant in item.variants if variant.standard_price is not None
+    ]
     if not priced:
         return None
     cheapest = min(priced, key=lambda variant: variant.standard_price)
@@ -328,7 +362,14 @@ def price_extras(item):
         for variant in priced:
             unknown = [pair for pair in variant.selector_values if pair not in extras]
             if len(unknown) == 1:
-                known = sum((extras[pair] for pair in variant.selector_values if pair in extras), Decimal(0))
+                known = sum(
+                    (
+                        extras[pair]
+                        for pair in variant.selector_values
+                        if pair in extras
+                    ),
+                    Decimal(0),
+                )
                 extras[unknown[0]] = variant.standard_price - base - known
                 progress = True
     if any(extra < 0 for extra in extras.values()):

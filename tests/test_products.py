@@ -3,6 +3,7 @@
 These tests feed the registration items read from fixtures shaped as RMS sends them; the
 end-to-end tests against the sandbox catalogue are in test_products_sandbox.py.
 """
+
 import base64
 import copy
 import http.server
@@ -23,7 +24,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 JA, EN = "ja_JP", "en_US"
 # A 1x1 PNG.
 PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 def fixture(name):
@@ -56,15 +58,19 @@ class ProductsCase(RakutenCase):
         cls.addClassCleanup(cls.server.shutdown)
         base = "http://127.0.0.1:%d" % cls.server.server_port
         # Images are read from localhost only under test (Odoo's test guard blocks the rest).
-        for name, value in (("CABINET_URL", base + "/%(shop)s/cabinet%(location)s"),
-                            ("GOLD_URL", base + "/gold/%(shop)s%(location)s")):
+        for name, value in (
+            ("CABINET_URL", base + "/%(shop)s/cabinet%(location)s"),
+            ("GOLD_URL", base + "/gold/%(shop)s%(location)s"),
+        ):
             patcher = patch.object(rms_item, name, value)
             patcher.start()
             cls.addClassCleanup(patcher.stop)
         cls.Sku = cls.env["rakuten.sku"]
 
     def new_log(self, team=None):
-        return self.env["rakuten.sync.log"].create({"team_id": (team or self.team).id, "kind": "products"})
+        return self.env["rakuten.sync.log"].create(
+            {"team_id": (team or self.team).id, "kind": "products"}
+        )
 
     def register(self, *entries, team=None):
         log = self.new_log(team)
@@ -73,20 +79,43 @@ class ProductsCase(RakutenCase):
         return log
 
     def counts(self, log):
-        return {name: log["count_%s" % name] for name in
-                ("found", "created", "updated", "matched", "unchanged", "skipped", "warning", "failed")}
+        return {
+            name: log["count_%s" % name]
+            for name in (
+                "found",
+                "created",
+                "updated",
+                "matched",
+                "unchanged",
+                "skipped",
+                "warning",
+                "failed",
+            )
+        }
 
     def skus(self, manage_number):
         return self.Sku.with_context(active_test=False).search(
-            [("team_id", "=", self.team.id), ("manage_number", "=", manage_number)])
+            [("team_id", "=", self.team.id), ("manage_number", "=", manage_number)]
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestProducts(ProductsCase):
     def test_multi_sku_item(self):
         log = self.register(fixture("item_get_multi_sku.json"))
-        self.assertEqual(self.counts(log), dict(found=5, created=5, updated=0, matched=0, unchanged=0,
-                                                skipped=0, warning=0, failed=0))
+        self.assertEqual(
+            self.counts(log),
+            dict(
+                found=5,
+                created=5,
+                updated=0,
+                matched=0,
+                unchanged=0,
+                skipped=0,
+                warning=0,
+                failed=0,
+            ),
+        )
         self.assertEqual(log.state, "done")
         skus = self.skus("tshirt-basic-01")
         self.assertEqual(len(skus), 5)
@@ -100,13 +129,22 @@ class TestProducts(ProductsCase):
         # one variant per SKU: the missing ブラック/XL combination is not made
         variants = template.with_context(active_test=False).product_variant_ids
         self.assertEqual(len(variants), 5)
-        self.assertEqual(template.attribute_line_ids.attribute_id.mapped("name"), ["カラー", "サイズ"])
-        self.assertEqual(set(template.attribute_line_ids.attribute_id.mapped("create_variant")), {"always"})
+        self.assertEqual(
+            template.attribute_line_ids.attribute_id.mapped("name"),
+            ["カラー", "サイズ"],
+        )
+        self.assertEqual(
+            set(template.attribute_line_ids.attribute_id.mapped("create_variant")),
+            {"always"},
+        )
         by_variant = {sku.variant_id: sku.product_id for sku in skus}
         white_m = by_variant["sku-wh-m"]
         self.assertEqual(white_m.default_code, "TS-BASIC-01-WH-M")
         self.assertEqual(white_m.barcode, "4901234567894")
-        self.assertEqual(white_m.product_template_attribute_value_ids.mapped("name"), ["ホワイト", "M"])
+        self.assertEqual(
+            white_m.product_template_attribute_value_ids.mapped("name"),
+            ["ホワイト", "M"],
+        )
         self.assertEqual(white_m.lst_price, 2980)
         self.assertEqual(by_variant["sku-wh-xl"].lst_price, 3280, "the XL extra price")
         # the SKU without システム連携用SKU番号 among several: 商品番号-SKU管理番号
@@ -124,16 +162,42 @@ class TestProducts(ProductsCase):
         self.assertEqual(base64.b64decode(template.image_1920)[:8], PNG[:8])
 
     def test_second_run_changes_nothing(self):
-        self.register(fixture("item_get_multi_sku.json"), fixture("item_get_normal_inventory.json"))
-        products = self.env["product.product"].with_context(active_test=False).search_count([])
-        templates = self.env["product.template"].with_context(active_test=False).search([])
+        self.register(
+            fixture("item_get_multi_sku.json"),
+            fixture("item_get_normal_inventory.json"),
+        )
+        products = (
+            self.env["product.product"].with_context(active_test=False).search_count([])
+        )
+        templates = (
+            self.env["product.template"].with_context(active_test=False).search([])
+        )
         stamps = templates.mapped("write_date")
         skus = self.Sku.with_context(active_test=False).search([])
-        log = self.register(fixture("item_get_multi_sku.json"), fixture("item_get_normal_inventory.json"))
-        self.assertEqual(self.counts(log), dict(found=6, created=0, updated=0, matched=0, unchanged=6,
-                                                skipped=0, warning=0, failed=0))
+        log = self.register(
+            fixture("item_get_multi_sku.json"),
+            fixture("item_get_normal_inventory.json"),
+        )
+        self.assertEqual(
+            self.counts(log),
+            dict(
+                found=6,
+                created=0,
+                updated=0,
+                matched=0,
+                unchanged=6,
+                skipped=0,
+                warning=0,
+                failed=0,
+            ),
+        )
         self.assertFalse(log.line_ids)
-        self.assertEqual(self.env["product.product"].with_context(active_test=False).search_count([]), products)
+        self.assertEqual(
+            self.env["product.product"]
+            .with_context(active_test=False)
+            .search_count([]),
+            products,
+        )
         self.assertEqual(self.Sku.with_context(active_test=False).search([]), skus)
         self.assertEqual(templates.mapped("write_date"), stamps)
 
@@ -146,17 +210,28 @@ class TestProducts(ProductsCase):
         self.assertEqual(tea.variant_id, "normal-inventory")
         self.assertEqual(tea.product_id.default_code, "GT-100", "single SKU: 商品番号")
         self.assertEqual(tea.product_id.barcode, "4987654321098")
-        self.assertEqual(tea.product_id.taxes_id, self.tax_8, "taxRate sent as the string 0.08")
+        self.assertEqual(
+            tea.product_id.taxes_id, self.tax_8, "taxRate sent as the string 0.08"
+        )
         self.assertEqual(tea.product_id.lst_price, 1080)
         self.assertFalse(tea.product_id.product_template_attribute_value_ids)
         self.assertTrue(tea.product_id.image_1920, "a GOLD image")
         mug = self.skus("mug-classic").product_id
-        self.assertEqual(mug.default_code, "MUG-CL", "empty システム連携用SKU番号: 商品番号")
-        self.assertEqual(mug.taxes_id, self.tax_10, "taxRate null: the shop's (standard) rate")
+        self.assertEqual(
+            mug.default_code, "MUG-CL", "empty システム連携用SKU番号: 商品番号"
+        )
+        self.assertEqual(
+            mug.taxes_id, self.tax_10, "taxRate null: the shop's (standard) rate"
+        )
         rice = self.skus("rice-5kg")
-        self.assertEqual(sorted(rice.product_id.mapped("default_code")), ["rice-5kg-b", "rice-5kg-w"],
-                         "no 商品番号: 商品管理番号-SKU管理番号")
-        self.assertFalse(rice.product_id.product_tmpl_id.active, "a hidden item (倉庫) is archived")
+        self.assertEqual(
+            sorted(rice.product_id.mapped("default_code")),
+            ["rice-5kg-b", "rice-5kg-w"],
+            "no 商品番号: 商品管理番号-SKU管理番号",
+        )
+        self.assertFalse(
+            rice.product_id.product_tmpl_id.active, "a hidden item (倉庫) is archived"
+        )
         self.assertFalse(any(rice.product_id.mapped("active")))
         self.assertEqual(rice.product_id.product_tmpl_id.list_price, 3780)
         self.assertEqual(rice.product_id.product_tmpl_id.taxes_id, self.tax_8)
@@ -170,10 +245,20 @@ class TestProducts(ProductsCase):
         self.assertIn("archived", line.reason)
 
     def test_existing_products_are_matched_never_duplicated(self):
-        own = self.env["product.product"].create({
-            "name": "My white T-shirt M", "default_code": "TS-BASIC-01-WH-M", "list_price": 2500})
-        by_barcode = self.env["product.product"].create({
-            "name": "My white T-shirt L", "default_code": "MY-WL", "barcode": "4901234567900"})
+        own = self.env["product.product"].create(
+            {
+                "name": "My white T-shirt M",
+                "default_code": "TS-BASIC-01-WH-M",
+                "list_price": 2500,
+            }
+        )
+        by_barcode = self.env["product.product"].create(
+            {
+                "name": "My white T-shirt L",
+                "default_code": "MY-WL",
+                "barcode": "4901234567900",
+            }
+        )
         log = self.register(fixture("item_get_multi_sku.json"))
         self.assertEqual((log.count_matched, log.count_created), (2, 3))
         skus = self.skus("tshirt-basic-01")
@@ -183,29 +268,50 @@ class TestProducts(ProductsCase):
         self.assertEqual(mapped["sku-wh-l"].product_id, by_barcode)
         self.assertEqual(own.list_price, 2500, "a matched product is never changed")
         self.assertEqual(own.name, "My white T-shirt M")
-        self.assertEqual(self.env["product.product"].search_count([("default_code", "=", "TS-BASIC-01-WH-M")]), 1)
+        self.assertEqual(
+            self.env["product.product"].search_count(
+                [("default_code", "=", "TS-BASIC-01-WH-M")]
+            ),
+            1,
+        )
         created = (skus - mapped["sku-wh-m"] - mapped["sku-wh-l"]).product_id
         self.assertEqual(len(created.product_tmpl_id), 1)
         self.assertEqual(len(created), 3)
-        reasons = log.line_ids.filtered(lambda line: line.outcome == "matched").mapped("reason")
-        self.assertTrue(any("same internal reference TS-BASIC-01-WH-M" in r for r in reasons), reasons)
-        self.assertTrue(any("same barcode 4901234567900" in r for r in reasons), reasons)
+        reasons = log.line_ids.filtered(lambda line: line.outcome == "matched").mapped(
+            "reason"
+        )
+        self.assertTrue(
+            any("same internal reference TS-BASIC-01-WH-M" in r for r in reasons),
+            reasons,
+        )
+        self.assertTrue(
+            any("same barcode 4901234567900" in r for r in reasons), reasons
+        )
         again = self.register(fixture("item_get_multi_sku.json"))
-        self.assertEqual((again.count_unchanged, again.count_created, again.count_matched), (5, 0, 0))
+        self.assertEqual(
+            (again.count_unchanged, again.count_created, again.count_matched), (5, 0, 0)
+        )
 
     def test_taken_barcode_is_skipped_with_a_line(self):
-        self.env["product.product"].create({"name": "Other", "default_code": "OTHER", "barcode": "4987654321098"})
+        self.env["product.product"].create(
+            {"name": "Other", "default_code": "OTHER", "barcode": "4987654321098"}
+        )
         data = fixture("item_get_normal_inventory.json")
         data["itemNumber"] = "GT-100-NEW"
         log = self.register(data)
         # the barcode matched the other product: linked, not created
         self.assertEqual(log.count_matched, 1)
         # a SKU whose JAN another SKU of the same run takes first is created without it
-        first, second = fixture("item_get_normal_inventory.json"), fixture("item_get_normal_inventory.json")
+        first, second = (
+            fixture("item_get_normal_inventory.json"),
+            fixture("item_get_normal_inventory.json"),
+        )
         first.update(manageNumber="tea-a", itemNumber="TEA-A")
         second.update(manageNumber="tea-b", itemNumber="TEA-B")
         for entry in (first, second):
-            entry["variants"]["normal-inventory"]["articleNumber"]["value"] = "4900000000012"
+            entry["variants"]["normal-inventory"]["articleNumber"]["value"] = (
+                "4900000000012"
+            )
         log = self.register(first, second)
         self.assertEqual((log.count_created, log.count_warning), (2, 1))
         self.assertEqual(self.skus("tea-a").product_id.barcode, "4900000000012")
@@ -215,23 +321,39 @@ class TestProducts(ProductsCase):
         self.assertEqual(log.state, "done", "a warning is no failure")
 
     def test_attributes_reused_by_name(self):
-        color = self.env["product.attribute"].create({"name": "カラー", "create_variant": "always"})
-        white = self.env["product.attribute.value"].create({"name": "ホワイト", "attribute_id": color.id})
-        no_variant = self.env["product.attribute"].create({"name": "サイズ", "create_variant": "no_variant"})
+        color = self.env["product.attribute"].create(
+            {"name": "カラー", "create_variant": "always"}
+        )
+        white = self.env["product.attribute.value"].create(
+            {"name": "ホワイト", "attribute_id": color.id}
+        )
+        no_variant = self.env["product.attribute"].create(
+            {"name": "サイズ", "create_variant": "no_variant"}
+        )
         self.register(fixture("item_get_multi_sku.json"))
         template = self.skus("tshirt-basic-01").product_id.product_tmpl_id
         lines = template.attribute_line_ids
         self.assertEqual(lines[0].attribute_id, color)
         self.assertIn(white, lines[0].value_ids)
-        self.assertNotEqual(lines[1].attribute_id, no_variant, "an attribute that makes no variant is not reused")
+        self.assertNotEqual(
+            lines[1].attribute_id,
+            no_variant,
+            "an attribute that makes no variant is not reused",
+        )
         self.assertEqual(lines[1].attribute_id.create_variant, "always")
-        self.assertEqual(self.env["product.attribute.value"].search_count(
-            [("attribute_id", "=", color.id), ("name", "=", "ホワイト")]), 1)
+        self.assertEqual(
+            self.env["product.attribute.value"].search_count(
+                [("attribute_id", "=", color.id), ("name", "=", "ホワイト")]
+            ),
+            1,
+        )
         # the next item with the same axes reuses the attributes made by the first
         other = fixture("item_get_multi_sku.json")
         other["manageNumber"], other["itemNumber"] = "tshirt-basic-02", "TS-BASIC-02"
         for variant in other["variants"].values():
-            variant["merchantDefinedSkuId"] = (variant.get("merchantDefinedSkuId") or "x").replace("01", "02")
+            variant["merchantDefinedSkuId"] = (
+                variant.get("merchantDefinedSkuId") or "x"
+            ).replace("01", "02")
             variant["articleNumber"] = {"value": None}
         self.register(other)
         second = self.skus("tshirt-basic-02").product_id.product_tmpl_id
@@ -246,28 +368,47 @@ class TestProducts(ProductsCase):
         changed["variants"]["sku-bk-l"]["hidden"] = False
         del changed["variants"]["sku-wh-xl"]
         changed["variants"]["sku-bk-xl"] = {
-            "selectorValues": {"color": "ブラック", "size": "XL"}, "standardPrice": "3280",
-            "articleNumber": {"value": "4901234567931"}, "hidden": False, "merchantDefinedSkuId": "TS-BASIC-01-BK-XL"}
+            "selectorValues": {"color": "ブラック", "size": "XL"},
+            "standardPrice": "3280",
+            "articleNumber": {"value": "4901234567931"},
+            "hidden": False,
+            "merchantDefinedSkuId": "TS-BASIC-01-BK-XL",
+        }
         changed["variantSelectors"][1]["values"].append({"displayValue": "XXL"})
         changed["variants"]["sku-wh-xxl"] = {
-            "selectorValues": {"color": "ホワイト", "size": "XXL"}, "standardPrice": "3580",
-            "hidden": False, "merchantDefinedSkuId": "TS-BASIC-01-WH-XXL"}
+            "selectorValues": {"color": "ホワイト", "size": "XXL"},
+            "standardPrice": "3580",
+            "hidden": False,
+            "merchantDefinedSkuId": "TS-BASIC-01-WH-XXL",
+        }
         log = self.register(changed)
         skus = {sku.variant_id: sku for sku in self.skus("tshirt-basic-01")}
         template = skus["sku-wh-m"].product_id.product_tmpl_id
         self.assertEqual(template.name, "ベーシック Tシャツ（新）")
         self.assertEqual(skus["sku-wh-m"].product_id.default_code, "TS-BASIC-01-WH-M2")
         self.assertTrue(skus["sku-bk-l"].product_id.active, "shown again on Rakuten")
-        self.assertFalse(skus["sku-wh-xl"].active, "no longer on Rakuten: the mapping is archived")
-        self.assertEqual(skus["sku-bk-xl"].product_id.product_tmpl_id, template, "a new SKU joins the template")
+        self.assertFalse(
+            skus["sku-wh-xl"].active, "no longer on Rakuten: the mapping is archived"
+        )
+        self.assertEqual(
+            skus["sku-bk-xl"].product_id.product_tmpl_id,
+            template,
+            "a new SKU joins the template",
+        )
         self.assertEqual(skus["sku-bk-xl"].product_id.default_code, "TS-BASIC-01-BK-XL")
-        self.assertEqual(skus["sku-wh-xxl"].product_id.product_template_attribute_value_ids.mapped("name"),
-                         ["ホワイト", "XXL"])
+        self.assertEqual(
+            skus["sku-wh-xxl"].product_id.product_template_attribute_value_ids.mapped(
+                "name"
+            ),
+            ["ホワイト", "XXL"],
+        )
         self.assertEqual(log.count_created, 2)
         self.assertGreaterEqual(log.count_updated, 2)
         self.assertEqual(log.count_failed, 0)
         again = self.register(changed)
-        self.assertEqual((again.count_created, again.count_updated, again.count_unchanged), (0, 0, 6))
+        self.assertEqual(
+            (again.count_created, again.count_updated, again.count_unchanged), (0, 0, 6)
+        )
 
     def test_failed_image_never_fails_the_product(self):
         data = fixture("item_get_normal_inventory.json")
@@ -277,7 +418,10 @@ class TestProducts(ProductsCase):
         self.assertTrue(product)
         self.assertFalse(product.image_1920)
         self.assertEqual((log.count_created, log.count_warning), (1, 1))
-        self.assertIn("could not be downloaded", log.line_ids.filtered(lambda l: l.outcome == "warning").reason)
+        self.assertIn(
+            "could not be downloaded",
+            log.line_ids.filtered(lambda line: line.outcome == "warning").reason,
+        )
 
     def test_one_bad_item_never_stops_the_others(self):
         bad = fixture("item_get_multi_sku.json")
@@ -294,7 +438,9 @@ class TestProducts(ProductsCase):
         fine = copy.deepcopy(longer)
         fine.update(manageNumber="tea-y", itemNumber="TEA-Y")
         fine["variants"]["normal-inventory"]["articleNumber"]["value"] = "4900000000029"
-        longer["variants"]["normal-inventory"]["articleNumber"]["value"] = "4900000000036"
+        longer["variants"]["normal-inventory"]["articleNumber"]["value"] = (
+            "4900000000036"
+        )
         original = type(self.env["product.product"]).create
 
         def create(products, vals_list):
@@ -310,25 +456,44 @@ class TestProducts(ProductsCase):
 
     def test_order_items_match_the_mapped_sku_first(self):
         self.register(fixture("item_get_multi_sku.json"))
-        sku = self.skus("tshirt-basic-01").filtered(lambda s: s.variant_id == "sku-bk-l")
+        sku = self.skus("tshirt-basic-01").filtered(
+            lambda s: s.variant_id == "sku-bk-l"
+        )
         sku.product_id.active = True
-        raw = json.loads((FIXTURES / "order_rpay_card.json").read_text(encoding="utf-8"))
+        raw = json.loads(
+            (FIXTURES / "order_rpay_card.json").read_text(encoding="utf-8")
+        )
         item = raw["PackageModelList"][0]["ItemModelList"][0]
         item.update(manageNumber="tshirt-basic-01", itemNumber="TS-BASIC-01")
-        item["SkuModelList"] = [{"variantId": "sku-bk-l", "merchantDefinedSkuId": None, "skuInfo": "カラー:ブラック\nサイズ:L"}]
+        item["SkuModelList"] = [
+            {
+                "variantId": "sku-bk-l",
+                "merchantDefinedSkuId": None,
+                "skuInfo": "カラー:ブラック\nサイズ:L",
+            }
+        ]
         order = parse_order(raw)
         [order_item] = [i for i in order.items if i.manage_number == "tshirt-basic-01"]
-        products = self.env["product.product"]._rakuten_match_products(self.team, [order_item])
+        products = self.env["product.product"]._rakuten_match_products(
+            self.team, [order_item]
+        )
         from odoo.addons.sale_rakuten.rms.mapping import item_keys
-        self.assertEqual(products[item_keys(order_item)], sku.product_id,
-                         "by variantId, though no product has the 商品番号 as internal reference")
+
+        self.assertEqual(
+            products[item_keys(order_item)],
+            sku.product_id,
+            "by variantId, though no product has the 商品番号 as internal reference",
+        )
 
     def test_smart_button_and_views(self):
         self.register(fixture("item_get_multi_sku.json"))
         template = self.skus("tshirt-basic-01").product_id.product_tmpl_id
         action = template.action_view_rakuten_skus()
         self.assertEqual(action["res_model"], "rakuten.sku")
-        self.assertEqual(self.env["rakuten.sku"].search(action["domain"]), self.skus("tshirt-basic-01").filtered("active"))
+        self.assertEqual(
+            self.env["rakuten.sku"].search(action["domain"]),
+            self.skus("tshirt-basic-01").filtered("active"),
+        )
         sku = self.skus("tshirt-basic-01")[0]
         self.assertEqual(sku.action_view_product()["res_id"], sku.product_id.id)
 
@@ -336,11 +501,18 @@ class TestProducts(ProductsCase):
         self.env["res.lang"]._activate_lang(JA)
         self.env["ir.module.module"]._load_module_terms(["sale_rakuten"], [JA])
         self.env["product.product"].create({"name": "Mine", "default_code": "GT-100"})
-        log = self.register(fixture("item_get_multi_sku.json"), fixture("item_get_normal_inventory.json"))
-        created = log.line_ids.filtered(lambda line: line.order_number == "tshirt-basic-01")
+        log = self.register(
+            fixture("item_get_multi_sku.json"),
+            fixture("item_get_normal_inventory.json"),
+        )
+        created = log.line_ids.filtered(
+            lambda line: line.order_number == "tshirt-basic-01"
+        )
         matched = log.line_ids.filtered(lambda line: line.outcome == "matched")
-        for line, en, ja in ((created, "with 5 variants", "バリエーション5件"),
-                             (matched, "same internal reference GT-100", "内部参照GT-100")):
+        for line, en, ja in (
+            (created, "with 5 variants", "バリエーション5件"),
+            (matched, "same internal reference GT-100", "内部参照GT-100"),
+        ):
             text_ja = line.with_context(lang=JA).read(["reason"])[0]["reason"]
             text_en = line.with_context(lang=EN).read(["reason"])[0]["reason"]
             self.assertIn(en, text_en)
@@ -352,9 +524,11 @@ class TestProducts(ProductsCase):
 @tagged("post_install", "-at_install")
 class TestMigrationDetected(ProductsCase):
     def order(self, variant_ids):
-        raw = json.loads((FIXTURES / "order_rpay_card.json").read_text(encoding="utf-8"))
+        raw = json.loads(
+            (FIXTURES / "order_rpay_card.json").read_text(encoding="utf-8")
+        )
         items = raw["PackageModelList"][0]["ItemModelList"]
-        for item, variant_id in zip(items, variant_ids):
+        for item, variant_id in zip(items, variant_ids, strict=False):
             item["SkuModelList"][0]["variantId"] = variant_id
         return parse_order(raw)
 
@@ -363,8 +537,14 @@ class TestMigrationDetected(ProductsCase):
         Sku = self.env["rakuten.sku"]
         messages = self.team.message_ids
         # pre-migration orders: no SKU管理番号, or only the pre-migration key
-        self.assertFalse(Sku._rakuten_detect_migration(self.team, [self.order([None, None])]))
-        self.assertFalse(Sku._rakuten_detect_migration(self.team, [self.order([None, "normal-inventory"])]))
+        self.assertFalse(
+            Sku._rakuten_detect_migration(self.team, [self.order([None, None])])
+        )
+        self.assertFalse(
+            Sku._rakuten_detect_migration(
+                self.team, [self.order([None, "normal-inventory"])]
+            )
+        )
         self.assertFalse(self.team.rakuten_sku_migrated)
         order = self.order(["navy", None])
         self.assertTrue(Sku._rakuten_detect_migration(self.team, [order]))
@@ -382,7 +562,9 @@ class TestMigrationDetected(ProductsCase):
         self.company.partner_id.lang = JA
         self.team.rakuten_sku_migrated = False
         messages = self.team.message_ids
-        self.env["rakuten.sku"]._rakuten_detect_migration(self.team, [self.order(["navy"])])
+        self.env["rakuten.sku"]._rakuten_detect_migration(
+            self.team, [self.order(["navy"])]
+        )
         body = str((self.team.message_ids - messages).body)
         self.assertIn("楽天SKU移行", body)
         self.assertIn("SKU管理番号", body)
@@ -414,8 +596,11 @@ class TestProductsJob(ProductsCase):
         self.env["rakuten.sync"]._job_products(self.team, client, second)
         since = client.criteria[1]["updatedFrom"]
         self.assertEqual(since.utcoffset().total_seconds(), 9 * 3600, "in Japan time")
-        self.assertEqual(since.astimezone(timezone.utc).replace(tzinfo=None), log.date_start - timedelta(days=1),
-                         "a day before the previous run began: the search index lags up to 24 hours")
+        self.assertEqual(
+            since.astimezone(timezone.utc).replace(tzinfo=None),
+            log.date_start - timedelta(days=1),
+            "a day before the previous run began: the search index lags up to 24 hours",
+        )
         self.assertEqual((second.count_created, second.count_unchanged), (0, 9))
 
 
@@ -427,7 +612,11 @@ class TestProductsAcrossTheMigration(ProductsCase):
         self.register(fixture("item_get_normal_inventory.json"))
         [before] = self.skus("green-tea-100g")
         migrated = fixture("item_get_normal_inventory.json")
-        migrated["variants"] = {"gt100-1": dict(migrated["variants"]["normal-inventory"], merchantDefinedSkuId="")}
+        migrated["variants"] = {
+            "gt100-1": dict(
+                migrated["variants"]["normal-inventory"], merchantDefinedSkuId=""
+            )
+        }
         migrated["title"] = "静岡県産 煎茶 100g"
         log = self.register(migrated)
         skus = self.skus("green-tea-100g")
@@ -437,5 +626,7 @@ class TestProductsAcrossTheMigration(ProductsCase):
         self.assertEqual(after.origin, "created")
         self.assertEqual(log.count_created, 0)
         again = self.register(migrated)
-        self.assertEqual(after.product_id.name, "静岡県産 煎茶 100g", "followed as the import's own")
+        self.assertEqual(
+            after.product_id.name, "静岡県産 煎茶 100g", "followed as the import's own"
+        )
         self.assertEqual(again.count_updated, 1)

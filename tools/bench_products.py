@@ -30,6 +30,7 @@ few items runs both first, so registry caches filled on first use are not charge
 
     python3 tools/bench_products.py -c /tmp/dev/odoo.cfg -d dev_bench --items 10000
 """
+
 import argparse
 import sys
 import time
@@ -64,20 +65,27 @@ def setup(env, sandbox):
     jpy = env.ref("base.JPY")
     jpy.active = True
     pricelist = env["product.pricelist"].create(
-        {"name": "Rakuten JPY (bench)", "currency_id": jpy.id, "company_id": company.id})
+        {"name": "Rakuten JPY (bench)", "currency_id": jpy.id, "company_id": company.id}
+    )
 
     def tax(amount):
-        return env["account.tax"].create({
-            "name": "Rakuten bench %d%% incl." % amount,
-            "amount": amount,
-            "amount_type": "percent",
-            "type_tax_use": "sale",
-            "price_include_override": "tax_included",
-            "company_id": company.id,
-        })
+        return env["account.tax"].create(
+            {
+                "name": "Rakuten bench %d%% incl." % amount,
+                "amount": amount,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+            }
+        )
 
-    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-    team = env["crm.team"].search([("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", company.id)])
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", company.id)], limit=1
+    )
+    team = env["crm.team"].search(
+        [("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", company.id)]
+    )
     team.unlink()
     vals = {
         "name": "Rakuten Bench Shop",
@@ -128,7 +136,11 @@ def run_registration(env, team, sandbox, label):
         "unchanged": log.count_unchanged,
         "skipped": log.count_skipped,
         "failed": log.count_failed,
-        "templates": len(env["rakuten.sku"].search([("team_id", "=", team.id)]).product_id.product_tmpl_id),
+        "templates": len(
+            env["rakuten.sku"]
+            .search([("team_id", "=", team.id)])
+            .product_id.product_tmpl_id
+        ),
     }
 
 
@@ -136,8 +148,12 @@ def run_floor(env, team, items, analyze=True):
     """Plain ORM creation of the same templates and variants. With ``analyze``, PostgreSQL's
     statistics are refreshed as often as the registration refreshes them (each 2,000
     variants), so that the floor is not slowed by plans made for empty tables."""
-    from odoo.addons.sale_rakuten.models.rakuten_sku import ANALYZE_EVERY, SHOP_DEFAULT_TAX_RATE
     from odoo.tools import split_every
+
+    from odoo.addons.sale_rakuten.models.rakuten_sku import (
+        ANALYZE_EVERY,
+        SHOP_DEFAULT_TAX_RATE,
+    )
 
     Attribute, Value = env["product.attribute"], env["product.attribute.value"]
     attributes, values = {}, {}
@@ -145,15 +161,21 @@ def run_floor(env, team, items, analyze=True):
         for selector in item.selectors:
             attribute = attributes.get(selector.display_name)
             if attribute is None:
-                attribute = attributes[selector.display_name] = (
-                    Attribute.search([("name", "=", selector.display_name),
-                                      ("create_variant", "=", "always")], limit=1)
-                    or Attribute.create({"name": selector.display_name, "create_variant": "always"}))
+                attribute = attributes[selector.display_name] = Attribute.search(
+                    [
+                        ("name", "=", selector.display_name),
+                        ("create_variant", "=", "always"),
+                    ],
+                    limit=1,
+                ) or Attribute.create(
+                    {"name": selector.display_name, "create_variant": "always"}
+                )
             for name in selector.values:
                 if (attribute.id, name) not in values:
-                    values[(attribute.id, name)] = (
-                        Value.search([("attribute_id", "=", attribute.id), ("name", "=", name)], limit=1)
-                        or Value.create({"attribute_id": attribute.id, "name": name}))
+                    values[(attribute.id, name)] = Value.search(
+                        [("attribute_id", "=", attribute.id), ("name", "=", name)],
+                        limit=1,
+                    ) or Value.create({"attribute_id": attribute.id, "name": name})
     env.flush_all()
     counter = QueryCounter(env.cr)
     start = time.perf_counter()
@@ -162,27 +184,53 @@ def run_floor(env, team, items, analyze=True):
         vals_list = []
         for item in batch:
             rate = SHOP_DEFAULT_TAX_RATE if item.tax_rate is None else item.tax_rate
-            prices = [v.standard_price for v in item.variants if v.standard_price is not None]
-            vals_list.append({
-                "name": item.title,
-                "type": "consu",
-                "is_storable": True,
-                "list_price": float(min(prices)) if prices else 0.0,
-                "taxes_id": [Command.set(team._rakuten_tax(rate).ids)],
-                "company_id": team.company_id.id,
-                "active": not item.hidden,
-                "attribute_line_ids": [Command.create({
-                    "attribute_id": attributes[selector.display_name].id,
-                    "value_ids": [Command.set([values[(attributes[selector.display_name].id, name)].id
-                                               for name in selector.values])],
-                }) for selector in item.selectors],
-            })
+            prices = [
+                v.standard_price for v in item.variants if v.standard_price is not None
+            ]
+            vals_list.append(
+                {
+                    "name": item.title,
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": float(min(prices)) if prices else 0.0,
+                    "taxes_id": [Command.set(team._rakuten_tax(rate).ids)],
+                    "company_id": team.company_id.id,
+                    "active": not item.hidden,
+                    "attribute_line_ids": [
+                        Command.create(
+                            {
+                                "attribute_id": attributes[selector.display_name].id,
+                                "value_ids": [
+                                    Command.set(
+                                        [
+                                            values[
+                                                (
+                                                    attributes[
+                                                        selector.display_name
+                                                    ].id,
+                                                    name,
+                                                )
+                                            ].id
+                                            for name in selector.values
+                                        ]
+                                    )
+                                ],
+                            }
+                        )
+                        for selector in item.selectors
+                    ],
+                }
+            )
         before = variants_made
         templates = env["product.template"].create(vals_list)
-        for item, template in zip(batch, templates):
+        for item, template in zip(batch, templates, strict=True):
             by_combination = {
-                tuple(sorted(variant.product_template_attribute_value_ids.mapped("name"))): variant
-                for variant in template.with_context(active_test=False).product_variant_ids
+                tuple(
+                    sorted(variant.product_template_attribute_value_ids.mapped("name"))
+                ): variant
+                for variant in template.with_context(
+                    active_test=False
+                ).product_variant_ids
             }
             used = set()
             for sku in item.variants:
@@ -191,33 +239,49 @@ def run_floor(env, team, items, analyze=True):
                 if variant is None:
                     continue
                 used.add(variant.id)
-                variant.write({
-                    "default_code": item.reference(sku),
-                    "barcode": sku.article_number or False,
-                    "active": not (item.hidden or sku.hidden),
-                })
+                variant.write(
+                    {
+                        "default_code": item.reference(sku),
+                        "barcode": sku.article_number or False,
+                        "active": not (item.hidden or sku.hidden),
+                    }
+                )
                 variants_made += 1
-            extra = template.with_context(active_test=False).product_variant_ids.filtered(
-                lambda v: v.id not in used)
+            extra = template.with_context(
+                active_test=False
+            ).product_variant_ids.filtered(lambda v, used=used: v.id not in used)
             if extra:
                 extra.active = False
         if analyze and variants_made // ANALYZE_EVERY > before // ANALYZE_EVERY:
             env["rakuten.sku"]._rakuten_analyze()
     env.flush_all()
-    return {"elapsed": time.perf_counter() - start, "queries": counter.count, "variants": variants_made,
-            "templates": sum(len(batch) for batch in split_every(100, items, list))}
+    return {
+        "elapsed": time.perf_counter() - start,
+        "queries": counter.count,
+        "variants": variants_made,
+        "templates": sum(len(batch) for batch in split_every(100, items, list)),
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", required=True, help="database with sale_rakuten installed")
-    parser.add_argument("--items", type=int, default=10000, help="generated items (default 10000)")
+    parser.add_argument(
+        "-d", "--database", required=True, help="database with sale_rakuten installed"
+    )
+    parser.add_argument(
+        "--items", type=int, default=10000, help="generated items (default 10000)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="sandbox seed (default 1)")
-    parser.add_argument("--plain-floor", action="store_true",
-                        help="no ANALYZE in the floor (plain ORM as is; slower on large runs)")
+    parser.add_argument(
+        "--plain-floor",
+        action="store_true",
+        help="no ANALYZE in the floor (plain ORM as is; slower on large runs)",
+    )
     args = parser.parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "-d", args.database, "--log-level=warn"]
+    )
     from odoo.addons.sale_rakuten.rms.item import parse_item
     from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
     from odoo.addons.sale_rakuten.tools.rms_sandbox.catalog import item_model
@@ -227,14 +291,22 @@ def main(argv=None):
     sandbox.start()
     registry = Registry(args.database)
     cr = registry.cursor()
-    no_image = patch.object(registry["rakuten.sku"], "_rakuten_fetch_image", lambda self, url: (None, None))
+    no_image = patch.object(
+        registry["rakuten.sku"], "_rakuten_fetch_image", lambda self, url: (None, None)
+    )
     no_image.start()
     try:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env = env(context=dict(env.context, lang="en_US", allowed_company_ids=[env.company.id]))
+        env = env(
+            context=dict(
+                env.context, lang="en_US", allowed_company_ids=[env.company.id]
+            )
+        )
         team = setup(env, sandbox)
         # Warm-up on the fixed catalogue and 5 items, then the floor on the same.
-        warm_items = [parse_item(item_model(e, "", ""), SHOP_URL) for e in list(sandbox.catalog)]
+        warm_items = [
+            parse_item(item_model(e, "", ""), SHOP_URL) for e in list(sandbox.catalog)
+        ]
         with env.cr.savepoint(flush=True) as savepoint:
             run_registration(env, team, sandbox, "warm-up")
             savepoint.rollback()
@@ -266,22 +338,65 @@ def main(argv=None):
     reg_rate = first["created"] / first["elapsed"] if first["elapsed"] else 0.0
     floor_rate = floor["variants"] / floor["elapsed"] if floor["elapsed"] else 0.0
     ratio = reg_rate / floor_rate if floor_rate else 0.0
-    print("Products from Rakuten: %d items (%d generated + %d fixed), %d SKUs" % (
-        len(items), len(items) - len(CATALOG), len(CATALOG), skus))
-    print("registration : %7.1f s  %7.0f variants/s  %6d items.search calls (goal <= %d)  %8d SQL queries"
-          % (first["elapsed"], reg_rate, first["search_calls"], CALLS_TARGET, first["queries"]))
-    print("               created %d, matched %d, skipped %d, failed %d SKUs; %d templates; RMS calls %s" % (
-        first["created"], first["matched"], first["skipped"], first["failed"], first["templates"],
-        first["calls"]))
-    print("second run   : %7.1f s  unchanged %d, created %d SKUs  %6d items.search calls  %8d SQL queries" % (
-        second["elapsed"], second["unchanged"], second["created"], second["search_calls"], second["queries"]))
-    print("plain ORM    : %7.1f s  %7.0f variants/s  (%d templates, %d variants)  %8d SQL queries%s" % (
-        floor["elapsed"], floor_rate, floor["templates"], floor["variants"], floor["queries"],
-        "" if args.plain_floor else "  (with the same ANALYZE)"))
+    print(
+        "Products from Rakuten: %d items (%d generated + %d fixed), %d SKUs"
+        % (len(items), len(items) - len(CATALOG), len(CATALOG), skus)
+    )
+    print(
+        "registration : %7.1f s  %7.0f variants/s  %6d items.search calls (goal <= %d)"
+        "  %8d SQL queries"
+        % (
+            first["elapsed"],
+            reg_rate,
+            first["search_calls"],
+            CALLS_TARGET,
+            first["queries"],
+        )
+    )
+    print(
+        "               created %d, matched %d, skipped %d, failed %d SKUs; %d templates;"
+        " RMS calls %s"
+        % (
+            first["created"],
+            first["matched"],
+            first["skipped"],
+            first["failed"],
+            first["templates"],
+            first["calls"],
+        )
+    )
+    print(
+        "second run   : %7.1f s  unchanged %d, created %d SKUs  %6d items.search calls"
+        "  %8d SQL queries"
+        % (
+            second["elapsed"],
+            second["unchanged"],
+            second["created"],
+            second["search_calls"],
+            second["queries"],
+        )
+    )
+    print(
+        "plain ORM    : %7.1f s  %7.0f variants/s  (%d templates, %d variants)  %8d SQL queries%s"
+        % (
+            floor["elapsed"],
+            floor_rate,
+            floor["templates"],
+            floor["variants"],
+            floor["queries"],
+            "" if args.plain_floor else "  (with the same ANALYZE)",
+        )
+    )
     print("ratio        : %.2fx plain ORM (goal >= %.1fx)" % (ratio, RATIO_TARGET))
-    ok = (first["created"] + first["matched"] + first["skipped"] == skus and second["created"] == 0
-          and first["failed"] == 0)
-    print("check        : %s" % ("every SKU registered once, second run created none" if ok else "FAILED"))
+    ok = (
+        first["created"] + first["matched"] + first["skipped"] == skus
+        and second["created"] == 0
+        and first["failed"] == 0
+    )
+    print(
+        "check        : %s"
+        % ("every SKU registered once, second run created none" if ok else "FAILED")
+    )
     return 0 if ok else 1
 
 

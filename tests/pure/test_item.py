@@ -1,7 +1,8 @@
 """rms.item: Item API 2.0 item JSON -> dataclasses, on fixtures shaped as RMS sends them."""
+
 import json
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,13 @@ def test_multi_sku_item_get():
         ("color", "カラー", ("ホワイト", "ブラック")),
         ("size", "サイズ", ("M", "L", "XL")),
     ]
-    assert [v.variant_id for v in item.variants] == ["sku-wh-m", "sku-wh-l", "sku-wh-xl", "sku-bk-m", "sku-bk-l"]
+    assert [v.variant_id for v in item.variants] == [
+        "sku-wh-m",
+        "sku-wh-l",
+        "sku-wh-xl",
+        "sku-bk-m",
+        "sku-bk-l",
+    ]
     first = item.variants[0]
     assert first.sku_number == "TS-BASIC-01-WH-M"
     assert first.article_number == "4901234567894"
@@ -48,10 +55,15 @@ def test_image_urls():
         "https://image.rakuten.co.jp/sbxshop/cabinet/imgrc0001/ts-basic-01_sub1.jpg",
     ]
     assert item.image.alt == "ベーシック Tシャツ"
-    assert item.variants[3].images[0].url == "https://image.rakuten.co.jp/sbxshop/cabinet/imgrc0001/ts-basic-01_bk.jpg"
+    assert (
+        item.variants[3].images[0].url
+        == "https://image.rakuten.co.jp/sbxshop/cabinet/imgrc0001/ts-basic-01_bk.jpg"
+    )
     gold = parse_item(load("item_get_normal_inventory.json"), "teashop")
     assert gold.image.type == "GOLD"
-    assert gold.image.url == "https://www.rakuten.ne.jp/gold/teashop/img/item/gt-100.jpg"
+    assert (
+        gold.image.url == "https://www.rakuten.ne.jp/gold/teashop/img/item/gt-100.jpg"
+    )
 
 
 def test_image_of_first_sku_when_item_has_none():
@@ -67,8 +79,13 @@ def test_references():
     item = parse_item(load("item_get_multi_sku.json"), "sbxshop")
     refs = [item.reference(v) for v in item.variants]
     # the SKU without システム連携用SKU番号 among several: 商品番号-SKU管理番号, unique
-    assert refs == ["TS-BASIC-01-WH-M", "TS-BASIC-01-WH-L", "TS-BASIC-01-WH-XL", "TS-BASIC-01-BK-M",
-                    "TS-BASIC-01-sku-bk-l"]
+    assert refs == [
+        "TS-BASIC-01-WH-M",
+        "TS-BASIC-01-WH-L",
+        "TS-BASIC-01-WH-XL",
+        "TS-BASIC-01-BK-M",
+        "TS-BASIC-01-sku-bk-l",
+    ]
     assert len(set(refs)) == len(refs)
 
 
@@ -95,17 +112,30 @@ def test_search_page():
     assert mug.variants[0].standard_price == Decimal("1650")
     # no 商品番号: the 商品管理番号, with the SKU管理番号 when there are several SKUs
     assert rice.hidden is True
-    assert rice.image.url == "https://www.rakuten.ne.jp/gold/sbxshop/images/rice-5kg.png"
+    assert (
+        rice.image.url == "https://www.rakuten.ne.jp/gold/sbxshop/images/rice-5kg.png"
+    )
     assert [rice.reference(v) for v in rice.variants] == ["rice-5kg-w", "rice-5kg-b"]
     assert gift.tax_rate == Decimal("0")
     assert gift.item_type == "PRE_ORDER"
     assert gift.variants[0].article_number == ""
     assert gift.reference(gift.variants[0]) == "GIFT-A-SET"
-    assert deleted.deleted and deleted.variants == () and deleted.manage_number == "old-item-deleted"
+    assert (
+        deleted.deleted
+        and deleted.variants == ()
+        and deleted.manage_number == "old-item-deleted"
+    )
 
 
 def test_single_sku_without_item_number_uses_manage_number():
-    item = parse_item({"manageNumber": "plain-1", "title": "x", "variants": {"v1": {"standardPrice": "100"}}}, "s")
+    item = parse_item(
+        {
+            "manageNumber": "plain-1",
+            "title": "x",
+            "variants": {"v1": {"standardPrice": "100"}},
+        },
+        "s",
+    )
     assert item.reference(item.variants[0]) == "plain-1"
     assert item.title == "x" and item.item_number == ""
 
@@ -117,19 +147,36 @@ def test_bad_entry_is_reported_and_others_read():
     items, errors = parse_search_page(page, "sbxshop")
     assert [i.manage_number for i in items] == ["mug-classic", "old-item-deleted"]
     assert [(e.manage_number, e.path) for e in errors] == [
-        ("rice-5kg", "payment.taxRate"), ("gift-set-a", "variants.ga.standardPrice")]
+        ("rice-5kg", "payment.taxRate"),
+        ("gift-set-a", "variants.ga.standardPrice"),
+    ]
 
 
-@pytest.mark.parametrize("mutate, path", [
-    (lambda d: d.pop("manageNumber"), "manageNumber"),
-    (lambda d: d.update(variants=[]), "variants"),
-    (lambda d: d["variants"]["sku-wh-m"].update(selectorValues={"colour": "x"}), "variants.sku-wh-m.selectorValues"),
-    (lambda d: d["variantSelectors"].append({"key": "color", "values": []}), "variantSelectors"),
-    (lambda d: d["images"].append({"type": "FTP", "location": "/a.jpg"}), "images[2].type"),
-    (lambda d: d.update(hideItem="yes"), "hideItem"),
-    (lambda d: d["variants"]["sku-wh-m"].update(standardPrice=-1), "variants.sku-wh-m.standardPrice"),
-    (lambda d: d.update(title="x" * 5000), "title"),
-])
+@pytest.mark.parametrize(
+    "mutate, path",
+    [
+        (lambda d: d.pop("manageNumber"), "manageNumber"),
+        (lambda d: d.update(variants=[]), "variants"),
+        (
+            lambda d: d["variants"]["sku-wh-m"].update(selectorValues={"colour": "x"}),
+            "variants.sku-wh-m.selectorValues",
+        ),
+        (
+            lambda d: d["variantSelectors"].append({"key": "color", "values": []}),
+            "variantSelectors",
+        ),
+        (
+            lambda d: d["images"].append({"type": "FTP", "location": "/a.jpg"}),
+            "images[2].type",
+        ),
+        (lambda d: d.update(hideItem="yes"), "hideItem"),
+        (
+            lambda d: d["variants"]["sku-wh-m"].update(standardPrice=-1),
+            "variants.sku-wh-m.standardPrice",
+        ),
+        (lambda d: d.update(title="x" * 5000), "title"),
+    ],
+)
 def test_unreadable_fields_raise_with_their_path(mutate, path):
     data = load("item_get_multi_sku.json")
     mutate(data)
@@ -144,7 +191,10 @@ def test_price_extras_additive():
     assert base == Decimal("2980")
     assert extras[("size", "XL")] == Decimal("300")
     for variant in item.variants:
-        assert base + sum(extras.get(pair, 0) for pair in variant.selector_values) == variant.standard_price
+        assert (
+            base + sum(extras.get(pair, 0) for pair in variant.selector_values)
+            == variant.standard_price
+        )
 
 
 def test_price_extras_not_additive():
@@ -166,6 +216,9 @@ def test_price_extras_solved_through_other_skus():
     # no white XL: the XL extra is read from black XL, once black's extra is known from black M
     data = load("item_get_multi_sku.json")
     del data["variants"]["sku-wh-xl"]
-    data["variants"]["sku-bk-xl"] = {"selectorValues": {"color": "ブラック", "size": "XL"}, "standardPrice": "3280"}
+    data["variants"]["sku-bk-xl"] = {
+        "selectorValues": {"color": "ブラック", "size": "XL"},
+        "standardPrice": "3280",
+    }
     base, extras = price_extras(parse_item(data, "sbxshop"))
     assert (base, extras) == (Decimal("2980"), {("size", "XL"): Decimal("300")})
