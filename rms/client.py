@@ -279,6 +279,14 @@ class _RmsRetry(Retry):
         return min(super().parse_retry_after(retry_after), self.RETRY_AFTER_MAX)
 
 
+class _ItemsRetry(_RmsRetry):
+    """The Item/Inventory calls' urllib3 retry: like :class:`_RmsRetry`, but never for 429, whose
+    throttle answers the client resends itself (rms/items_client.py), so they are not retried
+    twice over."""
+
+    RETRY_AFTER_STATUS_CODES = frozenset({503})
+
+
 class _RedactingFilter(logging.Filter):
     """Masks licenseKey query values and ESA tokens in urllib3's own log records (urllib3 logs
     request URLs at DEBUG and retry warnings with the URL, and the expiry call carries the license
@@ -407,7 +415,7 @@ class RmsClient(ItemsApiMixin):
         # Item/Inventory calls: urllib3 retries 5xx, timeouts and connection errors; the client
         # itself resends the throttle (403/429) and 409 answers (rms/items_client.py), so 429 is
         # not retried twice.
-        items_retry = _RmsRetry(
+        items_retry = _ItemsRetry(
             total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
             status_forcelist=ITEMS_RETRY_STATUSES,
             allowed_methods=frozenset({"GET", "POST"}),
