@@ -98,6 +98,10 @@ USER_MESSAGES = {
         "(a paid RMS subscription) or the function is not enabled for this license key. The "
         "items were read with items.search instead, which every shop has; its index can lag up "
         "to 24 hours behind RMS."),
+    "auth_items": (
+        "Rakuten RMS refused the Item or Inventory API call (%(error_code)s). In RMS, WEB API "
+        "Service, edit the functions of this license key and enable Item API 2.0 and Inventory "
+        "API 2.0; if the key is correct and enabled, it may have expired."),
     "probe_migrated": (
         "Rakuten RMS answers shop.operationLeadTime.get, a function only shops migrated to the "
         "SKU model have: this shop has migrated."),

@@ -229,8 +229,16 @@ class ItemsApiMixin:
         status = response.status_code
         if gateway or not code:
             # gateway answers (auth, throttle, maintenance) and bare HTTP errors: the order API's
-            # rules (rms.client.RmsClient._decode) apply
-            self._decode(response, operation)
+            # rules (rms.client.RmsClient._decode) apply, but a refused function is explained
+            # with the Item/Inventory functions to enable, not the order ones
+            try:
+                self._decode(response, operation)
+            except RmsAuthError as exc:
+                if exc.user_code not in ("auth_403", "auth_ES04-01"):
+                    raise
+                raise RmsAuthError(exc.message, operation=operation, http_status=status,
+                                   error_code=exc.error_code, user_code="auth_items",
+                                   user_args={"error_code": exc.error_code or f"HTTP {status}"}) from None
             raise RmsResponseError(f"unexpected HTTP status {status}", operation=operation,
                                    http_status=status)
         message = text or code

@@ -608,3 +608,14 @@ def test_no_credentials_in_errors_logs_or_reprs(rsps, caplog):
         for secret in CREDENTIALS:
             assert secret not in text
     assert "bad key ***" in raised[0].message
+
+
+@pytest.mark.parametrize("status, body, code", [(403, {}, "HTTP 403"),
+                                                (400, gateway("ES04-01", "Bad Request"), "ES04-01")])
+def test_refused_function_points_to_the_item_and_inventory_apis(rsps, client, status, body, code):
+    rsps.post(INV_UPSERT_URL, status=status, json=body)
+    with pytest.raises(RmsAuthError) as info:
+        client.upsert_inventories([("m1", "s1", 3)])
+    assert info.value.user_code == "auth_items" and info.value.user_args == {"error_code": code}
+    assert "Inventory API 2.0" in info.value.user_message and "rpay.order" not in info.value.user_message
+    assert len(rsps.calls) == 1
