@@ -143,6 +143,8 @@ def test_search_follows_the_cursor_until_it_stops_changing(rsps, client):
         {"numFound": 3, "offset": 0, "nextCursorMark": "AoE2", "results": []},
     ]
     for page in pages:
+        del page["numFound"]          # without numFound: RMS's own end condition only
+    for page in pages:
         rsps.get(SEARCH_URL, json=page)
     found = client.search_items(isHiddenItem=False, updatedFrom=date(2026, 11, 1))
     assert [i["manageNumber"] for i in found] == ["a", "b", "c"]
@@ -168,8 +170,26 @@ def test_10000_items_take_100_search_calls(rsps, client):
     pages = list(client.iter_item_pages())
     assert [len(p) for p in pages] == [100] * 100
     assert [i["manageNumber"] for p in pages for i in p] == [i["manageNumber"] for i in catalogue]
-    # the 101st call finds the cursor unchanged: RMS's documented end condition
-    assert client.stats["items.search"] == 101
+    # numFound says the 100th page was the last: no 101st call to see the cursor stop
+    assert client.stats["items.search"] == 100
+
+
+def test_search_stops_when_numfound_items_were_read(rsps, client):
+    rsps.get(SEARCH_URL, json={"numFound": 2, "offset": 0, "nextCursorMark": "AoE1",
+                               "results": [{"item": item("a")}, {"item": item("b")}]})
+    assert [i["manageNumber"] for i in client.search_items()] == ["a", "b"]
+    assert len(rsps.calls) == 1
+
+
+def test_search_goes_on_while_numfound_is_not_reached(rsps, client):
+    rsps.get(SEARCH_URL, json={"numFound": 3, "offset": 0, "nextCursorMark": "AoE1",
+                               "results": [{"item": item("a")}, {"item": item("b")}]})
+    rsps.get(SEARCH_URL, json={"numFound": 4, "offset": 0, "nextCursorMark": "AoE2",
+                               "results": [{"item": item("c")}]})
+    rsps.get(SEARCH_URL, json={"numFound": 4, "offset": 0, "nextCursorMark": "AoE3",
+                               "results": [{"item": item("d")}]})
+    assert len(client.search_items()) == 4      # an item added while paging is read too
+    assert len(rsps.calls) == 3
 
 
 def test_search_yields_deleted_items_as_sent(rsps, client):
@@ -513,7 +533,7 @@ def test_search_pace_under_frozen_time(rsps):
         client = RmsClient(SECRET, LICENSE, min_interval=1.0, backoff_factor=0,
                            pacer=Pacer(1.0, sleep=sleep))
         assert len(client.search_items()) == 300
-    assert slept == [0.2, 0.2, 0.2]                  # 4 calls at 5 calls/s
+    assert slept == [0.2, 0.2]                       # 3 calls at 5 calls/s
 
 
 def test_min_interval_zero_paces_nothing(rsps, fake):
