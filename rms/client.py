@@ -43,15 +43,18 @@ from .exceptions import (
     RmsThrottleError,
     redact,
 )
-from .items_client import ItemsApiMixin
+from .items_client import InventoryRow, ItemBatch, ItemsApiMixin, MigrationProbe
 
 __all__ = [
     "DEFAULT_API_URL",
     "GET_ORDER_VERSION",
     "GET_PAYMENT_VERSION",
+    "InventoryRow",
+    "ItemBatch",
     "JST",
     "MAX_SEARCH_SPAN",
     "MAX_SEARCH_RESULTS",
+    "MigrationProbe",
     "OrderResult",
     "Pacer",
     "RmsClient",

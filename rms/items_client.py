@@ -373,7 +373,7 @@ class ItemsApiMixin:
             response = self._items_call("GET", f"items/manage-numbers/{quote(number, safe='')}",
                                         "items.get")
         except RmsError as exc:
-            if exc.http_status == 404:        # GE0014: unknown item
+            if exc.http_status == 404 and exc.error_code in (None, "GE0014"):   # unknown item
                 return []
             raise
         return [self._json(response, "items.get")]

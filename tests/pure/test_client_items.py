@@ -639,3 +639,28 @@ def test_refused_function_points_to_the_item_and_inventory_apis(rsps, client, st
     assert info.value.user_code == "auth_items" and info.value.user_args == {"error_code": code}
     assert "Inventory API 2.0" in info.value.user_message and "rpay.order" not in info.value.user_message
     assert len(rsps.calls) == 1
+
+
+def test_items_get_unknown_endpoint_is_not_a_missing_item(rsps, client):
+    rsps.get(ITEM_URL + "abc", status=404, json=gateway("ES05-06", "Not Found"))
+    with pytest.raises(RmsBadRequestError):
+        client.get_items(["abc"])
+
+
+def test_nothing_to_read_or_push_makes_no_call(rsps, client):
+    assert client.upsert_inventories([]) == []
+    assert client.get_inventories([]) == []
+    assert client.get_items(["", "  "]).items == []
+    assert len(rsps.calls) == 0
+
+
+def test_bench_items_script_counts_the_calls(capsys):
+    """tools/bench_items.py on a small catalogue: the figures it prints add up."""
+    from tools import bench_items
+
+    stats = bench_items.run(250, 3, seed=1, target="stub", min_interval=0)
+    assert (stats["items"], stats["skus"], stats["stock_rows"]) == (250, 750, 750)
+    assert stats["calls"] == {"items.search": 3, "inventories.bulk-get": 1, "inventories.bulk-upsert": 2}
+    bench_items.report(stats)
+    printed = capsys.readouterr().out
+    assert "items.search calls:     3" in printed and "inventories.bulk-upsert: 2 calls" in printed
