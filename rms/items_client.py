@@ -11,9 +11,9 @@ function                   call                                        limit    
 =========================  ==========================================  ===========  =========
 items.search               ``GET items/search`` (cursorMark, hits=100)  100 a page   5 calls/s
 items.get                  ``GET items/manage-numbers/{mn}``            1 item       5 calls/s
-items.bulk-get             ``POST items/bulk-get``                      50 items     1 call/s
-inventories.bulk-get       ``POST inventories/bulk-get``                1000 SKUs    5 calls/s
-inventories.bulk-upsert    ``POST inventories/bulk-upsert`` (204)       400 SKUs     1 call/s
+items.bulk.get             ``POST items/bulk-get``                      50 items     1 call/s
+inventories.bulk.get       ``POST inventories/bulk-get``                1000 SKUs    5 calls/s
+inventories.bulk.upsert    ``POST inventories/bulk-upsert`` (204)       400 SKUs     1 call/s
 shop.operationLeadTime     ``GET 1.0/shop/operationLeadTime`` (XML)     -            1 call/s
 =========================  ==========================================  ===========  =========
 
@@ -21,7 +21,7 @@ shop.operationLeadTime     ``GET 1.0/shop/operationLeadTime`` (XML)     -       
   (``FUNCTION_INTERVALS``), sharing the clock and sleep of the client's pacer. A client built
   with ``min_interval=0`` (tests, the local sandbox) paces nothing.
 * **Retries.** Every call here is safe to resend: reads change nothing, and the only write,
-  inventories.bulk-upsert, is always sent with mode ``ABSOLUTE``: sending the same quantities
+  inventories.bulk.upsert, is always sent with mode ``ABSOLUTE``: sending the same quantities
   twice leaves RMS in the same state as sending them once, so a call whose answer was lost (read
   timeout, 5xx from a gateway) is resent like a read. RELATIVE is never sent: a resent delta
   would count twice. On top of urllib3's retries of 5xx/timeouts/connection errors, the client
@@ -78,18 +78,18 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 SEARCH_PAGE_SIZE = 100           # items.search: hits 1..100
-BULK_GET_CHUNK = 50              # items.bulk-get: manageNumbers 1..50
-INVENTORY_GET_CHUNK = 1000       # inventories.bulk-get: 1..1000
-INVENTORY_UPSERT_CHUNK = 400     # inventories.bulk-upsert: 1..400
+BULK_GET_CHUNK = 50              # items.bulk.get: manageNumbers 1..50
+INVENTORY_GET_CHUNK = 1000       # inventories.bulk.get: 1..1000
+INVENTORY_UPSERT_CHUNK = 400     # inventories.bulk.upsert: 1..400
 MAX_QUANTITY = 99999             # Inventory API: quantity 0..99999
 
 #: Seconds between the starts of two calls of one function (its documented maximum rate).
 FUNCTION_INTERVALS = {
     "items.search": 0.2,              # 5 calls/s
     "items.get": 0.2,                 # 5 calls/s
-    "items.bulk-get": 1.0,            # 1 call/s
-    "inventories.bulk-get": 0.2,      # 5 calls/s [KK]
-    "inventories.bulk-upsert": 1.0,   # 1 call/s
+    "items.bulk.get": 1.0,            # 1 call/s
+    "inventories.bulk.get": 0.2,      # 5 calls/s [KK]
+    "inventories.bulk.upsert": 1.0,   # 1 call/s
     "shop.operationLeadTime.get": 1.0,
 }
 
@@ -126,7 +126,7 @@ class ItemBatch:
     the asked numbers RMS does not know, and why the client fell back to items.search."""
 
     items: list
-    source: str                    # 'items.get' | 'items.bulk-get' | 'items.search'
+    source: str                    # 'items.get' | 'items.bulk.get' | 'items.search'
     missing: list
     notice: Message = None         # set when the client fell back to items.search
 
@@ -331,12 +331,12 @@ class ItemsApiMixin:
             return value.isoformat()[:10]        # dates: YYYY-MM-DD (JST)
         return value
 
-    # -- items.get / items.bulk-get ----------------------------------------------------------
+    # -- items.get / items.bulk.get ----------------------------------------------------------
 
     def get_items(self, manage_numbers):
         """Read items by 商品管理番号; return an :class:`ItemBatch`.
 
-        One number: items.get (5/s); more: items.bulk-get by 50 (1/s). Both need the paid
+        One number: items.get (5/s); more: items.bulk.get by 50 (1/s). Both need the paid
         商品一括編集 option: when RMS answers with an authentication error, the client reads the
         items with items.search instead (one call per number; exact-match filtered, since the
         manageNumber criterion is a partial match), remembers it for later calls, and says why
@@ -348,7 +348,7 @@ class ItemsApiMixin:
             return ItemBatch([], "items.search", [])
         notice = getattr(self, "_bulk_edit_notice", None)
         if notice is None:
-            operation = "items.get" if len(numbers) == 1 else "items.bulk-get"
+            operation = "items.get" if len(numbers) == 1 else "items.bulk.get"
             try:
                 items = self._items_get(numbers[0]) if len(numbers) == 1 else self._items_bulk_get(numbers)
                 return self._batch(items, operation, numbers)
@@ -382,11 +382,11 @@ class ItemsApiMixin:
         items = []
         for index in range(0, len(numbers), BULK_GET_CHUNK):
             chunk = numbers[index:index + BULK_GET_CHUNK]
-            response = self._items_call("POST", "items/bulk-get", "items.bulk-get",
+            response = self._items_call("POST", "items/bulk-get", "items.bulk.get",
                                         body={"manageNumbers": chunk}, count=len(chunk))
-            results = self._json(response, "items.bulk-get").get("results") or []
+            results = self._json(response, "items.bulk.get").get("results") or []
             if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
-                raise RmsResponseError("results is not a list of items", operation="items.bulk-get")
+                raise RmsResponseError("results is not a list of items", operation="items.bulk.get")
             items.extend(results)
         return items
 
@@ -419,7 +419,7 @@ class ItemsApiMixin:
                 rows.append(InventoryRow(str(manage_number), str(variant_id), 0))
         keys = list(dict.fromkeys(r.key for r in rows))
         found = []
-        operation = "inventories.bulk-get"
+        operation = "inventories.bulk.get"
         for index in range(0, len(keys), INVENTORY_GET_CHUNK):
             chunk = keys[index:index + INVENTORY_GET_CHUNK]
             body = {"inventories": [{"manageNumber": m, "variantId": v} for m, v in chunk]}
@@ -454,7 +454,7 @@ class ItemsApiMixin:
         appear once (ValueError before anything is sent). If a later call fails, the error's
         ``partial_results`` holds the rows RMS already accepted.
         """
-        operation = "inventories.bulk-upsert"
+        operation = "inventories.bulk.upsert"
         rows = [_as_row(row) for row in rows]
         for row in rows:
             if isinstance(row.quantity, bool) or not isinstance(row.quantity, int) \

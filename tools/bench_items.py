@@ -89,14 +89,14 @@ class Stub:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if self.path.endswith("/inventories/bulk-get"):
-                    owner.calls["inventories.bulk-get"] = owner.calls.get("inventories.bulk-get", 0) + 1
+                    owner.calls["inventories.bulk.get"] = owner.calls.get("inventories.bulk.get", 0) + 1
                     self._reply(200, {"inventories": [
                         {"manageNumber": e["manageNumber"], "variantId": e["variantId"],
                          "quantity": owner.stock[(e["manageNumber"], e["variantId"])],
                          "created": "2026-01-01T10:00:00+09:00", "updated": "2026-11-01T10:00:00+09:00"}
                         for e in body["inventories"] if (e["manageNumber"], e["variantId"]) in owner.stock]})
                 else:
-                    owner.calls["inventories.bulk-upsert"] = owner.calls.get("inventories.bulk-upsert", 0) + 1
+                    owner.calls["inventories.bulk.upsert"] = owner.calls.get("inventories.bulk.upsert", 0) + 1
                     for e in body["inventories"]:
                         owner.stock[(e["manageNumber"], e["variantId"])] = e["quantity"]
                     self._reply(204)
@@ -177,9 +177,9 @@ def report(s, out=sys.stdout):
         "search wall time:       %.3f s (%.0f items/s, %.0f SKUs/s)" % (
             s["t_search"], s["items"] / s["t_search"] if s["t_search"] else 0,
             s["skus"] / s["t_search"] if s["t_search"] else 0),
-        "inventories.bulk-get:   %d calls, %.3f s for %d rows" % (
-            calls.get("inventories.bulk-get", 0), s["t_get"], s["stock_rows"]),
-        "inventories.bulk-upsert: %d calls, %.3f s" % (calls.get("inventories.bulk-upsert", 0), s["t_upsert"]),
+        "inventories.bulk.get:   %d calls, %.3f s for %d rows" % (
+            calls.get("inventories.bulk.get", 0), s["t_get"], s["stock_rows"]),
+        "inventories.bulk.upsert: %d calls, %.3f s" % (calls.get("inventories.bulk.upsert", 0), s["t_upsert"]),
         "calls seen by server:   %s" % ", ".join("%s=%d" % kv for kv in sorted(s["calls"].items())),
         "at RMS's documented rates (5/s search and bulk-get, 1/s bulk-upsert): >= %.1f s" % paced,
     ]

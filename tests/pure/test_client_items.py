@@ -2,7 +2,7 @@
 
 HTTP is mocked with `responses`; the envelopes are those of the RMS pages quoted in
 rms-items-inventory.md / rms-api.md §7: items.search ``{numFound, offset, nextCursorMark,
-results:[{item}]}``, items.bulk-get ``{results:[item]}``, inventories ``{inventories:[...]}``,
+results:[{item}]}``, items.bulk.get ``{results:[item]}``, inventories ``{inventories:[...]}``,
 errors ``{errors:[{code, message, metadata{propertyPath}}]}``, gateway ``{Results:{errorCode,
 message}}``. Waits go through an injected clock, so no test sleeps.
 """
@@ -216,7 +216,7 @@ def test_search_unreadable_answers(rsps, client, payload):
 
 
 # ------------------------------------------------------------------------------------------
-# items.get / items.bulk-get and the fallback
+# items.get / items.bulk.get and the fallback
 # ------------------------------------------------------------------------------------------
 
 def test_one_number_uses_items_get(rsps, client):
@@ -243,9 +243,9 @@ def test_bulk_get_chunks_by_50_and_reports_unknown_numbers(rsps, client):
     wanted = [f"m{n:05d}" for n in range(120)]
     batch = client.get_items(wanted + wanted[:5])         # duplicates read once
     assert [len(body_of(c)["manageNumbers"]) for c in rsps.calls] == [50, 50, 20]
-    assert batch.source == "items.bulk-get" and batch.notice is None
+    assert batch.source == "items.bulk.get" and batch.notice is None
     assert len(batch.items) == 119 and batch.missing == ["m00007"]
-    assert client.stats["items.bulk-get"] == 3
+    assert client.stats["items.bulk.get"] == 3
 
 
 @pytest.mark.parametrize("status, body", [
@@ -265,7 +265,7 @@ def test_bulk_get_auth_error_falls_back_to_search(rsps, client, status, body):
     assert batch.source == "items.search" and batch.missing == ["unknown"]
     assert isinstance(batch.notice, Message)
     assert batch.notice.template == USER_MESSAGES["items_no_bulk_edit"]
-    assert batch.notice.args["operation"] == "items.bulk-get"
+    assert batch.notice.args["operation"] == "items.bulk.get"
     assert batch.notice.args["error_code"] == (body.get("Results", {}).get("errorCode") or f"HTTP {status}")
     assert "Item Bulk Edit" in str(batch.notice) and "items.search" in str(batch.notice)
     assert {query(c)["manageNumber"] for c in rsps.calls[1:]} == {"shirt", "cap", "unknown"}
@@ -275,7 +275,7 @@ def test_bulk_get_auth_error_falls_back_to_search(rsps, client, status, body):
     again = client.get_items(["cap"])
     assert again.source == "items.search" and again.notice == batch.notice
     assert all(c.request.url.startswith(SEARCH_URL) for c in rsps.calls[calls:])
-    assert client.stats["items.bulk-get"] == 1 and client.stats["items.get"] == 0
+    assert client.stats["items.bulk.get"] == 1 and client.stats["items.get"] == 0
 
 
 def test_items_get_auth_error_falls_back_too(rsps, client):
@@ -336,7 +336,7 @@ def test_upsert_sends_absolute_rows_by_400_on_inventory_api_2_0(rsps, client):
     assert bodies[0]["inventories"][3] == {"manageNumber": "m0003", "variantId": "s1", "mode": "ABSOLUTE", "quantity": 3}
     assert all(c.request.url == INV_UPSERT_URL and "/2.1/" not in c.request.url for c in rsps.calls)
     assert [r.quantity for r in sent] == [n % 50 for n in range(900)]
-    assert client.stats["inventories.bulk-upsert"] == 3
+    assert client.stats["inventories.bulk.upsert"] == 3
 
 
 def test_upsert_accepts_rows_and_dicts(rsps, client):
@@ -389,7 +389,7 @@ def test_inventory_error_codes_are_typed_and_not_resent(rsps, client, code, mess
         client.upsert_inventories([("m1", "s1", 3)])
     error = info.value
     assert type(error) is cls and isinstance(error, RmsBadRequestError)
-    assert (error.error_code, error.http_status, error.operation) == (code, 400, "inventories.bulk-upsert")
+    assert (error.error_code, error.http_status, error.operation) == (code, 400, "inventories.bulk.upsert")
     assert error.user_code == user_code and error.user_message == USER_MESSAGES[user_code]
     assert message in error.message and "inventories[0]" in error.message
     assert len(rsps.calls) == 1
@@ -502,8 +502,8 @@ def test_each_function_keeps_its_documented_pace(rsps, fake):
     fake.sleeps.clear()
     client.get_items([f"m{n}" for n in range(100)])                          # 2 calls at 1/s
     assert fake.sleeps == [1.0]
-    assert FUNCTION_INTERVALS == {"items.search": 0.2, "items.get": 0.2, "items.bulk-get": 1.0,
-                                  "inventories.bulk-get": 0.2, "inventories.bulk-upsert": 1.0,
+    assert FUNCTION_INTERVALS == {"items.search": 0.2, "items.get": 0.2, "items.bulk.get": 1.0,
+                                  "inventories.bulk.get": 0.2, "inventories.bulk.upsert": 1.0,
                                   "shop.operationLeadTime.get": 1.0}
 
 
@@ -660,7 +660,7 @@ def test_bench_items_script_counts_the_calls(capsys):
 
     stats = bench_items.run(250, 3, seed=1, target="stub", min_interval=0)
     assert (stats["items"], stats["skus"], stats["stock_rows"]) == (250, 750, 750)
-    assert stats["calls"] == {"items.search": 3, "inventories.bulk-get": 1, "inventories.bulk-upsert": 2}
+    assert stats["calls"] == {"items.search": 3, "inventories.bulk.get": 1, "inventories.bulk.upsert": 2}
     bench_items.report(stats)
     printed = capsys.readouterr().out
-    assert "items.search calls:     3" in printed and "inventories.bulk-upsert: 2 calls" in printed
+    assert "items.search calls:     3" in printed and "inventories.bulk.upsert: 2 calls" in printed
