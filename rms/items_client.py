@@ -6,16 +6,12 @@ the raw dicts RMS sent (``rms/item.py`` parses them); stock as :class:`Inventory
 
 Endpoints (under ``<base_url>2.0/``; rms-items-inventory.md §1, rms-api.md §7):
 
-=========================  ==========================================  ===========  =========
-function                   call                                        limit        pace
-=========================  ==========================================  ===========  =========
-items.search               ``GET items/search`` (cursorMark, hits=100)  100 a page   5 calls/s
-items.get                  ``GET items/manage-numbers/{mn}``            1 item       5 calls/s
-items.bulk.get             ``POST items/bulk-get``                      50 items     1 call/s
-inventories.bulk.get       ``POST inventories/bulk-get``                1000 SKUs    5 calls/s
-inventories.bulk.upsert    ``POST inventories/bulk-upsert`` (204)       400 SKUs     1 call/s
-shop.operationLeadTime     ``GET 1.0/shop/operationLeadTime`` (XML)     -            1 call/s
-=========================  ==========================================  ===========  =========
+* items.search: ``GET items/search`` (cursorMark, hits=100): 100 a page, 5 calls/s;
+* items.get: ``GET items/manage-numbers/{mn}``: one item, 5 calls/s;
+* items.bulk.get: ``POST items/bulk-get``: 50 items a call, 1 call/s;
+* inventories.bulk.get: ``POST inventories/bulk-get``: 1000 SKUs a call, 5 calls/s;
+* inventories.bulk.upsert: ``POST inventories/bulk-upsert`` (204): 400 SKUs a call, 1 call/s;
+* shop.operationLeadTime.get: ``GET /es/1.0/shop/operationLeadTime`` (XML), the migration probe.
 
 * **Pacing** is per function: each has its own :class:`rms.client.Pacer` at its documented rate
   (``FUNCTION_INTERVALS``), sharing the clock and sleep of the client's pacer. A client built
