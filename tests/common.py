@@ -41,12 +41,13 @@ class RakutenCase(TransactionCase):
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
         cls.products = cls.env["product.product"]
         for entry in CATALOG:
-            for _variant, sku, _info in entry[8]:
+            for variant in entry.variants:
+                sku = variant.merchant_defined_sku_id
                 cls.products |= cls.env["product.product"].create({
-                    "name": "%s %s" % (entry[2], sku),
+                    "name": "%s %s" % (entry.item_name, sku),
                     "default_code": sku,
                     "is_storable": True,
-                    "list_price": entry[3],
+                    "list_price": entry.price,
                     "company_id": False,
                 })
         stock = cls.warehouse.lot_stock_id

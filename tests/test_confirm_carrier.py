@@ -116,14 +116,6 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(set(baskets.mapped("carrier_state")), {"done"})
         self.sandbox.reset_counters()
 
-    def undetermine_postage(self, number):
-        raw = self.sandbox.orders[number]
-        original = copy.deepcopy(raw)
-        raw["postagePrice"] = UNDETERMINED
-        for package in raw["PackageModelList"]:
-            package["postagePrice"] = UNDETERMINED
-        return original
-
     # ------------------------------------------------------------------
     # Auto-confirm
     # ------------------------------------------------------------------
@@ -133,7 +125,7 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(set(orders.mapped("rakuten_confirm_state")), {"todo"})
         cancelled, no_postage = numbers[3], numbers[77]
         self.sandbox.set_progress(cancelled, 900)
-        original = self.undetermine_postage(no_postage)
+        original = self.sandbox.undetermine_postage(no_postage)
         self.sandbox.reset_counters()
 
         with self.wire() as sent:

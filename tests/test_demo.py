@@ -6,7 +6,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.sale_rakuten.tools import demo
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
 
-SKUS = [sku for entry in CATALOG for _variant, sku, _info in entry[8]]
+SKUS = [variant.merchant_defined_sku_id for entry in CATALOG for variant in entry.variants]
 
 
 @tagged("post_install", "-at_install")

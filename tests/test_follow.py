@@ -18,7 +18,7 @@ from odoo.tools import mute_logger
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
-from .common import RakutenCase, rms_datetime
+from .common import RakutenCase
 
 RMS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
@@ -87,12 +87,6 @@ class TestFollow(RakutenCase):
             ("location_id", "child_of", self.warehouse.lot_stock_id.id),
         ])
         return sum(quants.mapped("reserved_quantity"))
-
-    def age_order(self, number, delta):
-        raw = self.sandbox.orders[number]
-        for key in ("orderDatetime", "shopOrderCfmDatetime", "orderFixDatetime"):
-            if raw.get(key):
-                raw[key] = rms_datetime(datetime.strptime(raw[key], RMS_FORMAT) - delta)
 
     def ship(self, order):
         picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
@@ -303,7 +297,7 @@ class TestFollow(RakutenCase):
         self.import_orders()
         for number, age in ((recent, 61), (old, 64)):
             self.imported(number, "ready")
-            self.age_order(number, timedelta(days=age))
+            self.sandbox.age_order(number, timedelta(days=age))
             self.sandbox.set_progress(number, 900)
         log = self.follow()
         self.assertEqual(log.state, "done", log.message)

@@ -17,7 +17,6 @@ from odoo.tests import tagged
 
 from odoo.addons.sale_rakuten.models.crm_team import DEFAULT_CANCEL_REASON
 from odoo.addons.sale_rakuten.rms.client import RmsClient
-from odoo.addons.sale_rakuten.rms.codes import UNDETERMINED_PRICE
 
 from .common import RakutenCase
 
@@ -71,14 +70,6 @@ class TestI18nRender(RakutenCase):
             [("team_id", "=", self.team.id), ("order_number", "=", number)]
         )
 
-    def undetermine_postage(self, number):
-        raw = self.sandbox.orders[number]
-        raw.update(postagePrice=UNDETERMINED_PRICE, totalPrice=UNDETERMINED_PRICE, requestPrice=UNDETERMINED_PRICE)
-        for package in raw["PackageModelList"]:
-            package.update(postagePrice=UNDETERMINED_PRICE, totalPrice=UNDETERMINED_PRICE)
-        for summary in raw["TaxSummaryModelList"]:
-            summary.update(reqPrice=UNDETERMINED_PRICE, reqPriceTax=UNDETERMINED_PRICE, totalPrice=UNDETERMINED_PRICE)
-
     def job(self, method):
         logs = getattr(self.env["rakuten.sync"], method)(auto_commit=False)
         log = logs.filtered(lambda l: l.team_id == self.team)
@@ -107,7 +98,7 @@ class TestI18nRender(RakutenCase):
         item["SkuModelList"][0].update(merchantDefinedSkuId="NO-SUCH-SKU", skuInfo="")
         plain = self.add_order(progress=300, payment="card")
         postage = self.add_order(progress=300, payment="card")
-        self.undetermine_postage(postage)
+        self.sandbox.undetermine_postage(postage)
         selective = self.add_order(progress=100, payment="cod")
         club = self.add_order(mix={"order_type": {5: 1.0}})
         reserved = self.add_order(mix={"order_type": {6: 1.0}})

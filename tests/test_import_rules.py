@@ -3,10 +3,9 @@ sale orders, pending queue and sync log.
 
 The cron entry point is called with ``auto_commit=False`` (tests never commit).
 """
-import copy
 import functools
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest.mock import patch
 
 from psycopg2 import IntegrityError
@@ -19,7 +18,7 @@ from odoo.tools import mute_logger
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
-from .common import RakutenCase, rms_datetime
+from .common import RakutenCase
 
 UNDETERMINED = -9999
 RMS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -46,29 +45,6 @@ class TestImportRules(RakutenCase):
         return self.env["rakuten.pending.order"].search(
             [("team_id", "=", self.team.id), ("order_number", "=", number)]
         )
-
-    def age_order(self, number, delta):
-        """Time passes: move the order's dates (ordered, confirmed, fixed) back by ``delta``."""
-        raw = self.sandbox.orders[number]
-        for key in ("orderDatetime", "shopOrderCfmDatetime", "orderFixDatetime"):
-            if raw.get(key):
-                raw[key] = rms_datetime(datetime.strptime(raw[key], RMS_FORMAT) - delta)
-
-    def undetermine_postage(self, number):
-        """送料未確定: postage -9999 on the order and its package, totals -9999 as RMS shows
-        them. Returns the order as it was, to "set the postage" again later."""
-        raw = self.sandbox.orders[number]
-        original = copy.deepcopy(raw)
-        raw.update(postagePrice=UNDETERMINED, totalPrice=UNDETERMINED, requestPrice=UNDETERMINED)
-        for package in raw["PackageModelList"]:
-            package.update(postagePrice=UNDETERMINED, totalPrice=UNDETERMINED)
-        for summary in raw["TaxSummaryModelList"]:
-            summary.update(reqPrice=UNDETERMINED, reqPriceTax=UNDETERMINED, totalPrice=UNDETERMINED)
-        return original
-
-    def replace_order(self, number, raw):
-        self.sandbox.orders[number].clear()
-        self.sandbox.orders[number].update(copy.deepcopy(raw))
 
     def add_units(self, number, extra):
         """The shop changes the order in RMS: ``extra`` more units of the first item."""
@@ -142,7 +118,7 @@ class TestImportRules(RakutenCase):
     def test_import_rules_table(self):
         """Each rule of the spec through one cron run; then ※2/※4 turn the skipped ones on."""
         postage = self.add_order(progress=100, payment="card")
-        self.undetermine_postage(postage)
+        self.sandbox.undetermine_postage(postage)
         cases = [
             # (label, number, outcome, slip state or reason fragments)
             ("楽天ペイ card at 100", self.add_order(progress=100, payment="card"), "imported", "waiting_payment"),
@@ -237,7 +213,7 @@ class TestImportRules(RakutenCase):
         for progress in (400, 500, 900):
             self.sandbox.set_progress(numbers[progress], progress)
         for number in numbers.values():
-            self.age_order(number, timedelta(minutes=40))
+            self.sandbox.age_order(number, timedelta(minutes=40))
         club = self.add_order(mix={"order_type": {5: 1.0}})
         # A 頒布会 order already waiting in the queue is skipped with the CSV hint too.
         self.env["rakuten.pending.order"]._rakuten_defer(self.team, club, "queued by hand")
@@ -266,15 +242,15 @@ class TestImportRules(RakutenCase):
         is older than the search window: the pending queue is fetched again."""
         young = self.add_order(minutes_ago=10, progress=300)
         postage = self.add_order(minutes_ago=60, progress=100)
-        determined = self.undetermine_postage(postage)
+        determined = self.sandbox.undetermine_postage(postage)
         log = self.run_cron()
         self.assert_not_imported(log, young, "deferred", "30 minutes")
         self.assert_not_imported(log, postage, "deferred", "Postage is not determined")
 
         # Two days pass (the server was fine, the orders just waited); the shop sets the postage.
-        self.replace_order(postage, determined)
+        self.sandbox.replace_order(postage, determined)
         for number in (young, postage):
-            self.age_order(number, timedelta(days=2))
+            self.sandbox.age_order(number, timedelta(days=2))
         with self.spy_searches() as searches:
             log = self.run_cron()
         found = {number for _request, numbers in searches for number in numbers}
@@ -466,7 +442,7 @@ class TestImportRules(RakutenCase):
 
         # 10 hours later the shop confirms it in RMS: its order date is out of the 24-hour
         # window, its confirmation date (dateType 2) is not.
-        self.age_order(number, timedelta(hours=10))
+        self.sandbox.age_order(number, timedelta(hours=10))
         self.sandbox.set_progress(number, 200)
         self.assertTrue(self.sandbox.orders[number]["shopOrderCfmDatetime"])
         with self.spy_searches() as searches:

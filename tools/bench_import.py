@@ -92,16 +92,16 @@ def setup(env, sandbox, catalog):
 
     tax_10, tax_8 = tax(10), tax(8)
     warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-    skus = {sku: entry for entry in catalog for _variant, sku, _info in entry[8]}
+    skus = {variant.merchant_defined_sku_id: entry for entry in catalog for variant in entry.variants}
     Product = env["product.product"]
     existing = {p.default_code: p for p in Product.search([("default_code", "in", list(skus))])}
     missing = [sku for sku in skus if sku not in existing]
     if missing:
         created = Product.create([{
-            "name": "%s %s" % (skus[sku][2], sku),
+            "name": "%s %s" % (skus[sku].item_name, sku),
             "default_code": sku,
             "is_storable": True,
-            "list_price": skus[sku][3],
+            "list_price": skus[sku].price,
             "company_id": False,
         } for sku in missing])
         existing.update({p.default_code: p for p in created})

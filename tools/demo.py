@@ -10,7 +10,7 @@ Needs an installed Odoo 18.0 (``import odoo``) and PostgreSQL; it builds nothing
 * creates the database ``sale_rakuten_demo`` (``--db``) the way Odoo's database manager
   does, in Japanese for Japan (language ja_JP, company in yen, admin/admin), installs
   sale_rakuten (or updates it when the database exists: a second run reuses it);
-* starts the RMS sandbox (tools/rms_sandbox.py) inside this process on 127.0.0.1; it keeps
+* starts the RMS sandbox (tools/rms_sandbox/) inside this process on 127.0.0.1; it keeps
   placing new orders every minute (``--every``), and its orders are saved next to the
   database so that a restart continues with the orders Odoo already imported;
 * registers the sandbox's catalogue as stocked products (internal reference = the SKU the
@@ -44,7 +44,7 @@ else:
 
 
 DEFAULT_DB = "sale_rakuten_demo"
-# The sandbox's demo credentials (the defaults of `python tools/rms_sandbox.py`): printed on
+# The sandbox's demo credentials (the defaults of `python tools/rms_sandbox`): printed on
 # purpose, they open nothing but the sandbox.
 SANDBOX_SECRET = "sandbox-secret"
 SANDBOX_KEY = "sandbox-key"
@@ -289,15 +289,17 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
     if warehouse.name == "My Company":  # named after the company before it was renamed
         warehouse.name = WAREHOUSE_NAME
     for entry in CATALOG:
-        for _variant, sku, info in entry[8]:
+        for variant in entry.variants:
+            sku = variant.merchant_defined_sku_id
             product = env["product.product"].search([("default_code", "=", sku)], limit=1)
             if not product:
+                values = [part.split(":")[-1] for part in variant.sku_info.splitlines()]
                 product = env["product.product"].create({
-                    "name": " ".join([entry[2]] + [part.split(":")[-1] for part in info.splitlines()]),
+                    "name": " ".join([entry.item_name] + values),
                     "default_code": sku,
                     "is_storable": True,
-                    "list_price": entry[3],
-                    "taxes_id": [Command.set(taxes[entry[4]].ids)],
+                    "list_price": entry.price,
+                    "taxes_id": [Command.set(taxes[entry.tax_pct].ids)],
                     "company_id": False,
                 })
                 env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, STOCK_QUANTITY)
