@@ -7,10 +7,11 @@ SKU (inventories/bulk-get, 1000 a call) and pushes it back (inventories/bulk-ups
 400 a call). Prints the calls by function as counted by the server, the wall time of each phase,
 items and SKUs per second, and how long the same calls take at RMS's documented rates.
 
-Target: the local RMS sandbox (tools/rms_sandbox.py) when it has a catalogue generator
-(``--target sandbox``, the default when available); otherwise, or with ``--target stub``, a
-small in-process HTTP stub of the three endpoints written here, with the same envelopes. The
-client runs with pacing off (``--min-interval 0``) to measure the client itself.
+Target: the local RMS sandbox (tools/rms_sandbox, ``--target sandbox``, the default when it
+has a catalogue generator; its generator draws 1 to 27 SKUs per item, about 3.6 on average), or
+``--target stub``: a small in-process HTTP stub of the three endpoints written here, with the
+same envelopes and exactly ``--skus-per-item`` SKUs per item. The client runs with pacing off
+(``--min-interval 0``) to measure the client itself; the last line gives the paced time.
 
     python tools/bench_items.py --items 10000 --skus-per-item 3
 """
@@ -118,25 +119,23 @@ class Stub:
         self.httpd.server_close()
 
 
-def _sandbox(items, skus, seed):
-    """The local sandbox with a generated catalogue, or None when it has no catalogue generator."""
+def _sandbox(items, seed):
+    """The local sandbox with a generated catalogue of ``items`` items in all (its fixed
+    catalogue included; SKUs per item as its generator draws them), or None when the sandbox
+    has no catalogue generator."""
     try:
         from tools.rms_sandbox import RmsSandbox
     except ImportError:
         return None
     box = RmsSandbox("bench-secret", "bench-key", seed=seed)
-    generate = getattr(box, "generate_catalogue", None) or getattr(box, "generate_items", None)
-    if generate is None:
+    if not hasattr(box, "generate_catalog"):
         return None
-    try:
-        generate(items, skus_per_item=skus)
-    except TypeError:
-        generate(items)
+    box.generate_catalog(max(items - len(box.catalog), 0))
     return box
 
 
 def run(items, skus, seed, target, min_interval):
-    server = _sandbox(items, skus, seed) if target in ("auto", "sandbox") else None
+    server = _sandbox(items, seed) if target in ("auto", "sandbox") else None
     if server is None and target == "sandbox":
         raise SystemExit("tools/rms_sandbox.py has no catalogue generator yet: use --target stub")
     kind = "sandbox" if server is not None else "stub"
@@ -155,10 +154,12 @@ def run(items, skus, seed, target, min_interval):
             stock = client.get_inventories(pairs)
             t_get = time.perf_counter() - started
             started = time.perf_counter()
-            client.upsert_inventories([(r.manage_number, r.variant_id, r.quantity) for r in stock])
+            # min(): the sandbox keeps 100,000 units of its fixed SKUs, above RMS's 99,999
+            client.upsert_inventories([(r.manage_number, r.variant_id, min(r.quantity, 99999))
+                                       for r in stock])
             t_upsert = time.perf_counter() - started
             stats = dict(client.stats)
-        calls = dict(getattr(server, "calls", {}) or stats)
+        calls = dict(server.calls)
     finally:
         server.stop()
     return {"target": kind, "items": len(read), "skus": len(pairs), "stock_rows": len(stock),

@@ -333,7 +333,8 @@ def test_upsert_sends_absolute_rows_by_400_on_inventory_api_2_0(rsps, client):
     assert [len(b["inventories"]) for b in bodies] == [400, 400, 100]
     assert all(set(e) == {"manageNumber", "variantId", "mode", "quantity"} for b in bodies for e in b["inventories"])
     assert {e["mode"] for b in bodies for e in b["inventories"]} == {"ABSOLUTE"}
-    assert bodies[0]["inventories"][3] == {"manageNumber": "m0003", "variantId": "s1", "mode": "ABSOLUTE", "quantity": 3}
+    assert bodies[0]["inventories"][3] == {"manageNumber": "m0003", "variantId": "s1",
+                                           "mode": "ABSOLUTE", "quantity": 3}
     assert all(c.request.url == INV_UPSERT_URL and "/2.1/" not in c.request.url for c in rsps.calls)
     assert [r.quantity for r in sent] == [n % 50 for n in range(900)]
     assert client.stats["inventories.bulk.upsert"] == 3
@@ -495,16 +496,17 @@ def test_each_function_keeps_its_documented_pace(rsps, fake):
     rsps.post(BULK_GET_URL, json={"results": []})
 
     client.upsert_inventories([(f"m{n}", "s", 1) for n in range(1200)])     # 3 calls at 1/s
-    assert fake.sleeps == [1.0, 1.0]
+    assert fake.sleeps == [1.05, 1.05]
     fake.sleeps.clear()
     client.get_inventories([(f"m{n}", "s") for n in range(3000)])           # 3 calls at 5/s
-    assert fake.sleeps == [0.2, 0.2]
+    assert fake.sleeps == [0.21, 0.21]
     fake.sleeps.clear()
     client.get_items([f"m{n}" for n in range(100)])                          # 2 calls at 1/s
-    assert fake.sleeps == [1.0]
-    assert FUNCTION_INTERVALS == {"items.search": 0.2, "items.get": 0.2, "items.bulk.get": 1.0,
-                                  "inventories.bulk.get": 0.2, "inventories.bulk.upsert": 1.0,
-                                  "shop.operationLeadTime.get": 1.0}
+    assert fake.sleeps == [1.05]
+    # the documented rates, plus a 5 % margin
+    assert FUNCTION_INTERVALS == {"items.search": 0.21, "items.get": 0.21, "items.bulk.get": 1.05,
+                                  "inventories.bulk.get": 0.21, "inventories.bulk.upsert": 1.05,
+                                  "shop.operationLeadTime.get": 1.05}
 
 
 def test_functions_do_not_wait_for_each_other(rsps, fake):
@@ -518,7 +520,7 @@ def test_functions_do_not_wait_for_each_other(rsps, fake):
     client.upsert_inventories([("m1", "s", 1)])
     assert fake.sleeps == []
     client.upsert_inventories([("m1", "s", 2)])
-    assert fake.sleeps == [1.0]
+    assert fake.sleeps == [1.05]
 
 
 def test_search_pace_under_frozen_time(rsps):
@@ -533,7 +535,7 @@ def test_search_pace_under_frozen_time(rsps):
         client = RmsClient(SECRET, LICENSE, min_interval=1.0, backoff_factor=0,
                            pacer=Pacer(1.0, sleep=sleep))
         assert len(client.search_items()) == 300
-    assert slept == [0.2, 0.2]                       # 3 calls at 5 calls/s
+    assert slept == [0.21, 0.21]                     # 3 calls at 5 calls/s
 
 
 def test_min_interval_zero_paces_nothing(rsps, fake):
@@ -558,7 +560,9 @@ MIGRATED_XML = """<?xml version="1.0" encoding="UTF-8"?>
 NOT_MIGRATED_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <shopbiz:shopBizApiResponse xmlns:shopbiz="http://rakuten.co.jp/rms/mall/shop/biz/api/model/resource">
     <resultCode>C008</resultCode>
-    <resultMessageList><resultMessage><code>C008</code><message>Requested data is not found.</message></resultMessage></resultMessageList>
+    <resultMessageList>
+        <resultMessage><code>C008</code><message>Requested data is not found.</message></resultMessage>
+    </resultMessageList>
 </shopbiz:shopBizApiResponse>"""
 
 
@@ -664,3 +668,11 @@ def test_bench_items_script_counts_the_calls(capsys):
     bench_items.report(stats)
     printed = capsys.readouterr().out
     assert "items.search calls:     3" in printed and "inventories.bulk.upsert: 2 calls" in printed
+
+
+def test_any_429_is_resent(rsps, fake):
+    client = make_client(fake)
+    rsps.post(INV_GET_URL, status=429, body="Too Many Requests", headers={"Retry-After": "2"})
+    rsps.post(INV_GET_URL, json={"inventories": []})
+    assert client.get_inventories([("m", "s")]) == []
+    assert len(rsps.calls) == 2 and fake.sleeps == [2.0]
