@@ -185,7 +185,7 @@ class ItemsApiMixin:
             if 200 <= response.status_code < 300:
                 return response
             gateway, code, text, path_ = self._items_error(response)
-            resend = code in _RESEND_CODES or response.status_code == 429   # RMS did not act
+            resend = code in _RESEND_CODES or response.status_code in (409, 429)   # RMS did not act
             if not resend or attempt == self.max_retries:
                 break
             wait = self._retry_wait(response, attempt)
@@ -225,6 +225,9 @@ class ItemsApiMixin:
 
     def _raise_items_error(self, response, operation, gateway, code, text, property_path):
         status = response.status_code
+        if status == 409 and not gateway:
+            raise RmsConflictError(text or "HTTP 409", operation=operation, http_status=status,
+                                   error_code=code)
         if gateway or not code:
             # gateway answers (auth, throttle, maintenance) and bare HTTP errors: the order API's
             # rules (rms.client.RmsClient._decode) apply, but a refused function is explained

@@ -676,3 +676,11 @@ def test_any_429_is_resent(rsps, fake):
     rsps.post(INV_GET_URL, json={"inventories": []})
     assert client.get_inventories([("m", "s")]) == []
     assert len(rsps.calls) == 2 and fake.sleeps == [2.0]
+
+
+def test_a_bare_409_is_a_conflict_too(rsps, client):
+    for _ in range(5):
+        rsps.post(INV_UPSERT_URL, status=409, body="")
+    with pytest.raises(RmsConflictError):
+        client.upsert_inventories([("m", "s", 1)])
+    assert len(rsps.calls) == 4
