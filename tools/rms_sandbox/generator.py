@@ -142,8 +142,8 @@ class OrderGenerator:
         entry = self.catalog[catalog_index]
         manage, number, name = entry.manage_number, entry.item_number, entry.item_name
         price, pct, drug, variants = entry.price, entry.tax_pct, entry.drug, entry.variants
-        if variant is None:
-            variant = rng.choice([v for v in variants if not v.hidden])
+        if variant is None:  # buyers see sold-out SKUs as 売り切れ and pick another one
+            variant = rng.choice([v for v in variants if self._on_sale(manage, v)])
         return {
             "itemDetailId": self._new_id("item"),
             "itemName": name,
@@ -185,7 +185,8 @@ class OrderGenerator:
         }
 
     def _sellable(self, drug):
-        """Indexes of the catalogue items a buyer can order (visible, not hidden everywhere)."""
+        """Indexes of the catalogue items a buyer can order now: visible, with a visible SKU
+        in stock."""
         key = (len(self.catalog), drug)  # entries never change, the catalogue only grows
         cached = self._sellable_cache.get(key)
         if cached is None:
@@ -193,7 +194,12 @@ class OrderGenerator:
                 i for i, entry in enumerate(self.catalog)
                 if bool(entry.drug) == drug and not entry.hidden
                 and any(not v.hidden for v in entry.variants))
-        return cached
+        return tuple(i for i in cached
+                     if any(self._on_sale(self.catalog[i].manage_number, v)
+                            for v in self.catalog[i].variants))
+
+    def _on_sale(self, manage_number, variant):
+        return not variant.hidden and self.stock.get((manage_number, variant.variant_id), 1) > 0
 
     def _make_order(self, now, hours, mix, pref_index, lines=None):  # noqa: C901 (one flat recipe)
         """A new order (not stored) and its meta. ``lines``: [(catalog index, Variant, units)]
@@ -237,9 +243,11 @@ class OrderGenerator:
                 picks = [index for index, _variant, _units in lines]
                 items = [self._item(rng, index, units, variant) for index, variant, units in lines]
             else:
-                picks = rng.sample(self._sellable(False), nitems)
-                if drug and p == 0:
-                    picks[0] = rng.choice(self._sellable(True))
+                pool = self._sellable(False)
+                picks = rng.sample(pool, min(nitems, len(pool)))
+                drugs = self._sellable(True) if drug and p == 0 else ()
+                if drugs:
+                    picks[0:1] = [rng.choice(drugs)]
                 items = [self._item(rng, i, rng.choices((1, 2, 3), weights=(0.75, 0.2, 0.05))[0])
                          for i in picks]
             packages.append({"sender": sender, "items": items, "catalog": picks})
