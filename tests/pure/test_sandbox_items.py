@@ -2,8 +2,11 @@
 real HTTP with ``requests`` (the paths, envelopes, limits and codes of rms-items-inventory.md)."""
 import base64
 import json
+import subprocess
+import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -291,6 +294,47 @@ def test_state_dump_keeps_catalogue_and_stock():
     again = RmsSandbox(seed=9, clock=NOW)
     again.load_state(state)
     assert again.catalog == box.catalog and again.stock == box.stock
+
+
+def test_order_mutations_for_tests(sandbox):
+    number = sandbox.generate_orders(1, now=NOW, mix={"progress": {300: 1}, "postage_undetermined": 0})[0]
+    order = sandbox.orders[number]
+    dates = {k: order[k] for k in ("orderDatetime", "shopOrderCfmDatetime", "orderFixDatetime")}
+    sandbox.age_order(number, timedelta(hours=10, minutes=5))
+    for key, text in dates.items():
+        moved = datetime.strptime(order[key], "%Y-%m-%dT%H:%M:%S%z")
+        assert datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z") - moved == timedelta(hours=10, minutes=5)
+    fresh = sandbox.generate_orders(1, now=NOW, mix={"progress": {100: 1}, "postage_undetermined": 0})[0]
+    original = sandbox.undetermine_postage(fresh)
+    raw = sandbox.orders[fresh]
+    assert (raw["postagePrice"], raw["totalPrice"], raw["requestPrice"]) == (-9999,) * 3
+    assert all(p["postagePrice"] == p["totalPrice"] == -9999 for p in raw["PackageModelList"])
+    assert all(s["reqPrice"] == s["reqPriceTax"] == s["totalPrice"] == -9999 for s in raw["TaxSummaryModelList"])
+    assert original["postagePrice"] >= 0 and original["requestPrice"] > 0
+    refused = post(sandbox, "2.0/order/confirmOrder/", {"orderNumberList": [fresh]}).json()
+    assert refused["MessageModelList"][0]["messageCode"] == "ORDER_EXT_API_CONFIRM_ORDER_ERROR_105"
+    sandbox.replace_order(fresh, original)  # the shop sets the postage
+    assert sandbox.orders[fresh] == original
+    done = post(sandbox, "2.0/order/confirmOrder/", {"orderNumberList": [fresh]}).json()
+    assert done["MessageModelList"][0]["messageType"] == "INFO"
+
+
+def test_command_line_serves_a_generated_catalogue():
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen([sys.executable, "-m", "tools.rms_sandbox", "--port", "0", "--orders", "3",
+                                "--items", "30", "--bulk-edit"], cwd=root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        base = process.stdout.readline().split()[-1]
+        process.stdout.readline()
+        body = requests.get(base + "2.0/items/search", params={"hits": 100}, headers=AUTH, timeout=10).json()
+        assert body["numFound"] == len(CATALOG) + 30
+        assert requests.get(base + "2.0/items/manage-numbers/sbx-00001", headers=AUTH, timeout=10).ok
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
 
 
 # ---------------------------------------------------------------------------
