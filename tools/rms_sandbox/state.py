@@ -250,11 +250,9 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         with self._lock:
             prefecture_order = self._rng.sample(range(len(PREFECTURES)), len(PREFECTURES))
             for index in range(n):
-                if not self._sellable(False):
-                    break  # everything is sold out: nobody can order
                 pref = prefecture_order[index] if index < len(prefecture_order) else None
                 model, meta = self._make_order(now, hours, table, pref)
-                number = self._store(model, meta)
+                number = self._store(model, meta) if model is not None else None
                 if number is not None:
                     numbers.append(number)
         return numbers
