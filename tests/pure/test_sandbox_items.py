@@ -242,6 +242,17 @@ def test_orders_carry_the_catalogue_skus_and_take_stock():
     assert not any(before[key] == 0 for key in sold)
 
 
+def test_nothing_in_stock_means_no_orders():
+    box = RmsSandbox(seed=4, clock=NOW)
+    for key in box.stock:
+        box.stock[key] = 0
+    box.set_stock("tea-sencha", "tea-sencha", 1)
+    numbers = box.generate_orders(40)
+    assert len(numbers) <= 1 and box.stock[("tea-sencha", "tea-sencha")] == 1 - len(numbers)
+    assert box.generate_orders(10) == [] and box.place_order({("mug-hasami", "mug-hasami"): 1}) is None
+    assert len(box.orders) == len(numbers)
+
+
 def test_place_order_takes_stock_or_refuses():
     box = RmsSandbox(seed=5, clock=NOW)
     box.set_stock("mug-hasami", "mug-hasami", 3)
