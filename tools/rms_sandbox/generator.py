@@ -142,8 +142,8 @@ class OrderGenerator:
         entry = self.catalog[catalog_index]
         manage, number, name = entry.manage_number, entry.item_number, entry.item_name
         price, pct, drug, variants = entry.price, entry.tax_pct, entry.drug, entry.variants
-        if variant is None:
-            variant = rng.choice([v for v in variants if not v.hidden])
+        if variant is None:  # buyers see sold-out SKUs as 売り切れ and pick another one
+            variant = rng.choice([v for v in variants if self._on_sale(manage, v)])
         return {
             "itemDetailId": self._new_id("item"),
             "itemName": name,
@@ -185,7 +185,7 @@ class OrderGenerator:
         }
 
     def _sellable(self, drug):
-        """Indexes of the catalogue items a buyer can order (visible, not hidden everywhere)."""
+        """Indexes of the catalogue items on sale: visible, with a visible SKU."""
         key = (len(self.catalog), drug)  # entries never change, the catalogue only grows
         cached = self._sellable_cache.get(key)
         if cached is None:
@@ -194,6 +194,35 @@ class OrderGenerator:
                 if bool(entry.drug) == drug and not entry.hidden
                 and any(not v.hidden for v in entry.variants))
         return cached
+
+    def _in_stock(self, index):
+        entry = self.catalog[index]
+        return any(self._on_sale(entry.manage_number, v) for v in entry.variants)
+
+    def _pick_items(self, rng, count, drug_first):
+        """``count`` different items on sale with a SKU in stock (fewer when the buyer finds
+        nothing else in stock), the first one a drug when ``drug_first``. A sold-out pick
+        is replaced by another random one (a few tries), so the cost does not grow with the
+        catalogue, and a catalogue with everything in stock draws exactly as before."""
+        pool = self._sellable(False)
+        picks = rng.sample(pool, min(count, len(pool)))
+        drugs = self._sellable(True) if drug_first else ()
+        if drugs:
+            picks[0:1] = [rng.choice(drugs)]
+        if all(self._in_stock(i) for i in picks):
+            return picks
+        kept = []
+        for position, index in enumerate(picks):
+            source = drugs if drugs and position == 0 else pool
+            for _try in range(20):
+                if self._in_stock(index) and index not in kept:
+                    kept.append(index)
+                    break
+                index = rng.choice(source)
+        return kept
+
+    def _on_sale(self, manage_number, variant):
+        return not variant.hidden and self.stock.get((manage_number, variant.variant_id), 1) > 0
 
     def _make_order(self, now, hours, mix, pref_index, lines=None):  # noqa: C901 (one flat recipe)
         """A new order (not stored) and its meta. ``lines``: [(catalog index, Variant, units)]
@@ -237,9 +266,9 @@ class OrderGenerator:
                 picks = [index for index, _variant, _units in lines]
                 items = [self._item(rng, index, units, variant) for index, variant, units in lines]
             else:
-                picks = rng.sample(self._sellable(False), nitems)
-                if drug and p == 0:
-                    picks[0] = rng.choice(self._sellable(True))
+                picks = self._pick_items(rng, nitems, drug and p == 0)
+                if not picks:
+                    return None, None  # everything the buyer looked at is sold out
                 items = [self._item(rng, i, rng.choices((1, 2, 3), weights=(0.75, 0.2, 0.05))[0])
                          for i in picks]
             packages.append({"sender": sender, "items": items, "catalog": picks})

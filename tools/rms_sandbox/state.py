@@ -38,18 +38,20 @@ def _iso(moment):
 class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperations,
                  ShippingOperations, CancelOperations, PaymentOperations, ItemOperations,
                  InventoryOperations):
-    """In-memory RMS order API emulator served over HTTP on localhost.
+    """In-memory RMS emulator (order, Item and Inventory APIs) served over HTTP on localhost.
 
-    Fault switches (plain attributes, changeable while running): ``error_rate_5xx``,
-    ``latency``, ``timeout_rate`` + ``timeout_sleep``, ``rate_limit_rate``,
-    ``malformed_json_rate``, ``expired_license``, ``api_disabled``, ``retry_after``,
-    ``maintenance`` (every call answers 503 ES01-02 "API In Maintenance" and does nothing),
-    ``acted_503_rate`` (a row-adding call is carried out, then answered with a plain 503, as
-    a gateway may after RMS acted).
-    Hostile data on demand: :meth:`serve_as` makes getOrder answer any JSON value in place
-    of an order.
-    Behaviour knobs: ``async_delay_polls``, ``confirm_moves_to``, ``max_reachable_records``.
-    ``calls`` counts every request served, by endpoint name.
+    Fault switches: see :class:`~.faults.Faults`. Hostile data on demand: :meth:`serve_as`
+    makes getOrder answer any JSON value in place of an order.
+    Behaviour knobs: ``async_delay_polls``, ``confirm_moves_to``, ``max_reachable_records``,
+    ``item_bulk_edit`` (商品一括編集機能: items.get / items.bulk.get answer), ``sku_migrated``
+    (Inventory API writes answer IE1105 when False), ``fixed_stock`` (the RMS stock of every
+    CATALOG SKU at start).
+    State: ``orders``, ``catalog`` (CATALOG then :meth:`generate_catalog` items), ``stock``
+    ((manageNumber, variantId) -> quantity: every order takes its units, a cancellation gives
+    them back, bulk-upsert sets it). ``calls`` counts every request by operation name,
+    ``answers`` by (operation name, HTTP status).
+    Changes tests need: :meth:`set_progress`, :meth:`age_order`, :meth:`undetermine_postage`,
+    :meth:`replace_order`, :meth:`set_stock`, :meth:`place_order` (a buyer orders now).
     """
 
     shop_id = "999999"
@@ -234,7 +236,9 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         package, 1 to 14; absent: 1/2/3 at 60/30/10 %), and probabilities for the
         flags (asuraku, drug, postage_undetermined, remarks, shop_coupon, rakuten_coupon,
         points, wrapping, gift, delivery_date, caution, rakuten_confirm). Deterministic for a
-        given seed and call sequence. Returns the new order numbers.
+        given seed and call sequence. Buyers pick visible SKUs in stock only; an order
+        that wants more units than RMS has is not placed. Returns the new order numbers (fewer
+        than ``n`` when orders were not placed).
         """
         table = dict(DEFAULT_MIX)
         table.update(mix or {})
@@ -248,7 +252,7 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
             for index in range(n):
                 pref = prefecture_order[index] if index < len(prefecture_order) else None
                 model, meta = self._make_order(now, hours, table, pref)
-                number = self._store(model, meta)
+                number = self._store(model, meta) if model is not None else None
                 if number is not None:
                     numbers.append(number)
         return numbers

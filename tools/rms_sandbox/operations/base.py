@@ -6,6 +6,8 @@ from ..common import _MISSING, MAX_ORDERS_PER_CALL, _msg
 
 
 class OrderValidation:
+    """Mixin: the checks every order operation makes of its request."""
+
     # -- validation helpers -------------------------------------------------------
     @staticmethod
     def _required(request, key, errors, prefix):

@@ -17,6 +17,8 @@ from .base import OrderValidation
 
 
 class CancelOperations(OrderValidation):
+    """Mixin of :class:`~..state.RmsSandbox`."""
+
     # -- cancelOrder ---------------------------------------------------------------
     def _op_cancelOrder(self, request):
         prefix = OPERATIONS["cancelOrder"]

@@ -7,6 +7,8 @@ from .base import OrderValidation
 
 
 class LicenseOperations(OrderValidation):
+    """Mixin of :class:`~..state.RmsSandbox`."""
+
     # -- license ----------------------------------------------------------------
     def _license_expiry(self, query):
         keys = query.get("licenseKey") or []

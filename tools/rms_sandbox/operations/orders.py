@@ -33,6 +33,8 @@ from .base import OrderValidation
 
 
 class OrderOperations(OrderValidation):
+    """Mixin of :class:`~..state.RmsSandbox`."""
+
     # -- searchOrder ---------------------------------------------------------------
     def _op_searchOrder(self, request):  # noqa: C901 (validation is a flat list)
         prefix = OPERATIONS["searchOrder"]

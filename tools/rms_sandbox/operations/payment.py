@@ -9,6 +9,8 @@ from .base import OrderValidation
 
 
 class PaymentOperations(OrderValidation):
+    """Mixin of :class:`~..state.RmsSandbox`."""
+
     # -- getPayment --------------------------------------------------------------------
     def _payment_status(self, order, number):
         forced = (self._meta.get(number) or {}).get("payment_status")

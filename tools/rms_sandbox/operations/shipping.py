@@ -23,6 +23,8 @@ from .base import OrderValidation
 
 
 class ShippingOperations(OrderValidation):
+    """Mixin of :class:`~..state.RmsSandbox`."""
+
     # -- updateOrderShipping(Async) ---------------------------------------------------------
     def _validate_shipping_format(self, order_number, baskets, prefix):
         """Format checks of one order's BasketidModelList (no state needed)."""
