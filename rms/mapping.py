@@ -285,7 +285,7 @@ def _amounts(order):
     return amounts
 
 
-def hold_reasons(order):
+def hold_reasons(order):  # noqa: C901  (one flat checklist, read top to bottom)
     """Reasons that hold ``order`` in 確認待ち whatever the channel's checks:
     ``[(code, template, args)]`` like :func:`confirm_reasons`.
 

@@ -17,9 +17,10 @@ import re
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
+
+import tomllib
 
 ADDON = "sale_rakuten"
 PREFIX = f"odoo/addons/{ADDON}/"

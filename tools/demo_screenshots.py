@@ -8,6 +8,9 @@ Drives headless Chromium (Debian's /usr/bin/chromium, or --chrome) over the DevT
 protocol (``websocket-client``), logged in as the demo's admin, who reads Japanese (install a
 Japanese font first, e.g. Debian's fonts-noto-cjk, or the Japanese text shows as boxes).
 """
+
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import base64
 import json
