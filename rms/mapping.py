@@ -62,8 +62,13 @@ CHECK_REASONS = {
     # Always on (hold_reasons): money or codes that cannot be right are never shipped as is.
     "money_negative": "Rakuten sent a negative amount, which cannot be right: %(amounts)s.",
     "money_absurd": "Rakuten sent an amount too large to be right: %(amounts)s.",
-    "money_undetermined": "Rakuten has not determined all amounts of the order yet (-9999): %(amounts)s.",
-    "tax_rate_unknown": "Rakuten sent a tax rate that Odoo does not map (only 0.1, 0.08 and 0 are): %(rates)s.",
+    "money_undetermined": (
+        "Rakuten has not determined all amounts of the order yet (-9999): %(amounts)s."
+    ),
+    "tax_rate_unknown": (
+        "Rakuten sent a tax rate that Odoo does not map (only 0.1, 0.08 and 0 are): "
+        "%(rates)s."
+    ),
     "zero_units": "An item is ordered with 0 units: %(items)s.",
     "text_cleaned": "Characters that cannot be stored (such as NUL) were removed from: %(fields)s.",
 }
@@ -234,7 +239,10 @@ def expected_total(order):
 
 
 def confirm_reasons(order, checks, unmatched_items=(), odoo_total=None):
-    """The confirmation checks of ``checks`` that ``order`` matches: ``[(check, template, args)]``."""
+    """The confirmation checks of ``checks`` that ``order`` matches.
+
+    ``[(check, template, args)]``.
+    """
     found = []
 
     def add(check, **args):

@@ -319,7 +319,8 @@ def report(args, imp, floor, memory, floor_mem, out=sys.stdout):
     n = args.orders
     w = out.write
     w("orders: %d, item lines per order: %d, seed: %d (all rolled back)\n" % (n, args.lines, args.seed))
-    w("import: log %s, found %d, imported %d, failed %d, deferred %d, skipped %d -> all imported: %s\n" % (
+    w("import: log %s, found %d, imported %d, failed %d, deferred %d, skipped %d"
+        " -> all imported: %s\n" % (
         imp["state"], imp["found"], imp["imported"], imp["failed"], imp["deferred"], imp["skipped"],
         "yes" if imp["imported"] == n else "NO"))
     if imp["message"]:

@@ -361,7 +361,8 @@ def summary(args, team_id):
         "              %s/odoo/action-sale_rakuten.rakuten_sync_log_action" % base,
         "  The RMS sandbox places new orders every %s s; the Rakuten jobs run every minute."
         % (("%g" % args.every) if args.every > 0 else "(never)"),
-        "  Stop with Ctrl+C; run again to continue with the same database (--reset: start over).",
+        "  Stop with Ctrl+C; run again to continue with the same database"
+            " (--reset: start over).",
         "=" * 72,
         "",
     ])

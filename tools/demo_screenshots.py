@@ -73,7 +73,8 @@ class Browser:
 
     def wait_for(self, selector, timeout=30):
         deadline = time.time() + timeout
-        probe = ("!!document.querySelector(%s) && !document.querySelector('.o_loading_indicator, .o_blockUI')"
+        probe = ("!!document.querySelector(%s)"
+            " && !document.querySelector('.o_loading_indicator, .o_blockUI')"
                  % json.dumps(selector))
         while time.time() < deadline:
             if self.js(probe):
@@ -85,7 +86,8 @@ class Browser:
         """Click the first element matching ``selector`` (whose text contains ``text``)."""
         self.wait_for(selector)
         found = self.js(
-            "(() => { const el = [...document.querySelectorAll(%s)].find(e => !%s || e.textContent.includes(%s));"
+            "(() => { const el = [...document.querySelectorAll(%s)]"
+            ".find(e => !%s || e.textContent.includes(%s));"
             " if (el) { el.click(); } return !!el; })()" % (json.dumps(selector), json.dumps(text), json.dumps(text))
         )
         if not found:
