@@ -10,6 +10,9 @@ development file (``[tool.sale_rakuten.wheel] exclude`` of pyproject.toml) or la
 module of tools/ that the tests import.
 """
 
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
+
 import argparse
 import collections
 import fnmatch
