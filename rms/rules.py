@@ -44,7 +44,6 @@ from .codes import (
     PROGRESS_WAITING_CONFIRMATION,
     PROGRESS_WAITING_SHIPMENT,
 )
-
 from .messages import Message
 
 JST = timezone(timedelta(hours=9), "JST")

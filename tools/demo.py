@@ -24,6 +24,9 @@ Database access: the role of the test command (``sale_rakuten``/``sale_rakuten``
 and the script runs as root. Files (odoo.cfg, filestore, the sandbox's orders) live in
 ``--data-dir`` (default ``~/.local/share/sale_rakuten_demo``).
 """
+
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import contextlib
 import json
@@ -145,11 +148,12 @@ def ensure_postgres(args):
         return
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_user) or "'" in args.db_password:
         sys.exit("cannot create the PostgreSQL role %r: unusual name or password" % args.db_user)
+    u, p = args.db_user, args.db_password
     sql = (
-        "DO $$BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{u}') THEN "
-        "ALTER ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; ELSE "
-        "CREATE ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; END IF; END$$;"
-    ).format(u=args.db_user, p=args.db_password)
+        f"DO $$BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{u}') THEN "
+        f"ALTER ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; ELSE "
+        f"CREATE ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; END IF; END$$;"
+    )
     if os.geteuid() == 0 and _is_local(args.db_host) and shutil.which("runuser"):
         cmd = ["runuser", "-u", "postgres", "--", "env", "-u", "PGHOST", "-u", "PGPASSWORD",
                "psql", "-w", "-p", str(args.db_port), "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql]
@@ -359,7 +363,8 @@ def summary(args, team_id):
         "              %s/odoo/action-sale_rakuten.rakuten_sync_log_action" % base,
         "  The RMS sandbox places new orders every %s s; the Rakuten jobs run every minute."
         % (("%g" % args.every) if args.every > 0 else "(never)"),
-        "  Stop with Ctrl+C; run again to continue with the same database (--reset: start over).",
+        "  Stop with Ctrl+C; run again to continue with the same database"
+            " (--reset: start over).",
         "=" * 72,
         "",
     ])
@@ -458,7 +463,8 @@ def main(argv=None):
         url = sandbox.start()
         team = setup_demo(env, url)
         team_id = team.id
-        cr.commit()
+        # A command-line script, not a job: the demo database must keep what it set up.
+        cr.commit()  # pylint: disable=invalid-commit
         # The channel's key is read at once (as Test Connection does), and the orders already
         # waiting arrive now, imported as the admin presses Import Now.
         admin = env.ref("base.user_admin")

@@ -177,7 +177,7 @@ def test_postage_is_one_line_per_package_with_its_basket():
     assert [(line.basket_id, line.price, line.tax_rate) for line in postage] == \
         [(20000021, 660, TEN), (20000022, 1100, TEN)]
     names = [p.recipient_name for p in order.packages]
-    assert all(name in line.name for line, name in zip(postage, names))
+    assert all(name in line.name for line, name in zip(postage, names, strict=True))
     [wrapping] = [line for line in order_lines(order) if line.kind == WRAPPING]
     assert (wrapping.price, wrapping.tax_rate) == (330, TEN)
 
