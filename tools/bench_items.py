@@ -137,7 +137,7 @@ def _sandbox(items, seed):
 def run(items, skus, seed, target, min_interval):
     server = _sandbox(items, seed) if target in ("auto", "sandbox") else None
     if server is None and target == "sandbox":
-        raise SystemExit("tools/rms_sandbox.py has no catalogue generator yet: use --target stub")
+        raise SystemExit("tools/rms_sandbox has no catalogue generator yet: use --target stub")
     kind = "sandbox" if server is not None else "stub"
     if server is None:
         server = Stub(items, skus)
