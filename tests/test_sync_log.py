@@ -15,7 +15,7 @@ from odoo.addons.sale_rakuten.rms.client import RmsClient
 
 from .common import RakutenCase
 
-QUIET = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.rms.client",
+QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client",
          "urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync")
 ALL_COUNTERS = sorted({name for names in KIND_COUNTERS.values() for name in names})
 
@@ -35,9 +35,8 @@ class TestSyncLogCounters(RakutenCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def job(self, method):
-        logs = getattr(self.env["rakuten.sync"], method)(auto_commit=False)
-        log = logs.filtered(lambda l: l.team_id == self.team)
+    def job(self, kind):
+        log = self.run_job(kind)
         self.assertEqual(len(log), 1)
         return log
 
@@ -134,7 +133,7 @@ class TestSyncLogCounters(RakutenCase):
         raw["postagePrice"] = -9999
         for package in raw["PackageModelList"]:
             package["postagePrice"] = -9999
-        log = self.job("_cron_confirm_orders")
+        log = self.job("confirm")
         self.assertEqual(log.state, "partial", "a refused order needs a person")
         self.assertEqual(self.counters(log), {"found": 4, "confirmed": 2, "refused": 1, "retried": 1})
         self.assertEqual(self.outcomes(log), {"done": 2, "failed": 1, "deferred": 1})
@@ -148,13 +147,13 @@ class TestSyncLogCounters(RakutenCase):
         self.team.rakuten_auto_ship_report = True
         numbers = [self.add_order(progress=300, minutes_ago=45) for _i in range(2)]
         self.import_orders()
-        log = self.job("_cron_update_carriers")
+        log = self.job("carrier")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"found": 2, "rows_set": 2})
-        self.job("_cron_sync_orders")  # verifies the rows
+        self.job("follow")  # verifies the rows
 
         self.ship(self.sale_order(numbers[0]), "1234-5678")
-        log = self.job("_cron_update_carriers")
+        log = self.job("carrier")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"found": 1, "rows_updated": 1})
         self.assertEqual(log.summary, "Found 1 · Carrier Rows Set 0 · Shipments Reported 1 · Refused 0 · "
@@ -164,12 +163,12 @@ class TestSyncLogCounters(RakutenCase):
         self.team.rakuten_auto_ship_report = True
         number = self.add_order(progress=300, minutes_ago=45)
         self.import_orders()
-        self.job("_cron_update_carriers")
-        self.job("_cron_sync_orders")
+        self.job("carrier")
+        self.job("follow")
         self.sandbox.set_progress(number, 900)
         self.ship(self.sale_order(number), "1234")
-        self.job("_cron_update_carriers")
-        log = self.job("_cron_sync_orders")
+        self.job("carrier")
+        log = self.job("follow")
         self.assertEqual(self.counters(log).get("refused"), 1, log.line_ids.mapped("reason"))
         self.assertEqual(log.state, "partial")
 
@@ -185,7 +184,7 @@ class TestSyncLogCounters(RakutenCase):
         self.sandbox.orders[refused]["cautionDisplayType"] = 1
         self.sandbox.set_payment_status(refused, 30400)
         self.sandbox.set_progress(cancelled, 900)
-        log = self.job("_cron_sync_orders")
+        log = self.job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log),
                          {"found": 3, "settled": 1, "approval_refused": 1, "cancelled": 1})
@@ -197,7 +196,7 @@ class TestSyncLogCounters(RakutenCase):
     # License
     # ------------------------------------------------------------------
     def test_license_check_counts_the_key(self):
-        log = self.job("_cron_check_licenses")
+        log = self.job("license")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"checked": 1})
         self.assertEqual(log.summary, "Keys Checked 1")
@@ -239,7 +238,7 @@ class TestSyncLogCounters(RakutenCase):
     def test_summary_is_in_the_readers_language(self):
         self.env["res.lang"]._activate_lang("ja_JP")
         self.env["ir.module.module"]._load_module_terms(["sale_rakuten"], ["ja_JP"], overwrite=True)
-        log = self.job("_cron_check_licenses")
+        log = self.job("license")
         log.invalidate_recordset(["summary"])
         self.assertEqual(log.with_context(lang="ja_JP").summary, "確認したライセンスキー 1")
         self.assertEqual(log.with_context(lang="en_US").summary, "Keys Checked 1")

@@ -325,7 +325,7 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
             rakuten_pricelist_id=pricelist.id,
             rakuten_tax_10_id=taxes[10].id,
             rakuten_tax_8_id=taxes[8].id,
-            rakuten_product_id=env.ref("sale_rakuten.product_rakuten_unmatched").id,
+            rakuten_unmatched_product_id=env.ref("sale_rakuten.product_rakuten_unmatched").id,
             member_ids=[Command.link(admin.id)],
             rakuten_active=True,
         ))
