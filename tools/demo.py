@@ -456,7 +456,7 @@ def main(argv=None):
         url = sandbox.start()
         team = setup_demo(env, url)
         team_id = team.id
-        cr.commit()
+        cr.commit()  # the set-up stays even if the first import below fails
         # The channel's key is read at once (as Test Connection does), and the orders already
         # waiting arrive now, imported as the admin presses Import Now.
         admin = env.ref("base.user_admin")
