@@ -579,10 +579,10 @@ class RakutenSync(models.AbstractModel):
             for message in messages:
                 if message.is_error and message.order_number:
                     refused.setdefault(message.order_number, "%s: %s" % (message.message_code, message.message))
-            request_id = request_ids[0] if request_ids else False
+            request_ref = request_ids[0] if request_ids else False
             for order, order_baskets, _payload in chunk:
                 reason = refused.get(order.rakuten_order_number)
-                if reason or not request_id:
+                if reason or not request_ref:
                     order_baskets._rakuten_mark_refused(reason or _lt("RMS accepted no request."), log)
                 else:
                     # A basket sends either its shipping report (rows updated with the real
@@ -590,9 +590,9 @@ class RakutenSync(models.AbstractModel):
                     reported = order_baskets.filtered(lambda b: b.ship_state == "sending")
                     log._count("rows_updated", len(reported))
                     log._count("rows_set", len((order_baskets - reported).filtered(lambda b: b.carrier_state == "sending")))
-                    order_baskets._rakuten_mark_sent(request_id)
+                    order_baskets._rakuten_mark_sent(request_ref)
                     log._add_line(order.rakuten_order_number, "done",
-                                  _lt("Sent to Rakuten (request %(request)s).", request=request_id), order)
+                                  _lt("Sent to Rakuten (request %(request)s).", request=request_ref), order)
             self._commit_batch()
 
     # ------------------------------------------------------------------

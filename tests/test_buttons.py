@@ -39,7 +39,7 @@ ACTION_TYPES = {
     "ir.actions.report", "ir.actions.server",
 }
 QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client",
-         "odoo.addons.sale_rakuten.models.rakuten_sync", "urllib3.connectionpool")
+         "urllib3.connectionpool")
 
 
 class _Values:

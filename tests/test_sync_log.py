@@ -2,6 +2,7 @@
 form shows those counters only, and a failed run still shows the RMS calls it made."""
 import copy
 import functools
+import threading
 from unittest.mock import patch
 
 from lxml import etree
@@ -10,13 +11,14 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.sale_rakuten.models.rakuten_sync import JOBS
 from odoo.addons.sale_rakuten.models.rakuten_sync_log import KIND_COUNTERS, KINDS
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 
 from .common import RakutenCase
 
 QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client",
-         "urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync")
+         "urllib3.connectionpool")
 ALL_COUNTERS = sorted({name for names in KIND_COUNTERS.values() for name in names})
 
 
@@ -61,6 +63,26 @@ class TestSyncLogCounters(RakutenCase):
     # ------------------------------------------------------------------
     # Import
     # ------------------------------------------------------------------
+    def test_every_job_has_one_name_from_cron_to_log_kind(self):
+        """Each job of the table is a _job_<kind> and a _cron_<kind> of rakuten.sync, called by
+        a scheduled action, and a kind of the log; nothing else is a kind."""
+        Sync = self.env["rakuten.sync"]
+        crons = self.env["ir.cron"].search([("model_id.model", "=", "rakuten.sync")]).mapped("code")
+        for kind in JOBS:
+            self.assertTrue(callable(getattr(Sync, "_job_%s" % kind, None)), kind)
+            self.assertIn("model._cron_%s()" % kind, crons)
+        self.assertEqual([kind for kind, _label in KINDS], list(JOBS))
+        self.assertIn("model._cron_import_past_orders()", crons)
+
+    def test_runs_commit_only_in_a_cron_worker_never_under_test(self):
+        Sync = self.env["rakuten.sync"]
+        in_cron = Sync.with_context(ir_cron_progress_id=1)
+        self.assertFalse(in_cron._commits(), "under test, not even in a cron worker")
+        self.assertFalse(Sync._commit_batch(), "job bodies' commit point commits nothing here")
+        with patch.object(threading.current_thread(), "testing", False):
+            self.assertTrue(in_cron._commits(), "the scheduler or Run Manually")
+            self.assertFalse(Sync._commits(), "a button inside a request (Import Now)")
+
     def test_import_counts_every_order_once(self):
         imported = self.add_order(progress=300)
         deferred = self.add_order(progress=300, minutes_ago=5)  # within the 30-minute wait
