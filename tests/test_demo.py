@@ -100,4 +100,4 @@ class TestDemoSetup(TransactionCase):
         items = orders.order_line.filtered(lambda line: line.product_id.default_code in SKUS)
         self.assertTrue(items)
         self.assertFalse(orders.order_line.filtered(
-            lambda line: line.product_id == self.team.rakuten_product_id))
+            lambda line: line.product_id == self.team.rakuten_unmatched_product_id))

@@ -1,7 +1,7 @@
 """The import rules of the spec, end to end: sandbox RMS -> cron / _rakuten_import_orders ->
 sale orders, pending queue and sync log.
 
-The cron entry point is called with ``auto_commit=False`` (tests never commit).
+The cron entry point commits nothing under test (rakuten.sync decides: only in a cron worker).
 """
 import functools
 from contextlib import contextmanager
@@ -31,7 +31,7 @@ class TestImportRules(RakutenCase):
     # ------------------------------------------------------------------
     def run_cron(self):
         """Run the scheduled import (without commits); return this channel's sync log."""
-        logs = self.env["crm.team"]._cron_rakuten_import_orders(auto_commit=False)
+        logs = self.run_cron_job("import")
         log = logs.filtered(lambda l: l.team_id == self.team)
         self.assertEqual(len(log), 1, "the cron writes one sync log per active channel")
         return log
@@ -292,7 +292,7 @@ class TestImportRules(RakutenCase):
         self.team.rakuten_last_import_start = watermark
 
         self.sandbox.error_rate_5xx = 1.0
-        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.crm_team"):
+        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.run_cron()
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)
@@ -302,7 +302,7 @@ class TestImportRules(RakutenCase):
 
         self.sandbox.error_rate_5xx = 0.0
         self.sandbox.expired_license = True
-        with mute_logger("odoo.addons.sale_rakuten.models.crm_team"):
+        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.import_orders()
         self.assertEqual(log.state, "failed")
         self.assertIn("ES01-01", log.message)
@@ -323,15 +323,15 @@ class TestImportRules(RakutenCase):
         number = self.add_order(progress=300)
         watermark = fields.Datetime.now().replace(microsecond=0) - timedelta(hours=2)
         self.team.rakuten_last_import_start = watermark
-        Team = type(self.env["crm.team"])
-        original = Team._rakuten_process_batch_isolated
+        Sync = type(self.env["rakuten.sync"])
+        original = Sync._import_batch_isolated
 
-        def broken(team, log, *args):
-            original(team, log, *args)
-            team.env.cr.execute("SELECT 1 / 0")
+        def broken(sync, team, log, *args):
+            original(sync, team, log, *args)
+            sync.env.cr.execute("SELECT 1 / 0")
 
-        with patch.object(Team, "_rakuten_process_batch_isolated", broken), \
-                mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.crm_team"):
+        with patch.object(Sync, "_import_batch_isolated", broken), \
+                mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.import_orders()
         self.assertEqual(log.state, "failed")
         self.assertIn("division by zero", log.message)
@@ -339,9 +339,9 @@ class TestImportRules(RakutenCase):
         self.assertFalse(self.sale_order(number))
         self.assertEqual(self.team.rakuten_last_import_start, watermark)
         with self.registry.cursor() as other:
-            other.execute("SELECT pg_try_advisory_lock(%s)", [self.team._rakuten_lock_key()])
+            other.execute("SELECT pg_try_advisory_lock(%s, %s)", self.lock_key())
             self.assertTrue(other.fetchone()[0], "the failed run released the channel's lock")
-            other.execute("SELECT pg_advisory_unlock(%s)", [self.team._rakuten_lock_key()])
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", self.lock_key())
         log = self.run_cron()
         self.assert_imported(log, number, "waiting_payment")
 
@@ -472,14 +472,14 @@ class TestImportRules(RakutenCase):
 
     def test_second_import_of_the_channel_stops(self):
         number = self.add_order(progress=300)
-        key = self.team._rakuten_lock_key()
+        key = self.lock_key()
         with self.registry.cursor() as other:
-            other.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            other.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
             self.assertTrue(other.fetchone()[0], "no import of the channel runs")
             try:
                 log = self.import_orders()
             finally:
-                other.execute("SELECT pg_advisory_unlock(%s)", [key])
+                other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         self.assertEqual(log.state, "skipped")
         self.assertRegex(log.message, r"^Another (import|run)\b.*(running|in progress)")
         self.assertFalse(self.sale_order(number))
@@ -541,7 +541,7 @@ class TestImportRules(RakutenCase):
         order = self.assert_imported(log, number, "to_confirm")
         line = order.order_line.filtered(lambda l: l.rakuten_unmatched)
         self.assertEqual(len(line), 1)
-        self.assertEqual(line.product_id, self.team.rakuten_product_id)
+        self.assertEqual(line.product_id, self.team.rakuten_unmatched_product_id)
         self.assertEqual(line.name, "幻の限定品")
         self.assertEqual(line.price_unit, item["priceTaxIncl"])
         self.assertEqual(line.product_uom_qty, item["units"])
@@ -550,4 +550,4 @@ class TestImportRules(RakutenCase):
         self.assertIn("matches no product", order.rakuten_confirm_reasons)
         others = order.order_line.filtered(lambda l: l.rakuten_line_kind == "item") - line
         self.assertFalse(others.filtered("rakuten_unmatched"))
-        self.assertNotIn(self.team.rakuten_product_id, others.product_id)
+        self.assertNotIn(self.team.rakuten_unmatched_product_id, others.product_id)

@@ -128,7 +128,7 @@ def setup(env, sandbox, catalog):
         "rakuten_pricelist_id": pricelist.id,
         "rakuten_tax_10_id": tax_10.id,
         "rakuten_tax_8_id": tax_8.id,
-        "rakuten_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+        "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
         "rakuten_last_import_start": False,
     }
     if team:

@@ -331,7 +331,7 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
             rakuten_pricelist_id=pricelist.id,
             rakuten_tax_10_id=taxes[10].id,
             rakuten_tax_8_id=taxes[8].id,
-            rakuten_product_id=env.ref("sale_rakuten.product_rakuten_unmatched").id,
+            rakuten_unmatched_product_id=env.ref("sale_rakuten.product_rakuten_unmatched").id,
             member_ids=[Command.link(admin.id)],
             rakuten_active=True,
         ))
@@ -463,7 +463,7 @@ def main(argv=None):
         url = sandbox.start()
         team = setup_demo(env, url)
         team_id = team.id
-        # A command-line script, not a job: the demo database must keep what it set up.
+        # A command-line script, not a job: the set-up stays even if the first import fails.
         cr.commit()  # pylint: disable=invalid-commit
         # The channel's key is read at once (as Test Connection does), and the orders already
         # waiting arrive now, imported as the admin presses Import Now.
