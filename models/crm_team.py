@@ -946,16 +946,35 @@ class CrmTeam(models.Model):
         try:
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()
+                # ※6: a read-only check of the SKU migration (never raises)
+                probe = None if self.rakuten_sku_migrated else client.probe_sku_migration()
         except RmsError as error:
             if isinstance(error, RmsAuthError):
                 self._rakuten_set_auth_failure(error)
             return self._rakuten_notify(_("Rakuten connection failed"), to_text(self.env, error), "danger", reload=True)
         self._rakuten_store_license_expiry(expiry)
+        message = _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M"))
+        if probe and probe.migrated and self.env["rakuten.sku"]._rakuten_set_migrated(
+            self, self.with_context(lang=self._rakuten_lang()).env._(
+                "the read-only check of Test Connection (shop.operationLeadTime.get) found the shop migrated")
+        ):
+            message += " " + _("The shop uses Rakuten's SKU model: 'Rakuten SKU Migration Done' is now set.")
+        return self._rakuten_notify(_("Rakuten connection works"), message, "success", reload=True)
+
+    def action_rakuten_import_products(self):
+        """※6 Queue the registration of the shop's Rakuten items as products: the products cron
+        runs it in the background (every item is read: far too long for one web request). Tells
+        the user so, then opens the run's sync log."""
+        self.ensure_one()
+        if not self.rakuten_active:
+            raise UserError(_("Switch on the Rakuten RMS API for %(team)s first.", team=self.name))
+        log = self.env["rakuten.sync"]._queue_products(self)
         return self._rakuten_notify(
-            _("Rakuten connection works"),
-            _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M")),
-            "success",
-            reload=True,
+            _("Product import queued"),
+            _("The items of %(team)s on Rakuten are registered as products in the background. The sync log "
+              "shows the import running, then its result.", team=self.name),
+            "info",
+            next_action=log.get_formview_action(),
         )
 
     def _rakuten_notify(self, title, message, kind, reload=False, next_action=None):

@@ -33,6 +33,8 @@ FOLLOWED_APPROVAL_STATES = (
 )
 #: A queued past import whose channel is busy is looked at again this much later.
 PAST_IMPORT_RETRY = timedelta(minutes=10)
+#: A channel's products are imported again (the items changed) this long after the last run.
+PRODUCTS_INTERVAL = timedelta(hours=20)
 #: First key of the advisory locks of sale_rakuten ("RAK" and a zero byte); a job's lock is
 #: ``(LOCK_BASE + Job.lock, team id)``.
 LOCK_BASE = 0x52414B00
@@ -52,6 +54,9 @@ JOBS = {
     "follow": Job(4, "Order Follow-up",
                   ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed")),
     "license": Job(5, "License Check", ("checked",)),
+    # ※6: counts SKUs; a warning is a SKU registered without its barcode or image.
+    "products": Job(8, "Products from Rakuten",
+                    ("found", "created", "updated", "matched", "unchanged", "skipped", "warning", "failed")),
 }
 
 
@@ -457,6 +462,8 @@ class RakutenSync(models.AbstractModel):
         self.env["rakuten.pending.order"]._rakuten_defer_many(team, pending)
         if to_write:
             self.env["sale.order"]._rakuten_upsert_orders(team, to_write, log)
+            # ※6: an order with SKU管理番号 shows the shop migrated to the SKU model
+            self.env["rakuten.sku"]._rakuten_detect_migration(team, [entry[0] for entry in to_write])
 
     # ------------------------------------------------------------------
     # Auto-confirm (confirmOrder)
@@ -655,6 +662,41 @@ class RakutenSync(models.AbstractModel):
     # ------------------------------------------------------------------
     # Products from Rakuten (※6 商品管理の一括登録)
     # ------------------------------------------------------------------
+    @api.model
+    def _cron_products(self):
+        """Run the product imports queued by "Import Products from Rakuten", then the daily
+        import of each active channel whose last one began :data:`PRODUCTS_INTERVAL` ago or
+        more (or never ran: it then reads every item). Returns the sync logs."""
+        Log = self.env["rakuten.sync.log"].sudo()
+        logs = Log.browse()
+        busy = False
+        for log in Log.search([("kind", "=", "products"), ("state", "=", "queued")], order="id"):
+            if not log.team_id.rakuten_active:
+                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
+                continue
+            logs |= self._run("products", log.team_id, log=log)
+            busy = busy or log.state == "queued"  # another product import of the channel runs
+        if busy:
+            self.env.ref("sale_rakuten.ir_cron_rakuten_import_products")._trigger(
+                fields.Datetime.now() + PAST_IMPORT_RETRY)
+        recent = Log.search([
+            ("kind", "=", "products"), ("state", "!=", "queued"),
+            ("date_start", ">", fields.Datetime.now() - PRODUCTS_INTERVAL),
+        ]).team_id
+        return logs | self._run("products", self._active_teams() - recent)
+
+    @api.model
+    def _queue_products(self, team):
+        """Queue a product import of ``team`` (or return the one queued or running) and wake
+        the products cron. Returns its log."""
+        Log = self.env["rakuten.sync.log"].sudo()
+        log = Log.search([("team_id", "=", team.id), ("kind", "=", "products"),
+                          ("state", "in", ("queued", "running"))], limit=1)
+        if not log:
+            log = Log.create({"team_id": team.id, "kind": "products", "state": "queued"})
+        self.env.ref("sale_rakuten.ir_cron_rakuten_import_products")._trigger()
+        return log.with_env(self.env)
+
     def _job_products(self, team, client, log):
         """Register the channel's Rakuten items as products (``rakuten.sku``, batches of
         :data:`~.rakuten_sku.ITEM_BATCH` items: one savepoint and one commit each).

@@ -18,3 +18,4 @@ from . import test_i18n_render
 from . import test_demo
 from . import test_tour
 from . import test_products
+from . import test_products_sandbox

@@ -145,6 +145,8 @@ class TestButtons(RakutenCase):
         cls.wizard = cls.env["rakuten.import.wizard"].create({"team_id": team.id})
         cls.queued_log = cls.env["rakuten.sync.log"]._rakuten_queue_past_import(
             team, fields.Datetime.subtract(fields.Datetime.now(), days=30), fields.Datetime.now())
+        # ※6: the catalogue's SKUs mapped to the products (their buttons, the template's SKUs)
+        cls.products_log = Sync._run("products", team)
 
     def all_orders(self):
         return functools.reduce(operator.or_, self.orders.values())
@@ -158,13 +160,15 @@ class TestButtons(RakutenCase):
             "rakuten.basket": lambda: self.all_orders().rakuten_basket_ids,
             "stock.picking": lambda: self.all_orders().picking_ids,
             "rakuten.sync.log": lambda: (self.import_log | self.carrier_log | self.follow_log | self.confirm_log
-                                         | self.license_log | self.queued_log),
+                                         | self.license_log | self.queued_log | self.products_log),
             "rakuten.sync.log.line": lambda: self.import_log.line_ids | self.follow_log.line_ids,
             "rakuten.pending.order": lambda: self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id)]),
             "rakuten.import.wizard": lambda: self.wizard,
             "delivery.carrier": lambda: self.carrier,
             "res.config.settings": lambda: self.env["res.config.settings"].create({}),
             "product.product": lambda: self.products[:3] | self.team.rakuten_unmatched_product_id,
+            "product.template": lambda: (self.products[:3] | self.team.rakuten_unmatched_product_id).product_tmpl_id,
+            "rakuten.sku": lambda: self.env["rakuten.sku"].search([("team_id", "=", self.team.id)], limit=3),
             "res.partner": lambda: self.all_orders().partner_id,
         }
         if model not in fixtures:
