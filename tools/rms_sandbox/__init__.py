@@ -2,9 +2,10 @@
 (楽天ペイ受注API), Item API 2.0 (商品API 2.0) and Inventory API 2.0 (在庫API 2.0).
 
 The sandbox is the embedded default for demos, end-to-end tests and benchmarks. It follows
-the paths, envelopes, message codes and limits described in ``rms-api.md`` and ``rms-items-inventory.md`` (the RMS notes) and keeps
-its state in memory. It imports the standard library only (never ``rms`` nor ``odoo``), so
-a client tested against it is not tested against itself.
+the paths, envelopes, message codes and limits described in ``rms-api.md`` and
+``rms-items-inventory.md`` (the RMS notes) and keeps its state in memory. It imports the
+standard library only (never ``rms`` nor ``odoo``), so a client tested against it is not
+tested against itself.
 
 Usage from Python::
 

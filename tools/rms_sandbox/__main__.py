@@ -2,6 +2,7 @@
 ``python tools/rms_sandbox`` run a demo sandbox in the foreground."""
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -46,14 +47,15 @@ def main(argv=None):
     if args.every > 0:
         sandbox.start_order_feed(args.every)
     # Demo credentials only: printing them is the point of this command.
+    # pylint: disable-next=print-used
     print("RMS sandbox listening on %s" % url, flush=True)
+    # pylint: disable-next=print-used
     print("service secret: %s  license key: %s  orders: %d" % (args.secret, args.key, args.orders),
           flush=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the demo stops
+            while True:
+                time.sleep(3600)
     finally:
         sandbox.stop()
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import socket
 import sys
@@ -40,11 +41,11 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
     sandbox = None  # set on the per-sandbox subclass
 
-    def setup(self):
+    def setup(self):  # pylint: disable=missing-return  # socketserver's hooks return None
         super().setup()
         self.sandbox._track_connection(self.connection, True)
 
-    def finish(self):
+    def finish(self):  # pylint: disable=missing-return  # socketserver's hooks return None
         try:
             super().finish()
         finally:
@@ -108,10 +109,8 @@ class Server:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
