@@ -31,6 +31,7 @@ Served endpoints (all need ``Authorization: ESA base64(secret:key)``)::
     POST /es/2.0/inventories/bulk-get {"inventories": [{manageNumber, variantId}]}   (≤1000)
     POST /es/2.0/inventories/bulk-upsert {"inventories": [{manageNumber, variantId, mode,
                                           quantity}]}       (≤400, 204; IE1105 before migration)
+    GET  /es/1.0/shop/operationLeadTime                 (XML: N000 once migrated, C008 before)
 
 Layout: :mod:`.state` (the :class:`RmsSandbox` class, its state and the helpers tests use),
 :mod:`.server` (HTTP, authentication, dispatch), :mod:`.faults`, :mod:`.generator` (orders),

@@ -33,7 +33,8 @@ def main(argv=None):
     parser.add_argument("--bulk-edit", action="store_true",
                         help="the shop has 商品一括編集機能 (items.get and items.bulk-get answer)")
     parser.add_argument("--not-migrated", action="store_true",
-                        help="the shop has not migrated to SKUs (inventory writes answer IE1105)")
+                        help="the shop has not migrated to SKUs (inventory writes answer IE1105, "
+                             "shop.operationLeadTime.get C008)")
     parser.add_argument("--verbose", action="store_true", help="log request lines")
     args = parser.parse_args(argv)
     sandbox = RmsSandbox(args.secret, args.key, host=args.host, port=args.port, seed=args.seed)

@@ -247,6 +247,7 @@ class Server:
         data = payload if isinstance(payload, bytes) else \
             json.dumps(payload, ensure_ascii=False).encode("utf-8")
         if malformed:
-            data = data[: max(1, len(data) // 2)]  # a truncated JSON document
-        return status, [("Content-Type", "application/json;charset=UTF-8")], data
+            data = data[: max(1, len(data) // 2)]  # a truncated document
+        kind = "application/xml" if data.startswith(b"<?xml") else "application/json"  # ShopAPI: XML
+        return status, [("Content-Type", kind + ";charset=UTF-8")], data
 
