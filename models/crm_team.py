@@ -153,7 +153,6 @@ class CrmTeam(models.Model):
     )
     rakuten_pricelist_id = fields.Many2one(
         "product.pricelist",
-        string="Rakuten Pricelist",
         check_company=True,
         help="Pricelist (in yen) of the imported orders; the company's default one when empty.",
     )

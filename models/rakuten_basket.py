@@ -31,7 +31,7 @@ class RakutenBasket(models.Model):
         string="Basket ID", required=True, help="basketId (送付先ID) that RMS gives each recipient."
     )
     partner_id = fields.Many2one("res.partner", string="Recipient", check_company=True)
-    postage = fields.Integer(string="Postage")
+    postage = fields.Integer()
     noshi = fields.Char(string="Noshi (のし)")
     default_carrier_code = fields.Char(
         string="Carrier Chosen at Purchase", help="defaultDeliveryCompanyCode of the RMS package."
@@ -86,7 +86,7 @@ class RakutenBasket(models.Model):
         for basket in self:
             if basket.procurement_group_id:
                 basket.picking_ids = basket.order_id.picking_ids.filtered(
-                    lambda p: p.group_id == basket.procurement_group_id
+                    lambda p, group=basket.procurement_group_id: p.group_id == group
                 )
             else:
                 basket.picking_ids = basket.order_id.picking_ids

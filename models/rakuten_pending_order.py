@@ -55,7 +55,6 @@ class RakutenPendingOrder(models.Model):
     )
     failure_key = fields.Char(readonly=True)
     next_try = fields.Datetime(
-        string="Next Try",
         readonly=True,
         help="Imports before this moment leave the failing order aside (and say so in their log).",
     )

@@ -40,8 +40,8 @@ PRODUCTS_INTERVAL = timedelta(hours=20)
 LOCK_BASE = 0x52414B00
 
 Job = namedtuple("Job", "lock label counters")
-Job.__doc__ = """One Rakuten job: ``lock`` its number in the advisory-lock key, ``label`` the name of
-its kind on the sync log, ``counters`` the counters its log shows, in that order."""
+Job.__doc__ = """One Rakuten job: ``lock`` its number in the advisory-lock key, ``label`` the
+name of its kind on the sync log, ``counters`` the counters its log shows, in that order."""
 
 #: Every Rakuten job, by its one name: the log kind, ``_job_<kind>`` (what it does for one
 #: channel) and ``_cron_<kind>`` (its scheduled action). Adding a job: an entry here, a
@@ -123,7 +123,8 @@ class RakutenSync(models.AbstractModel):
         """
         if not self.env.context.get("rakuten_auto_commit"):
             return False
-        self.env.cr.commit()  # a finished batch survives a later crash of the run
+        # Commit so that a finished batch survives a later crash of the run.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     @api.model
@@ -155,7 +156,8 @@ class RakutenSync(models.AbstractModel):
         if log is None:
             log = jobs.env["rakuten.sync.log"].create({"team_id": team.id, "kind": kind})
             if commit:
-                self.env.cr.commit()  # the log shows the run while it runs
+                # Commit so that the log shows the run while it runs.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         else:
             log = log.with_env(team.env)
         if not self._try_lock(kind, team):
@@ -174,7 +176,8 @@ class RakutenSync(models.AbstractModel):
         if log.state == "queued":
             log.write({"state": "running", "date_start": fields.Datetime.now()})
             if commit:
-                self.env.cr.commit()  # the queued past import shows as running while it runs
+                # Commit so that the queued past import shows as running while it runs.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
         # error aborts the transaction, and the log and the unlock below must still be written.
         savepoint = None if commit else self.env.cr.savepoint()
@@ -211,7 +214,8 @@ class RakutenSync(models.AbstractModel):
         finally:
             self._unlock(kind, team)
         if commit:
-            self.env.cr.commit()  # the finished log
+            # Commit the finished log (the runner's last write of the run).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return log
 
     def _for_each_rms_order(self, orders, client, log, handle):
@@ -343,7 +347,8 @@ class RakutenSync(models.AbstractModel):
         aside = [p for p in failing.values() if p.next_try and p.next_try > run_start]
         log._add_lines([
             (p.order_number, "deferred", _lt(
-                "Failed %(count)s imports in a row; kept aside until %(date)s (Japan time). Last error: %(reason)s",
+                "Failed %(count)s imports in a row; kept aside until %(date)s "
+                "(Japan time). Last error: %(reason)s",
                 count=p.failures, reason=p.reason or "",
                 date=p.next_try.replace(tzinfo=timezone.utc).astimezone(JST).strftime("%Y-%m-%d %H:%M")), None)
             for p in aside
@@ -454,8 +459,8 @@ class RakutenSync(models.AbstractModel):
         for number in [n for n in numbers if n not in received]:
             if unreadable:
                 hold(number, "failed", _lt(
-                    "RMS sent no readable data for this order (%(count)s unreadable entries in its "
-                    "answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
+                    "RMS sent no readable data for this order (%(count)s unreadable "
+                    "entries in its answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
             else:
                 hold(number, "failed", _lt("RMS returned no data for this order; it will be looked at again."))
         log._add_lines(lines)
@@ -627,7 +632,7 @@ class RakutenSync(models.AbstractModel):
             ("team_id", "=", team.id),
             ("rakuten_slip_state", "!=", "cancel"),
             "|", "|",
-            # 楽天共通決済 orders until they ship: settlement, and a later refused re-authorization.
+            # 楽天共通決済 orders until they ship: settlement, a later refused re-authorization.
             "&", "&", "&", ("rakuten_is_rakuten_pay", "=", True),
             ("rakuten_approval_state", "in", FOLLOWED_APPROVAL_STATES),
             ("rakuten_slip_state", "not in", ("shipped", "new")),

@@ -58,7 +58,8 @@ class RakutenSyncLog(models.Model):
         help="Baskets that got their その他 (other) carrier row on Rakuten.")
     count_rows_updated = fields.Integer(
         string="Shipments Reported", readonly=True,
-        help="Baskets whose rows on Rakuten were updated with the real carrier and tracking number.")
+        help=("Baskets whose rows on Rakuten were updated with the real carrier and "
+              "tracking number."))
     count_settled = fields.Integer(
         string="Payments Settled", readonly=True, help="Orders whose payment Rakuten settled.")
     count_approval_refused = fields.Integer(

@@ -61,7 +61,7 @@ class ResPartner(models.Model):
             for partner in Partner.search(domain_company + [("rakuten_email", "in", list(emails)), ("parent_id", "=", False)]):
                 known.setdefault(partner.rakuten_email, partner)
         buyer_vals = [self._rakuten_address_vals(order.orderer, country, states) for order in orders]
-        unknown = [vals for order, vals in zip(orders, buyer_vals) if order.orderer.email not in known]
+        unknown = [vals for order, vals in zip(orders, buyer_vals, strict=True) if order.orderer.email not in known]
         by_key = {}
         if unknown:
             for partner in Partner.search(domain_company + [
@@ -72,7 +72,7 @@ class ResPartner(models.Model):
             ]):
                 by_key.setdefault((partner.name, partner.zip or False, partner.phone or False), partner)
         customers, to_create = [], []
-        for order, vals in zip(orders, buyer_vals):
+        for order, vals in zip(orders, buyer_vals, strict=True):
             email = order.orderer.email
             key = (vals["name"], vals["zip"], vals["phone"])
             customer = known.get(email) if email else None
@@ -91,7 +91,7 @@ class ResPartner(models.Model):
         pending = {}  # (buyer id, address) -> index in new_children
         new_children = []
         recipients_of = []
-        for order, customer in zip(orders, customers):
+        for order, customer in zip(orders, customers, strict=True):
             recipients = {}
             for package in order.packages:
                 rvals = self._rakuten_address_vals(package.sender, country, states)
@@ -111,7 +111,7 @@ class ResPartner(models.Model):
             recipients_of.append(recipients)
         children = Partner.create(new_children) if new_children else Partner
         result = {}
-        for order, customer, recipients in zip(orders, customers, recipients_of):
+        for order, customer, recipients in zip(orders, customers, recipients_of, strict=True):
             result[order.order_number] = (
                 customer.sudo(False),
                 {k: (children[v] if isinstance(v, int) else v).sudo(False) for k, v in recipients.items()},

@@ -83,7 +83,6 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     rakuten_order_number = fields.Char(
-        string="Rakuten Order Number",
         copy=False,
         index="btree_not_null",
         readonly=True,
@@ -132,7 +131,7 @@ class SaleOrder(models.Model):
     )
     rakuten_order_datetime = fields.Datetime(string="Ordered on Rakuten", copy=False, readonly=True)
     rakuten_order_type = fields.Selection(
-        selection=codes.ORDER_TYPE_SELECTION, string="Rakuten Order Type", copy=False, readonly=True
+        selection=codes.ORDER_TYPE_SELECTION, copy=False, readonly=True
     )
     rakuten_settlement_method = fields.Char(string="Rakuten Payment Method", copy=False, readonly=True)
     rakuten_is_rakuten_pay = fields.Boolean(
@@ -146,7 +145,6 @@ class SaleOrder(models.Model):
     rakuten_drug = fields.Boolean(string="First-Class Drug", copy=False, readonly=True)
     rakuten_gift = fields.Boolean(string="Gift", copy=False, readonly=True)
     rakuten_caution = fields.Boolean(
-        string="Rakuten Caution",
         copy=False,
         readonly=True,
         help="Rakuten shows a caution on this order or is reviewing it.",
@@ -428,15 +426,15 @@ class SaleOrder(models.Model):
         # 振り分け: one write per distinct result rather than one per order.
         checks = team._rakuten_enabled_checks()
         by_vals = {}
-        for record, (order, result, unmatched) in zip(records, specs):
+        for record, (order, result, unmatched) in zip(records, specs, strict=True):
             vals = record._rakuten_distribute_vals(team, order, result, unmatched, checks)
             by_vals.setdefault(tuple(sorted(vals.items())), []).append(record.id)
         for vals, ids in by_vals.items():
             self.browse(ids).write(dict(vals))
-        bodies = {record.id: plaintext2html(record._rakuten_import_note(order, result)) for record, (order, result, _u) in zip(records, specs)}
+        bodies = {record.id: plaintext2html(record._rakuten_import_note(order, result)) for record, (order, result, _u) in zip(records, specs, strict=True)}
         records._message_log_batch(bodies=bodies)
         log._add_lines([(order.order_number, "imported", team._rakuten_rule_reason(result), record)
-                        for record, (order, result, _u) in zip(records, specs)])
+                        for record, (order, result, _u) in zip(records, specs, strict=True)])
         self.env["rakuten.pending.order"]._rakuten_forget(team, [o.order_number for o, _r, _u in specs])
         return records
 
@@ -588,7 +586,8 @@ class SaleOrder(models.Model):
             self.rakuten_slip_state, ""
         )
         body = _(
-            "Imported from Rakuten order %(number)s (RMS status %(progress)s). Slip status: %(state)s.",
+            "Imported from Rakuten order %(number)s (RMS status %(progress)s). "
+            "Slip status: %(state)s.",
             number=order.order_number,
             progress=order.order_progress,
             state=state,

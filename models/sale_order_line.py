@@ -35,7 +35,8 @@ class SaleOrderLine(models.Model):
     )
     rakuten_unmatched = fields.Boolean(
         string="Unmatched Rakuten Item", copy=False, readonly=True,
-        help="No product matched this item; it was imported on the channel's product for unmatched items.",
+        help=("No product matched this item; it was imported on the channel's product for "
+              "unmatched items."),
     )
 
     @api.model
@@ -51,9 +52,10 @@ class SaleOrderLine(models.Model):
         tax = team._rakuten_tax(spec.tax_rate)
         vals = {
             "product_id": product.id,
-            # Our names (postage, fees, coupons) in the language of the job, the shop's.
+            # Our names (postage, fees, coupons) in the language of the job, the shop's; the
+            # templates are the constant msgids of rms.mapping.LINE_NAMES (in the .pot).
             "name": (
-                self.env._(spec.name_template, **spec.name_args)  # pylint: disable=gettext-variable
+                self.env._(spec.name_template, **spec.name_args)
                 if spec.name_template else spec.name
             ),
             "product_uom_qty": spec.quantity,
@@ -100,7 +102,7 @@ class SaleOrderLine(models.Model):
         return values
 
     def _action_launch_stock_rule(self, previous_product_uom_qty=False):
-        multi = self.filtered(lambda l: len(l.order_id.rakuten_basket_ids) > 1 and l.rakuten_basket_number)
+        multi = self.filtered(lambda ln: len(ln.order_id.rakuten_basket_ids) > 1 and ln.rakuten_basket_number)
         if not multi:
             return super()._action_launch_stock_rule(previous_product_uom_qty)
         # Each recipient gets a procurement group, hence a delivery, of its own.

@@ -57,7 +57,8 @@ class StockPicking(models.Model):
                 "completed by the next import once it is."
             ),
             mapping.SLIP_TO_CONFIRM: _(
-                "The order waits for confirmation (確認待ち): check it and press Checked on the order."
+                "The order waits for confirmation (確認待ち): check it and press Checked "
+                "on the order."
             ),
             mapping.SLIP_WAITING_PAYMENT: _(
                 "Waiting for payment (入金待ち): Rakuten has not settled the payment yet; the slip "
@@ -112,8 +113,9 @@ class StockPicking(models.Model):
             order = blocked[0].sale_id
             raise UserError(
                 _(
-                    "The delivery %(picking)s cannot be validated: its Rakuten order %(order)s is in "
-                    "the slip status '%(state)s'. Check the order and move it to 'Ready to Ship' first.",
+                    "The delivery %(picking)s cannot be validated: its Rakuten order "
+                    "%(order)s is in the slip status '%(state)s'. Check the order and "
+                    "move it to 'Ready to Ship' first.",
                     picking=blocked[0].name,
                     order=order.name,
                     state=labels.get(order.rakuten_slip_state),

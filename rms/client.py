@@ -6,11 +6,11 @@ their own pacing per function and their resend policy (bulk-upsert ABSOLUTE is i
 
 Plain Python (requests + urllib3); nothing here knows about Odoo.
 
-* Authentication: ``Authorization: ESA base64(serviceSecret:licenseKey)`` on every request, built per
-  request (never stored on a caller's Session).
+* Authentication: ``Authorization: ESA base64(serviceSecret:licenseKey)`` on every request, built
+  per request (never stored on a caller's Session).
 * Retries: a urllib3 ``Retry`` mounted on the Session retries 429/500/502/503/504, timeouts and
-  connection errors (POST included), with exponential backoff and Retry-After honoured. What is still
-  failing afterwards is raised as a typed error (:mod:`rms.exceptions`).
+  connection errors (POST included), with exponential backoff and Retry-After honoured. What is
+  still failing afterwards is raised as a typed error (:mod:`rms.exceptions`).
 * Pacing: at least ``min_interval`` seconds between the starts of two calls of one client
   (RMS asks for about 1 request per second).
 * Secrets: the service secret, the license key and the Authorization value never reach a log line,
@@ -32,6 +32,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .codes import JST
 from .exceptions import (
     RmsAuthError,
     RmsBadRequestError,
@@ -69,7 +70,6 @@ _logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.rms.rakuten.co.jp/es/"
 GET_ORDER_VERSION = 10          # newest getOrder version; older ones are being phased out
 GET_PAYMENT_VERSION = 4
-JST = timezone(timedelta(hours=9), "JST")   # Japan has no DST: a fixed offset is exact
 
 MAX_SEARCH_SPAN = timedelta(days=63)   # searchOrder: end within 63 days of start
 MAX_SEARCH_RESULTS = 15000             # records beyond the 15,000th of one search are unreachable
@@ -385,7 +385,7 @@ class RmsClient(ItemsApiMixin):
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
         self._secret_values = _Secret(tuple(v for v in (service_secret, license_key) if v))
-        token = base64.b64encode(f"{service_secret}:{license_key}".encode("utf-8")).decode("ascii")
+        token = base64.b64encode(f"{service_secret}:{license_key}".encode()).decode("ascii")
         self._license_key = _Secret(license_key)
         self._authorization = _Secret(f"ESA {token}")
         self._token = _Secret(token)
@@ -621,7 +621,8 @@ class RmsClient(ItemsApiMixin):
             user_code="rejected", user_args={"rms_message": self._scrub(error.message) or error.message_code})
 
     def _order_messages(self, operation, payload, default_order_number=None):
-        """Parse messages; an ERROR naming no order (and not attributable) rejects the whole call."""
+        """Parse messages; an ERROR naming no order (and not attributable) rejects the whole
+        call."""
         messages = self._messages(payload, default_order_number, operation=operation)
         for message in messages:
             if message.is_error and not message.order_number:

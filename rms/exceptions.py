@@ -1,8 +1,9 @@
 """Typed errors raised by :mod:`rms.client`.
 
-Every error carries the RMS operation, the HTTP status, the RMS/gateway error code, the text RMS sent
-and what the merchant should do: a stable ``user_code`` (a key of :data:`USER_MESSAGES`) with its
-``user_args``, and the same in English as ``user_message`` (for server logs). The Odoo layer renders
+Every error carries the RMS operation, the HTTP status, the RMS/gateway error code, the text RMS
+sent and what the merchant should do: a stable ``user_code`` (a key of :data:`USER_MESSAGES`)
+with its ``user_args``, and the same in English as ``user_message`` (for server logs). The Odoo
+layer renders
 ``USER_MESSAGES[user_code] % user_args`` in the reader's language. Messages never contain
 credentials: the client scrubs them before raising, the arguments and ``user_message`` are redacted
 again here, and ``str()``/``repr()`` are built only from these fields.
@@ -48,24 +49,28 @@ USER_MESSAGES = {
         "if it persists, report it to the connector's maintainers."),
     "rejected": "Rakuten RMS rejected the request: %(rms_message)s",
     "auth_ES01-01": (
-        "Rakuten RMS rejected the license key (ES01-01): it has expired, is wrong, or was issued for "
-        "another product. Renew or re-issue the license key in RMS (WEB API Service) and enter the new "
-        "key here. A freshly renewed key can take 15-30 minutes before RMS accepts it."),
+        "Rakuten RMS rejected the license key (ES01-01): it has expired, is wrong, or was "
+        "issued for another product. Renew or re-issue the license key in RMS (WEB API "
+        "Service) and enter the new key here. A freshly renewed key can take 15-30 minutes "
+        "before RMS accepts it."),
     "auth_ES04-01": (
-        "Rakuten RMS refused the call (ES04-01): the API functions are not enabled for this license "
-        "key, or the key is brand new. In RMS, WEB API Service, edit the functions of this key and "
-        "enable the order functions (rpay.order.*) and license.expiryDate.get; a newly issued key may "
-        "need about 30 minutes before it works."),
+        "Rakuten RMS refused the call (ES04-01): the API functions are not enabled for this "
+        "license key, or the key is brand new. In RMS, WEB API Service, edit the functions "
+        "of this key and enable the order functions (rpay.order.*) and "
+        "license.expiryDate.get; a newly issued key may need about 30 minutes before it "
+        "works."),
     "auth_GA0001": (
-        "Rakuten RMS rejected the credentials (GA0001), typically because the license key has expired. "
-        "Renew the license key in RMS (WEB API Service) and enter the new key here; a renewed key can "
-        "take 15-30 minutes before RMS accepts it."),
+        "Rakuten RMS rejected the credentials (GA0001), typically because the license key "
+        "has expired. Renew the license key in RMS (WEB API Service) and enter the new key "
+        "here; a renewed key can take 15-30 minutes before RMS accepts it."),
     "auth_ES04-03": (
-        "Rakuten RMS rejected the request (ES04-03). Check that the service secret and license key are "
-        "entered exactly as shown in RMS (WEB API Service); if they are correct, report this error."),
+        "Rakuten RMS rejected the request (ES04-03). Check that the service secret and "
+        "license key are entered exactly as shown in RMS (WEB API Service); if they are "
+        "correct, report this error."),
     "auth_401": (
-        "Rakuten RMS rejected the credentials (HTTP 401). Check the service secret and license key in "
-        "RMS (WEB API Service); an expired key must be renewed (a renewed key can take 15-30 minutes)."),
+        "Rakuten RMS rejected the credentials (HTTP 401). Check the service secret and "
+        "license key in RMS (WEB API Service); an expired key must be renewed (a renewed key "
+        "can take 15-30 minutes)."),
     "auth_403": (
         "Rakuten RMS denied access (HTTP 403). In RMS, WEB API Service, edit the functions of this "
         "license key and enable the order functions (rpay.order.*) and license.expiryDate.get."),
@@ -187,7 +192,8 @@ class RmsError(Exception):
         return self._describe()
 
     def __repr__(self):
-        return (f"{type(self).__name__}(operation={self.operation!r}, http_status={self.http_status!r}, "
+        return (f"{type(self).__name__}(operation={self.operation!r}, "
+                f"http_status={self.http_status!r}, "
                 f"error_code={self.error_code!r}, message={self.message!r})")
 
 

@@ -37,6 +37,7 @@ Endpoints (under ``<base_url>2.0/``; rms-items-inventory.md §1, rms-api.md §7)
   :class:`~rms.exceptions.RmsBadRequestError` (with RMS's message).
 """
 
+import contextlib
 import json
 import logging
 import xml.etree.ElementTree as ElementTree
@@ -198,10 +199,8 @@ class ItemsApiMixin:
     def _retry_wait(self, response, attempt):
         header = response.headers.get("Retry-After")
         if header:
-            try:
+            with contextlib.suppress(ValueError):  # an HTTP date: use the backoff
                 return min(max(float(header), 0.0), RETRY_AFTER_MAX)
-            except ValueError:
-                pass   # an HTTP date: use the backoff
         return min(self.backoff_factor * 2 ** attempt, 60.0)
 
     def _items_error(self, response):

@@ -27,9 +27,9 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from .codes import (
-    JST,
     COUPON_CAPITAL,
     COUPON_CAPITAL_SHOP,
+    JST,
     RPAY_COMMON,
     SETTLEMENT_CASH_ON_DELIVERY,
     SETTLEMENT_METHOD,
@@ -37,7 +37,6 @@ from .codes import (
     prefecture_state_code,
 )
 
-#: Japan Standard Time (no daylight saving time).
 #: Oldest getOrder version understood (7 adds ItemModel.SkuModelList).
 MIN_VERSION = 7
 #: Standard consumption tax rate, used for tax-exclusive wrapping prices.

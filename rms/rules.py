@@ -30,9 +30,9 @@ from datetime import timedelta, timezone
 from enum import Enum
 
 from .codes import (
-    JST,
     DATE_TYPE_ORDER,
     DATE_TYPE_ORDER_CONFIRMATION,
+    JST,
     ORDER_PROGRESS_EN,
     ORDER_TYPE_DISTRIBUTION_CLUB,
     ORDER_TYPE_NORMAL,

@@ -33,8 +33,8 @@ def migrate(cr, version):
         cr.execute("UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s", [new, model, old])
         prefix = "field_%s__" % model.replace(".", "_")
         cr.execute(
-            "UPDATE ir_model_data SET name = %s WHERE module = 'sale_rakuten' AND model = 'ir.model.fields' "
-            "AND name = %s",
+            "UPDATE ir_model_data SET name = %s WHERE module = 'sale_rakuten' "
+            "AND model = 'ir.model.fields' AND name = %s",
             [prefix + new, prefix + old],
         )
     for old, new in RENAMED_KINDS.items():

@@ -255,10 +255,31 @@ def test_the_same_client_unpaced_is_throttled_and_recovers(sandbox):
 # migration probe, secrets
 # ------------------------------------------------------------------------------------------
 
-def test_probe_against_a_sandbox_without_shop_api_is_unknown(sandbox, client):
-    """The sandbox does not serve shop.operationLeadTime.get: the probe says "unknown"."""
+def test_probe_of_a_migrated_shop_reads_n000(sandbox, client):
+    """shop.operationLeadTime.get answers N000 and the lead-time list (XML) once migrated."""
     probe = client.probe_sku_migration()
-    assert probe.migrated is None
+    assert (probe.migrated, probe.evidence, probe.error) == (True, "N000", None)
+    assert probe.reason.template == USER_MESSAGES["probe_migrated"]
+    assert sandbox.answers[("shop.operationLeadTime.get", 200)] == 1
+    assert client.stats == {"shop.operationLeadTime.get": 1}
+
+
+def test_probe_of_a_shop_not_migrated_reads_c008_and_writes_agree(sandbox, client):
+    """Before the migration the probe reads C008, and bulk-upsert answers IE1105."""
+    sandbox.sku_migrated = False
+    probe = client.probe_sku_migration()
+    assert (probe.migrated, probe.evidence, probe.error) == (False, "C008", None)
+    assert probe.reason.template == USER_MESSAGES["probe_not_migrated"]
+    assert "C008" in str(probe.reason)
+    with pytest.raises(RmsNotMigratedError):
+        client.upsert_inventories([(*skus(sandbox)[0], 1)])
+
+
+def test_probe_when_the_function_is_not_enabled_is_unknown(sandbox, client):
+    """A key without the function (gateway ES04-01): the probe says "unknown", never raises."""
+    sandbox.api_disabled = True
+    probe = client.probe_sku_migration()
+    assert (probe.migrated, probe.evidence) == (None, "ES04-01")
     assert probe.reason.template == USER_MESSAGES["probe_unknown"]
     assert isinstance(probe.error, RmsError)
 

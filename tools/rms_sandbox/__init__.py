@@ -2,9 +2,10 @@
 (楽天ペイ受注API), Item API 2.0 (商品API 2.0) and Inventory API 2.0 (在庫API 2.0).
 
 The sandbox is the embedded default for demos, end-to-end tests and benchmarks. It follows
-the paths, envelopes, message codes and limits described in ``rms-api.md`` and ``rms-items-inventory.md`` (the RMS notes) and keeps
-its state in memory. It imports the standard library only (never ``rms`` nor ``odoo``), so
-a client tested against it is not tested against itself.
+the paths, envelopes, message codes and limits described in ``rms-api.md`` and
+``rms-items-inventory.md`` (the RMS notes) and keeps its state in memory. It imports the
+standard library only (never ``rms`` nor ``odoo``), so a client tested against it is not
+tested against itself.
 
 Usage from Python::
 
@@ -30,6 +31,7 @@ Served endpoints (all need ``Authorization: ESA base64(secret:key)``)::
     POST /es/2.0/inventories/bulk-get {"inventories": [{manageNumber, variantId}]}   (≤1000)
     POST /es/2.0/inventories/bulk-upsert {"inventories": [{manageNumber, variantId, mode,
                                           quantity}]}       (≤400, 204; IE1105 before migration)
+    GET  /es/1.0/shop/operationLeadTime                 (XML: N000 once migrated, C008 before)
 
 Layout: :mod:`.state` (the :class:`RmsSandbox` class, its state and the helpers tests use),
 :mod:`.server` (HTTP, authentication, dispatch), :mod:`.faults`, :mod:`.generator` (orders),

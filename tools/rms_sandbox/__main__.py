@@ -2,6 +2,7 @@
 ``python tools/rms_sandbox`` run a demo sandbox in the foreground."""
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -32,7 +33,8 @@ def main(argv=None):
     parser.add_argument("--bulk-edit", action="store_true",
                         help="the shop has 商品一括編集機能 (items.get and items.bulk-get answer)")
     parser.add_argument("--not-migrated", action="store_true",
-                        help="the shop has not migrated to SKUs (inventory writes answer IE1105)")
+                        help="the shop has not migrated to SKUs (inventory writes answer IE1105, "
+                             "shop.operationLeadTime.get C008)")
     parser.add_argument("--verbose", action="store_true", help="log request lines")
     args = parser.parse_args(argv)
     sandbox = RmsSandbox(args.secret, args.key, host=args.host, port=args.port, seed=args.seed)
@@ -46,14 +48,15 @@ def main(argv=None):
     if args.every > 0:
         sandbox.start_order_feed(args.every)
     # Demo credentials only: printing them is the point of this command.
+    # pylint: disable-next=print-used
     print("RMS sandbox listening on %s" % url, flush=True)
+    # pylint: disable-next=print-used
     print("service secret: %s  license key: %s  orders: %d" % (args.secret, args.key, args.orders),
           flush=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the demo stops
+            while True:
+                time.sleep(3600)
     finally:
         sandbox.stop()
     return 0

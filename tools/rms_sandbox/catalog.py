@@ -143,8 +143,8 @@ def generate_catalog(rng, first, count):
             for values in value_sets:
                 combos = [combo + [value] for combo in combos for value in values]
             for n, combo in enumerate(combos, 1):
-                selectors = tuple((axis[0], value) for axis, value in zip(chosen, combo))
-                info = "\n".join("%s:%s" % (axis[1], value) for axis, value in zip(chosen, combo))
+                selectors = tuple((axis[0], value) for axis, value in zip(chosen, combo, strict=True))
+                info = "\n".join("%s:%s" % (axis[1], value) for axis, value in zip(chosen, combo, strict=True))
                 codes = "-".join(_CODES.get(value, value) for value in combo)
                 sku_id = "" if rng.random() < 0.1 else "%s-%s" % (number, codes)
                 variants.append(Variant("sku%s-%02d" % (index, n), sku_id, info, selectors,

@@ -68,6 +68,7 @@ REST_ROUTES = {
     "/es/2.0/items/bulk-get": ("items.bulk.get", "POST"),
     "/es/2.0/inventories/bulk-get": ("inventories.bulk.get", "POST"),
     "/es/2.0/inventories/bulk-upsert": ("inventories.bulk.upsert", "POST"),
+    "/es/1.0/shop/operationLeadTime": ("shop.operationLeadTime.get", "GET"),
 }
 REST_OPERATIONS = {
     "items.search": "_items_search",
@@ -75,6 +76,7 @@ REST_OPERATIONS = {
     "items.bulk.get": "_items_bulk_get",
     "inventories.bulk.get": "_inventories_bulk_get",
     "inventories.bulk.upsert": "_inventories_bulk_upsert",
+    "shop.operationLeadTime.get": "_shop_operation_lead_time",
 }
 
 # Fields each getOrder version adds (a field is removed when the requested version is lower).

@@ -28,6 +28,7 @@ RATES = {
     "items.bulk.get": 1,
     "inventories.bulk.get": 5,
     "inventories.bulk.upsert": 1,
+    "shop.operationLeadTime.get": 1,
 }
 
 

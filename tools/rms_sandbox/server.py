@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import socket
 import sys
@@ -40,11 +41,11 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
     sandbox = None  # set on the per-sandbox subclass
 
-    def setup(self):
+    def setup(self):  # pylint: disable=missing-return  # socketserver's hooks return None
         super().setup()
         self.sandbox._track_connection(self.connection, True)
 
-    def finish(self):
+    def finish(self):  # pylint: disable=missing-return  # socketserver's hooks return None
         try:
             super().finish()
         finally:
@@ -108,10 +109,8 @@ class Server:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -248,6 +247,7 @@ class Server:
         data = payload if isinstance(payload, bytes) else \
             json.dumps(payload, ensure_ascii=False).encode("utf-8")
         if malformed:
-            data = data[: max(1, len(data) // 2)]  # a truncated JSON document
-        return status, [("Content-Type", "application/json;charset=UTF-8")], data
+            data = data[: max(1, len(data) // 2)]  # a truncated document
+        kind = "application/xml" if data.startswith(b"<?xml") else "application/json"  # ShopAPI: XML
+        return status, [("Content-Type", kind + ";charset=UTF-8")], data
 

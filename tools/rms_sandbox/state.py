@@ -28,6 +28,7 @@ from .operations.license import LicenseOperations
 from .operations.orders import OrderOperations
 from .operations.payment import PaymentOperations
 from .operations.shipping import ShippingOperations
+from .operations.shop import ShopOperations
 from .server import Server
 
 
@@ -37,15 +38,15 @@ def _iso(moment):
 
 class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperations,
                  ShippingOperations, CancelOperations, PaymentOperations, ItemOperations,
-                 InventoryOperations):
+                 InventoryOperations, ShopOperations):
     """In-memory RMS emulator (order, Item and Inventory APIs) served over HTTP on localhost.
 
     Fault switches: see :class:`~.faults.Faults`. Hostile data on demand: :meth:`serve_as`
     makes getOrder answer any JSON value in place of an order.
     Behaviour knobs: ``async_delay_polls``, ``confirm_moves_to``, ``max_reachable_records``,
     ``item_bulk_edit`` (商品一括編集機能: items.get / items.bulk.get answer), ``sku_migrated``
-    (Inventory API writes answer IE1105 when False), ``fixed_stock`` (the RMS stock of every
-    CATALOG SKU at start).
+    (Inventory API writes answer IE1105 and shop.operationLeadTime.get C008 when False),
+    ``fixed_stock`` (the RMS stock of every CATALOG SKU at start).
     State: ``orders``, ``catalog`` (CATALOG then :meth:`generate_catalog` items), ``stock``
     ((manageNumber, variantId) -> quantity: every order takes its units, a cancellation gives
     them back, bulk-upsert sets it). ``calls`` counts every request by operation name,
@@ -86,7 +87,8 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         #: the shop subscribes to 商品一括編集機能 (items.get and items.bulk.get answer; without
         #: it they answer the AuthError, as RMS does for shops without that paid option)
         self.item_bulk_edit = False
-        #: the shop migrated to the SKU project (Inventory API writes answer IE1105 otherwise)
+        #: the shop migrated to the SKU project (otherwise Inventory API writes answer IE1105
+        #: and shop.operationLeadTime.get answers C008)
         self.sku_migrated = True
         #: units of every fixed catalogue SKU in RMS's stock at start
         self.fixed_stock = fixed_stock

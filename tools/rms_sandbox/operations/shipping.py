@@ -64,28 +64,34 @@ class ShippingOperations(OrderValidation):
                     error("011", "ShippingModelの書式が不正です。", basketId=basket_id,
                           dataNumber=data_number, shippingDetailId=None)
                     continue
-                detail_id = row.get("shippingDetailId")
-                where = {"basketId": basket_id, "dataNumber": data_number, "shippingDetailId": detail_id}
-                if detail_id is not None and (not _is_int(detail_id) or detail_id <= 0):
-                    error("011", "shippingDetailIdの書式が不正です。", **where)
-                company = row.get("deliveryCompany")
-                if company is not None and (not isinstance(company, str) or company not in DELIVERY_COMPANIES):
-                    error("011", "deliveryCompanyの書式が不正です。", **where)
-                number = row.get("shippingNumber")
-                if number is not None and (not isinstance(number, str)
-                                           or len(number) > MAX_SHIPPING_NUMBER_LENGTH):
-                    error("011", "shippingNumberの書式が不正です。", **where)
-                day = row.get("shippingDate")
-                if day not in (None, "") and _parse_date(day) is None:
-                    error("011", "shippingDateの書式が不正です。", **where)
-                flag = row.get("shippingDeleteFlag")
-                if flag is not None and flag not in (0, 1):
-                    error("011", "shippingDeleteFlagの書式が不正です。", **where)
-                if detail_id is None and flag == 1:
-                    error("009", "shippingDetailIdの項目を指定して下さい。", **where)
-                elif detail_id is None and not company:
-                    error("009", "deliveryCompanyの項目を指定して下さい。", **where)
+                self._validate_shipping_row(row, error, basketId=basket_id, dataNumber=data_number)
         return errors
+
+    @staticmethod
+    def _validate_shipping_row(row, error, **where):
+        """Format checks of one ShippingModel (a dict), each failure recorded by
+        ``error(code, text, **where)``."""
+        detail_id = row.get("shippingDetailId")
+        where["shippingDetailId"] = detail_id
+        if detail_id is not None and (not _is_int(detail_id) or detail_id <= 0):
+            error("011", "shippingDetailIdの書式が不正です。", **where)
+        company = row.get("deliveryCompany")
+        if company is not None and (not isinstance(company, str) or company not in DELIVERY_COMPANIES):
+            error("011", "deliveryCompanyの書式が不正です。", **where)
+        number = row.get("shippingNumber")
+        if number is not None and (not isinstance(number, str)
+                                   or len(number) > MAX_SHIPPING_NUMBER_LENGTH):
+            error("011", "shippingNumberの書式が不正です。", **where)
+        day = row.get("shippingDate")
+        if day not in (None, "") and _parse_date(day) is None:
+            error("011", "shippingDateの書式が不正です。", **where)
+        flag = row.get("shippingDeleteFlag")
+        if flag is not None and flag not in (0, 1):
+            error("011", "shippingDeleteFlagの書式が不正です。", **where)
+        if detail_id is None and flag == 1:
+            error("009", "shippingDetailIdの項目を指定して下さい。", **where)
+        elif detail_id is None and not company:
+            error("009", "deliveryCompanyの項目を指定して下さい。", **where)
 
     def _apply_shipping(self, order_number, baskets):
         """State checks then changes for one order; returns (ok, messages)."""
@@ -138,6 +144,11 @@ class ShippingOperations(OrderValidation):
                                    shippingDetailId=None))
         if errors:
             return False, errors
+        return True, self._execute_shipping_plan(order, plan)
+
+    def _execute_shipping_plan(self, order, plan):
+        """Apply the checked ``plan`` of :meth:`_apply_shipping` to ``order``; return the
+        messages."""
         messages = []
         for action, package, row, where in plan:
             shipping = package.setdefault("ShippingModelList", [])
@@ -173,7 +184,7 @@ class ShippingOperations(OrderValidation):
                 for s in p.get("ShippingModelList") or []):
             order["orderProgress"] = 500
             order["shippingCmplRptDatetime"] = fmt_dt(self.now())
-        return True, messages
+        return messages
 
     def _op_updateOrderShipping(self, request):
         errors = []
