@@ -3,11 +3,15 @@
 Odoo's test base blocks HTTP to any host but localhost, so the channel's API URL points at
 the sandbox on 127.0.0.1 and its pacing is off.
 """
+import functools
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.codes import JST
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
 
@@ -21,7 +25,14 @@ def rms_datetime(moment):
 
 class RakutenCase(TransactionCase):
     """A company in yen terms, taxes at 10 % and 8 % included in the price, the sandbox's
-    catalogue as products (internal reference = システム連携用SKU番号), and a Rakuten channel."""
+    catalogue as products (internal reference = システム連携用SKU番号), and a Rakuten channel.
+
+    ``sandbox_switches`` (sandbox attribute: value) are set again before every test: a class
+    whose tests confirm orders sets ``CONFIRM_SWITCHES`` (RMS confirms at once and moves the
+    order to 200)."""
+
+    CONFIRM_SWITCHES = {"async_delay_polls": 0, "confirm_moves_to": 200}
+    sandbox_switches = {}
 
     @classmethod
     def setUpClass(cls):
@@ -114,6 +125,12 @@ class RakutenCase(TransactionCase):
             setattr(self.sandbox, switch, 0.0)
         self.sandbox.expired_license = False
         self.sandbox.api_disabled = False
+        for switch, value in self.sandbox_switches.items():
+            setattr(self.sandbox, switch, value)
+        # The sandbox lives for the whole class: put back the license tests change on it.
+        expiry, key = self.sandbox.license_expiry, self.sandbox.license_key
+        self.addCleanup(setattr, self.sandbox, "license_expiry", expiry)
+        self.addCleanup(setattr, self.sandbox, "license_key", key)
 
     # ------------------------------------------------------------------
     # Helpers
@@ -155,9 +172,30 @@ class RakutenCase(TransactionCase):
         """Run the scheduled action of job ``kind``; return the log of ``team`` (this
         channel by default), empty when the job skipped the channel."""
         team = team or self.team
-        log = self.run_cron_job(kind).filtered(lambda l: l.team_id == team)
+        log = self.run_cron_job(kind).filtered(lambda log: log.team_id == team)
         self.assertLessEqual(len(log), 1, "one log per channel and run")
         return log
+
+    def run_logged_job(self, kind, team=None):
+        """Like ``run_job``, for a channel the job must not skip: its one log."""
+        log = self.run_job(kind, team)
+        self.assertEqual(len(log), 1, "the job writes one log for the channel")
+        return log
+
+    def log_line(self, log, number):
+        """The one line of ``log`` about order ``number``."""
+        lines = log.line_ids.filtered(lambda line: line.order_number == number)
+        self.assertEqual(
+            len(lines), 1, "one log line for %s: %s" % (number, lines.mapped("reason"))
+        )
+        return lines
+
+    @contextmanager
+    def no_backoff(self):
+        """Keep the client's retries but not their waits (a 5xx storm would take 15 s)."""
+        client = functools.partial(RmsClient, backoff_factor=0)
+        with patch("odoo.addons.sale_rakuten.models.crm_team.RmsClient", client):
+            yield
 
     def lock_key(self, kind="import", team=None):
         """The two integers of the advisory lock of job ``kind`` for ``team``, for tests that
@@ -169,3 +207,9 @@ class RakutenCase(TransactionCase):
 
     def sale_order(self, number):
         return self.env["sale.order"].search([("rakuten_order_number", "=", number)])
+
+    def pending(self, number, team=None):
+        """The pending (deferred) record of order ``number`` on ``team``."""
+        return self.env["rakuten.pending.order"].search(
+            [("team_id", "=", (team or self.team).id), ("order_number", "=", number)]
+        )

@@ -28,15 +28,12 @@ QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakut
 
 @tagged("post_install", "-at_install")
 class TestConfirmCarrier(RakutenCase):
+    sandbox_switches = RakutenCase.CONFIRM_SWITCHES
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.yamato = cls._make_carrier("Yamato (Rakuten)", "1001")
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox.async_delay_polls = 0
-        self.sandbox.confirm_moves_to = 200
 
     # ------------------------------------------------------------------
     # Helpers
@@ -55,24 +52,14 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(len(orders), len(numbers), [(l.order_number, l.reason) for l in log.line_ids])
         return orders
 
-    def _job(self, kind):
-        log = self.run_job(kind)
-        self.assertLessEqual(len(log), 1)
-        return log
-
     def confirm_job(self):
-        return self._job("confirm")
+        return self.run_job("confirm")
 
     def carrier_job(self):
-        return self._job("carrier")
+        return self.run_job("carrier")
 
     def follow_job(self):
-        return self._job("follow")
-
-    def line(self, log, number):
-        lines = log.line_ids.filtered(lambda l: l.order_number == number)
-        self.assertEqual(len(lines), 1, lines.mapped("reason"))
-        return lines
+        return self.run_job("follow")
 
     def rows(self, number, package=0):
         return self.sandbox.orders[number]["PackageModelList"][package]["ShippingModelList"]
@@ -146,14 +133,14 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(gone.rakuten_confirm_state, "error")
         self.assertIn("ORDER_EXT_API_CONFIRM_ORDER_ERROR_102", gone.rakuten_confirm_error)
         self.assertIn("既にキャンセルされています", gone.rakuten_confirm_error)  # RMS's own message
-        self.assertEqual(self.line(log, cancelled).outcome, "failed")
-        self.assertIn("ERROR_102", self.line(log, cancelled).reason)
+        self.assertEqual(self.log_line(log, cancelled).outcome, "failed")
+        self.assertIn("ERROR_102", self.log_line(log, cancelled).reason)
 
         waiting = self.sale_order(no_postage)
         self.assertEqual(waiting.rakuten_confirm_state, "todo")
         self.assertIn("ORDER_EXT_API_CONFIRM_ORDER_ERROR_105", waiting.rakuten_confirm_error)
-        self.assertEqual(self.line(log, no_postage).outcome, "deferred")
-        self.assertIn("送料が未確定", self.line(log, no_postage).reason)
+        self.assertEqual(self.log_line(log, no_postage).outcome, "deferred")
+        self.assertIn("送料が未確定", self.log_line(log, no_postage).reason)
 
         # Next run: only the order whose postage is missing is sent again, never the cancelled one.
         self.sandbox.reset_counters()
@@ -236,11 +223,11 @@ class TestConfirmCarrier(RakutenCase):
         cancelled = self.sale_order(numbers[3])
         self.assertEqual(cancelled.rakuten_confirm_state, "error", "not recorded as confirmed")
         self.assertIn("cancelled", cancelled.rakuten_confirm_error)
-        self.assertEqual(self.line(log, numbers[3]).outcome, "failed")
+        self.assertEqual(self.log_line(log, numbers[3]).outcome, "failed")
         orders -= cancelled
         self.assertEqual(set(orders.mapped("rakuten_confirm_state")), {"done"})
         self.assertEqual(set(orders.mapped("rakuten_order_progress")), {"200"})
-        self.assertEqual(self.line(log, numbers[0]).outcome, "done")
+        self.assertEqual(self.log_line(log, numbers[0]).outcome, "done")
         self.sandbox.reset_counters()
         self.confirm_job()
         self.assertEqual(sum(self.sandbox.calls.values()), 0)
@@ -588,7 +575,7 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(good.rakuten_basket_ids.ship_state, "sent")
         self.assertEqual(bad.rakuten_basket_ids.ship_state, "error")
         self.assertIn("120", bad_picking.rakuten_sync_error)
-        self.assertEqual(self.line(log, numbers[0]).outcome, "failed")
+        self.assertEqual(self.log_line(log, numbers[0]).outcome, "failed")
         self.assertEqual(log.state, "partial")
         # Corrected on the delivery: reported.
         bad_picking.carrier_tracking_ref = "5678"

@@ -4,7 +4,6 @@ reliability.
 
 Jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
-import functools
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest.mock import patch
@@ -16,7 +15,6 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sale_rakuten.models.crm_team import MANAGER_GROUP
-from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
 from .common import RakutenCase
@@ -45,32 +43,14 @@ class TestFollow(RakutenCase):
         cls.team.user_id = cls.salesman
         cls.team.rakuten_cancel_reason = "楽天でキャンセル"
 
-    def setUp(self):
-        super().setUp()
-        # The sandbox lives for the whole class: put back what tests change on it.
-        expiry, key = self.sandbox.license_expiry, self.sandbox.license_key
-        self.addCleanup(setattr, self.sandbox, "license_expiry", expiry)
-        self.addCleanup(setattr, self.sandbox, "license_key", key)
-
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def follow(self):
-        """Run the follow job (payment, approval, cancellations); return this channel's log."""
-        log = self.run_job("follow")
-        self.assertEqual(len(log), 1, "one follow log per channel")
-        return log
-
     def imported(self, number, slip_state):
         order = self.sale_order(number)
         self.assertEqual(len(order), 1, "order %s imported" % number)
         self.assertEqual(order.rakuten_slip_state, slip_state, order.rakuten_confirm_reasons)
         return order
-
-    def line(self, log, number):
-        lines = log.line_ids.filtered(lambda l: l.order_number == number)
-        self.assertEqual(len(lines), 1, "one log line for %s: %s" % (number, lines.mapped("reason")))
-        return lines
 
     def activities(self, record, user=None, summary=None):
         return record.activity_ids.filtered(
@@ -99,13 +79,6 @@ class TestFollow(RakutenCase):
         return picking
 
     @contextmanager
-    def no_backoff(self):
-        """Keep the client's retries but not their waits."""
-        client = functools.partial(RmsClient, backoff_factor=0)
-        with patch("odoo.addons.sale_rakuten.models.crm_team.RmsClient", client):
-            yield
-
-    @contextmanager
     def spy_get_order(self):
         """Record the order numbers of every getOrder call the sandbox serves."""
         asked = []
@@ -132,7 +105,7 @@ class TestFollow(RakutenCase):
             self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("0", "10"))
 
         # Not settled yet: nothing moves, and nothing is logged as updated.
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_settled, 0)
         for number in numbers:
@@ -141,7 +114,7 @@ class TestFollow(RakutenCase):
         for number in numbers:
             self.sandbox.set_progress(number, 300)
         self.sandbox.reset_counters()
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_settled, 2)
         self.assertEqual(self.sandbox.calls["getOrder"], 1, "both re-read with one getOrder")
@@ -151,11 +124,11 @@ class TestFollow(RakutenCase):
             self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("2", "30"))
             self.assertEqual(order.rakuten_slip_state, "ready")
             self.assertEqual(order.rakuten_order_progress, "300")
-            self.assertEqual(self.line(log, number).outcome, "updated")
+            self.assertEqual(self.log_line(log, number).outcome, "updated")
             self.assertTrue(self.notes(order, "settled"))
 
         # A second run changes nothing and logs nothing.
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual((log.state, log.count_settled, len(log.line_ids)), ("done", 0, 0))
 
     def test_settlement_of_250_orders_uses_three_get_order_calls(self):
@@ -169,7 +142,7 @@ class TestFollow(RakutenCase):
             self.sandbox.set_progress(number, 300)
         self.sandbox.reset_counters()
         with self.spy_get_order() as asked:
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sandbox.calls["getOrder"], 3)
         self.assertEqual(sorted(len(chunk) for chunk in asked), [50, 100, 100])
@@ -188,7 +161,7 @@ class TestFollow(RakutenCase):
         self.assertEqual((cod_order.rakuten_payment_state, cod_order.rakuten_approval_state), ("0", "0"))
         self.sandbox.set_progress(card, 300)
         with self.spy_get_order() as asked:
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(asked, [[card]], "only the 楽天ペイ order is re-read")
         self.assertEqual(self.sale_order(card).rakuten_slip_state, "ready")
@@ -202,7 +175,7 @@ class TestFollow(RakutenCase):
         self.assertEqual(order.rakuten_approval_state, "90")
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
         self.assertTrue(order.rakuten_confirm_reasons)
-        self.assertEqual(self.line(log, order.rakuten_order_number).outcome, "updated")
+        self.assertEqual(self.log_line(log, order.rakuten_order_number).outcome, "updated")
         activity = self.activities(order, summary="Rakuten refused the payment")
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.salesman, "the salesperson of the order")
@@ -212,7 +185,7 @@ class TestFollow(RakutenCase):
         unapproved = self.add_order(progress=200)
         approved = self.add_order(progress=300)
         self.import_orders()
-        self.follow()
+        self.run_logged_job("follow")
         self.imported(unapproved, "waiting_payment")
         self.assertEqual(self.imported(approved, "ready").rakuten_approval_state, "30")
 
@@ -221,7 +194,7 @@ class TestFollow(RakutenCase):
             self.sandbox.orders[number]["cautionDisplayType"] = 1
             self.sandbox.set_payment_status(number, status)
         self.sandbox.reset_counters()
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sandbox.calls["getPayment"], 2)
         for number, status in ((unapproved, 30400), (approved, 30700)):
@@ -230,20 +203,20 @@ class TestFollow(RakutenCase):
             self.assertIn("refused the payment (status %s)" % status, order.rakuten_confirm_reasons)
         # Handled once: the next run neither re-reads nor re-schedules.
         self.sandbox.reset_counters()
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual((log.count_approval_refused, self.sandbox.calls["getPayment"]), (0, 0))
         self.assertEqual(len(self.activities(self.sale_order(unapproved), summary="Rakuten refused the payment")), 1)
 
     def test_order_sent_back_to_200_with_caution_is_refused(self):
         number = self.add_order(progress=300)
         self.import_orders()
-        self.follow()
+        self.run_logged_job("follow")
         order = self.imported(number, "ready")
         self.assertEqual(order.rakuten_approval_state, "30")
 
         self.sandbox.set_progress(number, 200)
         self.sandbox.orders[number]["cautionDisplayType"] = 1
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(order.rakuten_order_progress, "200")
         self.assert_refused(order, log)
@@ -271,7 +244,7 @@ class TestFollow(RakutenCase):
         for progress, number in numbers.items():
             self.sandbox.set_progress(number, progress)
 
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         for progress, number in numbers.items():
             order = self.sale_order(number)
@@ -281,12 +254,12 @@ class TestFollow(RakutenCase):
             self.assertEqual(order.rakuten_cancel_reason, "楽天でキャンセル")
             self.assertEqual(set(order.picking_ids.mapped("state")), {"cancel"})
             self.assertEqual(len(self.notes(order, "楽天でキャンセル")), 1, "a chatter note with the reason")
-            self.assertEqual(self.line(log, number).outcome, "updated")
+            self.assertEqual(self.log_line(log, number).outcome, "updated")
         self.assertEqual(self.reserved(products), reserved_before - ordered, "the stock is released")
         self.assertEqual(self.sale_order(keep).state, "sale")
 
         # Already cancelled: not touched again.
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertFalse(log.line_ids)
 
     def test_cancellation_looks_back_62_days(self):
@@ -298,7 +271,7 @@ class TestFollow(RakutenCase):
             self.imported(number, "ready")
             self.sandbox.age_order(number, timedelta(days=age))
             self.sandbox.set_progress(number, 900)
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_order(recent).state, "cancel")
         self.assertEqual(self.sale_order(old).state, "sale", "older than 62 days: not searched")
@@ -306,13 +279,13 @@ class TestFollow(RakutenCase):
     def test_cancelled_after_shipping_goes_to_a_person(self):
         number = self.add_order(progress=300)
         self.import_orders()
-        self.follow()
+        self.run_logged_job("follow")
         order = self.imported(number, "ready")
         picking = self.ship(order)
         self.assertEqual(order.rakuten_slip_state, "shipped")
 
         self.sandbox.set_progress(number, 800)
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "partial", log.message)
         self.assertEqual(order.state, "sale", "not silently cancelled")
         self.assertEqual(picking.state, "done")
@@ -323,11 +296,11 @@ class TestFollow(RakutenCase):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.salesman)
         self.assertIn("after its goods were shipped", str(activity.note))
-        self.assertEqual(self.line(log, number).outcome, "failed")
+        self.assertEqual(self.log_line(log, number).outcome, "failed")
 
         # Not handled again on the next runs.
         for _run in range(2):
-            log = self.follow()
+            log = self.run_logged_job("follow")
             self.assertEqual(log.state, "done", log.message)
             self.assertFalse(log.line_ids.filtered(lambda l: l.order_number == number))
         self.assertEqual(len(self.activities(order)), 1)
@@ -371,7 +344,7 @@ class TestFollow(RakutenCase):
             self.check_licenses()
             self.assertEqual(len(self.license_activities()), count, "not duplicated")
             # A warning does not stop the jobs.
-            self.assertEqual(self.follow().state, "done")
+            self.assertEqual(self.run_logged_job("follow").state, "done")
 
     def expire_and_check(self, how, now):
         with freeze_time(now):
@@ -398,9 +371,6 @@ class TestFollow(RakutenCase):
         self.assertEqual(self.team_logs(JOB_KINDS), logs_before, "no log flood")
         self.assertFalse(+self.sandbox.calls, "no RMS call")
 
-    def run_import_cron(self):
-        return self.run_job("import")
-
     def check_expiry_flow(self, how):
         number = self.add_order(progress=300)
         self.import_orders()
@@ -416,7 +386,7 @@ class TestFollow(RakutenCase):
                                      (122, True)):
                 with freeze_time(now + timedelta(minutes=minutes)):
                     self.team.invalidate_recordset(["rakuten_license_state"])
-                    log = self.run_import_cron()
+                    log = self.run_job("import")
                     self.assertEqual(bool(log), retried, "import at +%d min" % minutes)
                     if retried:
                         self.assertEqual(log.state, "failed")
@@ -431,9 +401,9 @@ class TestFollow(RakutenCase):
             self.team.rakuten_license_key = "SL3-0000-license-renewed"
             self.assertFalse(self.team.rakuten_auth_error)
             self.assertEqual(self.team.rakuten_license_state, "unchecked")
-            self.assertEqual(self.follow().state, "done")
+            self.assertEqual(self.run_logged_job("follow").state, "done")
             self.assertEqual(self.sale_order(number).state, "cancel", "the follow job caught up")
-            self.assertEqual(self.run_import_cron().state, "done")
+            self.assertEqual(self.run_job("import").state, "done")
             self.assertEqual(self.check_licenses().state, "done")
             self.assertEqual(self.team.rakuten_license_expiry.date(), (now + timedelta(days=90)).date())
 
@@ -462,10 +432,10 @@ class TestFollow(RakutenCase):
         with freeze_time(now + timedelta(minutes=61)):
             self.sandbox.expired_license = False
             self.team.invalidate_recordset(["rakuten_license_state"])
-            self.assertEqual(self.run_import_cron().state, "done")
+            self.assertEqual(self.run_job("import").state, "done")
             self.assertFalse(self.team.rakuten_auth_error)
             self.assertEqual(self.team.rakuten_license_state, "unchecked")
-            self.assertEqual(self.follow().state, "done")
+            self.assertEqual(self.run_logged_job("follow").state, "done")
 
     # ------------------------------------------------------------------
     # Reliability
@@ -478,10 +448,10 @@ class TestFollow(RakutenCase):
         bad = numbers[1]
         del self.sandbox.orders[bad]["SettlementModel"]
         with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "partial", log.message)
         self.assertEqual((log.count_settled, log.count_failed), (2, 1))
-        self.assertIn("SettlementModel", self.line(log, bad).reason)
+        self.assertIn("SettlementModel", self.log_line(log, bad).reason)
         for number in numbers:
             expected = "waiting_payment" if number == bad else "ready"
             self.assertEqual(self.sale_order(number).rakuten_slip_state, expected)
@@ -492,13 +462,13 @@ class TestFollow(RakutenCase):
         self.sandbox.set_progress(number, 300)
         self.sandbox.error_rate_5xx = 1.0
         with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)
         self.assertGreater(sum(self.sandbox.calls.values()), 1, "the client retried")
         self.assertEqual(self.sale_order(number).rakuten_slip_state, "waiting_payment")
 
         self.sandbox.error_rate_5xx = 0.0
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_order(number).rakuten_slip_state, "ready")

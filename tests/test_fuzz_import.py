@@ -18,7 +18,8 @@ import collections
 import warnings
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger

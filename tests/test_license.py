@@ -21,12 +21,6 @@ def jst_end_of_day(day):
 
 @tagged("post_install", "-at_install")
 class TestLicenseStatus(RakutenCase):
-    def setUp(self):
-        super().setUp()
-        expiry, key = self.sandbox.license_expiry, self.sandbox.license_key
-        self.addCleanup(setattr, self.sandbox, "license_expiry", expiry)
-        self.addCleanup(setattr, self.sandbox, "license_key", key)
-
     def status(self, team=None):
         team = team or self.team
         team.invalidate_recordset(["rakuten_license_state", "rakuten_license_status"])
