@@ -1,14 +1,13 @@
 """Following Rakuten after import, end to end against the sandbox: payment settlement
-(自動入金確認), 承認NG, RMS-side cancellations (※1), the license key, and the follow job's
-reliability.
+(自動入金確認), 承認NG, RMS-side cancellations (※1), and the follow job's reliability (the
+license key's expiry is in test_license.py).
 
 Jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest.mock import patch
 
-from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tests import tagged
@@ -20,7 +19,6 @@ from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 from .common import RakutenCase
 
 RMS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-JOB_KINDS = ("confirm", "carrier", "follow")
 
 
 @tagged("post_install", "-at_install")
@@ -90,9 +88,6 @@ class TestFollow(RakutenCase):
 
         with patch.object(self.sandbox, "_op_getOrder", spy):
             yield asked
-
-    def team_logs(self, kinds):
-        return self.env["rakuten.sync.log"].search([("team_id", "=", self.team.id), ("kind", "in", kinds)])
 
     # ------------------------------------------------------------------
     # Payment settlement (自動入金確認)
@@ -305,137 +300,6 @@ class TestFollow(RakutenCase):
             self.assertFalse(log.line_ids.filtered(lambda l: l.order_number == number))
         self.assertEqual(len(self.activities(order)), 1)
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
-
-    # ------------------------------------------------------------------
-    # License key
-    # ------------------------------------------------------------------
-    def check_licenses(self):
-        log = self.run_job("license")
-        self.assertEqual(len(log), 1)
-        self.team.invalidate_recordset(["rakuten_license_state"])
-        return log
-
-    def license_activities(self):
-        return self.activities(self.team, summary="Renew the Rakuten license key")
-
-    def test_license_expiry_is_stored_and_warned(self):
-        now = datetime(2025, 3, 1, 1, 0)
-        self.assertIn("rakuten_license_state != 'warning'",
-                      self.env["crm.team"].get_view(view_type="form")["arch"], "the warning banner")
-        with freeze_time(now):
-            self.sandbox.license_expiry = (now + timedelta(days=20)).date()
-            log = self.check_licenses()
-            self.assertEqual(log.state, "done", log.message)
-            # 23:59:59 Japan time = 14:59:59 UTC
-            self.assertEqual(self.team.rakuten_license_expiry, datetime(2025, 3, 21, 14, 59, 59))
-            self.assertEqual(self.team.rakuten_license_state, "ok")
-            self.assertFalse(self.license_activities())
-
-        with freeze_time(now + timedelta(days=10)):
-            log = self.check_licenses()
-            self.assertEqual(log.state, "done", log.message)
-            self.assertEqual(self.team.rakuten_license_state, "warning")
-            for manager in (self.manager, self.env.ref("base.user_admin")):
-                activity = self.license_activities().filtered(lambda a: a.user_id == manager)
-                self.assertEqual(len(activity), 1, manager.name)
-                self.assertEqual(activity.date_deadline, fields.Date.to_date("2025-03-21"))
-            self.assertFalse(self.license_activities().filtered(lambda a: a.user_id == self.salesman))
-            count = len(self.license_activities())
-            self.check_licenses()
-            self.assertEqual(len(self.license_activities()), count, "not duplicated")
-            # A warning does not stop the jobs.
-            self.assertEqual(self.run_logged_job("follow").state, "done")
-
-    def expire_and_check(self, how, now):
-        with freeze_time(now):
-            if how == "switch":
-                self.sandbox.expired_license = True
-            else:
-                self.sandbox.license_expiry = (now - timedelta(days=1)).date()
-            with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-                log = self.check_licenses()
-            self.assertEqual(log.state, "failed")
-            self.assertEqual(self.team.rakuten_license_state, "refused")
-            self.assertIn("ES01-01", self.team.rakuten_auth_error)
-            self.assertIn("enter the new key", self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_auth_error_date, now)
-
-    def assert_jobs_skip(self):
-        self.sandbox.reset_counters()
-        logs_before = self.team_logs(JOB_KINDS)
-        Sync = self.env["rakuten.sync"]
-        for _run in range(3):
-            for job in (Sync._cron_confirm, Sync._cron_carrier, Sync._cron_follow):
-                logs = job()
-                self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
-        self.assertEqual(self.team_logs(JOB_KINDS), logs_before, "no log flood")
-        self.assertFalse(+self.sandbox.calls, "no RMS call")
-
-    def check_expiry_flow(self, how):
-        number = self.add_order(progress=300)
-        self.import_orders()
-        self.sandbox.set_progress(number, 800)
-        now = datetime(2025, 3, 1, 1, 0)
-        self.expire_and_check(how, now)
-        with freeze_time(now):
-            self.assert_jobs_skip()
-
-        # The import is tried again at most once an hour.
-        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-            for minutes, retried in ((10, False), (59, False), (61, True), (90, False), (120, False),
-                                     (122, True)):
-                with freeze_time(now + timedelta(minutes=minutes)):
-                    self.team.invalidate_recordset(["rakuten_license_state"])
-                    log = self.run_job("import")
-                    self.assertEqual(bool(log), retried, "import at +%d min" % minutes)
-                    if retried:
-                        self.assertEqual(log.state, "failed")
-                        self.assertEqual(self.team.rakuten_license_state, "refused")
-        self.assertEqual(self.sale_order(number).state, "sale")
-
-        # A new key: the error is gone and every job runs again, at once.
-        with freeze_time(now + timedelta(minutes=130)):
-            self.sandbox.expired_license = False
-            self.sandbox.license_expiry = (now + timedelta(days=90)).date()
-            self.sandbox.license_key = "SL3-0000-license-renewed"
-            self.team.rakuten_license_key = "SL3-0000-license-renewed"
-            self.assertFalse(self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_license_state, "unchecked")
-            self.assertEqual(self.run_logged_job("follow").state, "done")
-            self.assertEqual(self.sale_order(number).state, "cancel", "the follow job caught up")
-            self.assertEqual(self.run_job("import").state, "done")
-            self.assertEqual(self.check_licenses().state, "done")
-            self.assertEqual(self.team.rakuten_license_expiry.date(), (now + timedelta(days=90)).date())
-
-    def test_expired_license_switch(self):
-        self.check_expiry_flow("switch")
-
-    def test_license_expiry_in_the_past(self):
-        self.check_expiry_flow("past")
-
-    def test_expiry_date_passed_before_the_daily_check(self):
-        now = datetime(2025, 3, 1, 1, 0)
-        with freeze_time(now):
-            self.sandbox.license_expiry = (now + timedelta(days=5)).date()
-            self.check_licenses()
-            self.assertEqual(self.team.rakuten_license_state, "warning")
-        with freeze_time(now + timedelta(days=6)):
-            self.team.invalidate_recordset(["rakuten_license_state"])
-            self.assertEqual(self.team.rakuten_license_state, "expired")
-            self.assert_jobs_skip()
-
-    def test_renewed_key_that_works_late_resumes_by_itself(self):
-        """A freshly saved key RMS refuses for a while: once the hourly import retry gets
-        through, the other jobs resume without waiting for the daily check."""
-        now = datetime(2025, 3, 1, 1, 0)
-        self.expire_and_check("switch", now)
-        with freeze_time(now + timedelta(minutes=61)):
-            self.sandbox.expired_license = False
-            self.team.invalidate_recordset(["rakuten_license_state"])
-            self.assertEqual(self.run_job("import").state, "done")
-            self.assertFalse(self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_license_state, "unchecked")
-            self.assertEqual(self.run_logged_job("follow").state, "done")
 
     # ------------------------------------------------------------------
     # Reliability
