@@ -213,3 +213,63 @@ class RakutenCase(TransactionCase):
         return self.env["rakuten.pending.order"].search(
             [("team_id", "=", (team or self.team).id), ("order_number", "=", number)]
         )
+
+
+SECRET_B = "sbx-secret-b-91c3"
+LICENSE_KEY_B = "SL3-0000-license-b-22aa"
+
+
+class MultiCompanyCase(RakutenCase):
+    """A second company with its own channel (team_b) on its own sandbox (sandbox_b), and a
+    salesperson in each company (user_a, user_b)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox_b = RmsSandbox(SECRET_B, LICENSE_KEY_B, seed=11)
+        cls.sandbox_b.shop_id = "888888"
+        cls.sandbox_b.start()
+        cls.addClassCleanup(cls.sandbox_b.stop)
+        cls.company_b = cls.env["res.company"].create({
+            "name": "Rakuten Second Company",
+            "currency_id": cls.jpy.id,
+            "country_id": cls.env.ref("base.jp").id,
+        })
+        cls.env["account.tax.group"].create({"name": "Taxes", "company_id": cls.company_b.id})
+        # Odoo creates a new company's warehouse only under its own test runner
+        Warehouse = cls.env["stock.warehouse"].with_company(cls.company_b)
+        cls.warehouse_b = Warehouse.search([("company_id", "=", cls.company_b.id)], limit=1) or Warehouse.create(
+            {"name": "Rakuten B", "code": "RKB", "company_id": cls.company_b.id}
+        )
+        cls.team_b = cls._make_team(
+            cls.company_b, cls.warehouse_b, "Rakuten Shop B", "sbxshopb",
+            rakuten_api_url=cls.sandbox_b.url,
+            rakuten_service_secret=SECRET_B,
+            rakuten_license_key=LICENSE_KEY_B,
+        )
+        Users = cls.env["res.users"].with_context(no_reset_password=True)
+        groups = [cls.env.ref("base.group_user").id, cls.env.ref("sales_team.group_sale_salesman_all_leads").id]
+        cls.user_a = Users.create({
+            "name": "Seller A", "login": "rakuten_seller_a", "company_id": cls.company.id,
+            "company_ids": [Command.set(cls.company.ids)], "groups_id": [Command.set(groups)],
+        })
+        cls.user_b = Users.create({
+            "name": "Seller B", "login": "rakuten_seller_b", "company_id": cls.company_b.id,
+            "company_ids": [Command.set(cls.company_b.ids)], "groups_id": [Command.set(groups)],
+        })
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox_b.orders.clear()
+        self.sandbox_b.reset_counters()
+        self.sandbox_b.expired_license = False
+
+    def add_order_b(self, minutes_ago=60, **fields):
+        ordered = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        table = dict(self.PLAIN_MIX, payment={"card": 1.0}, progress={300: 1.0})
+        [number] = self.sandbox_b.generate_orders(1, now=ordered, mix=table, hours=0)
+        self.sandbox_b.orders[number].update(fields)
+        return number
+
+    def import_both(self):
+        return self.import_orders(), self.import_orders(self.team_b)

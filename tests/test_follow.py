@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
-
 from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
