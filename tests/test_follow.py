@@ -160,7 +160,7 @@ class TestFollow(RakutenCase):
         self.assertEqual(asked, [[card]], "only the 楽天ペイ order is re-read")
         self.assertEqual(self.sale_order(card).rakuten_slip_state, "ready")
         self.assertEqual((cod_order.rakuten_payment_state, cod_order.rakuten_approval_state), ("0", "0"))
-        self.assertFalse(log.line_ids.filtered(lambda l: l.order_number == cod))
+        self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == cod))
 
     # ------------------------------------------------------------------
     # 承認NG
@@ -224,7 +224,7 @@ class TestFollow(RakutenCase):
         keep = self.add_order(progress=300)
         products = self.env["product.product"]
         self.import_orders()
-        for progress, number in numbers.items():
+        for number in numbers.values():
             order = self.imported(number, "waiting_payment")
             products |= order.order_line.product_id.filtered("is_storable")
         reserved_before = self.reserved(products)
@@ -296,7 +296,7 @@ class TestFollow(RakutenCase):
         for _run in range(2):
             log = self.run_logged_job("follow")
             self.assertEqual(log.state, "done", log.message)
-            self.assertFalse(log.line_ids.filtered(lambda l: l.order_number == number))
+            self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == number))
         self.assertEqual(len(self.activities(order)), 1)
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
 

@@ -159,7 +159,7 @@ class RakutenOrderCase(RakutenCase):
         """{percent: (tax-included total, tax)} of the order's lines, per channel tax."""
         result = {}
         for pct, tax in ((10, self.tax_10), (8, self.tax_8)):
-            lines = order.order_line.filtered(lambda l, t=tax: l.tax_id == t)
+            lines = order.order_line.filtered(lambda line, t=tax: line.tax_id == t)
             result[pct] = (sum(lines.mapped("price_total")), sum(lines.mapped("price_tax")), len(lines))
         return result
 
@@ -175,7 +175,7 @@ class RakutenOrderCase(RakutenCase):
         self.assertEqual(order.rakuten_point_amount, (raw.get("PointModel") or {}).get("usedPoint", 0), number)
         self.assertNotIn(AMOUNTS_REASON, order.rakuten_confirm_reasons or "", number)
         # every line carries the channel's tax of its rate, nothing else
-        self.assertFalse(order.order_line.filtered(lambda l: l.tax_id not in (self.tax_10, self.tax_8)), number)
+        self.assertFalse(order.order_line.filtered(lambda line: line.tax_id not in (self.tax_10, self.tax_8)), number)
         odoo = self.odoo_by_rate(order)
         rakuten = self.rakuten_coupons_by_rate(raw)
         rows = {PERCENT[row["taxRate"]]: row for row in raw["TaxSummaryModelList"]}
@@ -238,22 +238,22 @@ class TestImportAmounts(RakutenOrderCase):
         rms_items = raw["PackageModelList"][0]["ItemModelList"]
         for item in rms_items:
             line = lines.filtered(
-                lambda l, i=item: l.rakuten_line_kind == "item" and l.rakuten_item_detail_id == str(i["itemDetailId"])
+                lambda line, i=item: line.rakuten_line_kind == "item" and line.rakuten_item_detail_id == str(i["itemDetailId"])
             )
             self.assertEqual(len(line), 1)
             self.assertEqual(line.product_id.default_code, item["SkuModelList"][0]["merchantDefinedSkuId"])
             self.assertFalse(line.rakuten_unmatched)
             self.assertEqual((line.price_unit, line.product_uom_qty), (item["priceTaxIncl"], item["units"]))
             self.assertEqual(line.tax_id, self.tax_8 if item["taxRate"] == 0.08 else self.tax_10, item["itemName"])
-        self.assertEqual(lines.filtered(lambda l: l.product_id.default_code == "TE100").tax_id, self.tax_8)
-        self.assertEqual(lines.filtered(lambda l: l.product_id.default_code == "RC500").tax_id, self.tax_8)
+        self.assertEqual(lines.filtered(lambda line: line.product_id.default_code == "TE100").tax_id, self.tax_8)
+        self.assertEqual(lines.filtered(lambda line: line.product_id.default_code == "RC500").tax_id, self.tax_8)
         kinds = {
             "postage": ("sale_rakuten.product_rakuten_postage", 660),
             "payment_charge": ("sale_rakuten.product_rakuten_payment_charge", 220),
             "shop_coupon": ("sale_rakuten.product_rakuten_shop_coupon", -300),
         }
         for kind, (xmlid, price) in kinds.items():
-            line = lines.filtered(lambda l, k=kind: l.rakuten_line_kind == k)
+            line = lines.filtered(lambda line, k=kind: line.rakuten_line_kind == k)
             self.assertEqual(line.product_id, self.env.ref(xmlid), kind)
             self.assertEqual((line.price_unit, line.product_uom_qty, line.price_total), (price, 1, price), kind)
             self.assertEqual(line.tax_id, self.tax_10, kind)
@@ -278,7 +278,7 @@ class TestImportAmounts(RakutenOrderCase):
         self.assertFalse(order.rakuten_is_rakuten_pay)
         self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("0", "0"))
         self.assertEqual(order.rakuten_slip_state, "ready")
-        cod = order.order_line.filtered(lambda l: l.rakuten_line_kind == "cod_fee")
+        cod = order.order_line.filtered(lambda line: line.rakuten_line_kind == "cod_fee")
         self.assertEqual(cod.product_id, self.env.ref("sale_rakuten.product_rakuten_cod_fee"))
         self.assertEqual((cod.price_unit, cod.tax_id), (raw["deliveryPrice"], self.tax_10))
         self.assertEqual(raw["deliveryPrice"], 330)
@@ -306,9 +306,9 @@ class TestImportAmounts(RakutenOrderCase):
         log = self.import_orders()
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_found, 60)
-        imported = set(log.line_ids.filtered(lambda l: l.outcome == "imported").mapped("order_number"))
+        imported = set(log.line_ids.filtered(lambda line: line.outcome == "imported").mapped("order_number"))
         self.assertEqual(imported, set(numbers) - waiting)
-        self.assertEqual(set(log.line_ids.filtered(lambda l: l.outcome == "deferred").mapped("order_number")), waiting)
+        self.assertEqual(set(log.line_ids.filtered(lambda line: line.outcome == "deferred").mapped("order_number")), waiting)
 
         seen = Counter()
         orders = self.env["sale.order"].search([("rakuten_order_number", "in", list(imported))])
@@ -324,12 +324,12 @@ class TestImportAmounts(RakutenOrderCase):
             self.assertEqual(by_kind["postage"], raw["postagePrice"])
             self.assertEqual(by_kind["cod_fee"], raw["deliveryPrice"])
             self.assertEqual(by_kind["shop_coupon"], -raw["couponShopPrice"])
-            self.assertEqual(len(lines.filtered(lambda l: l.rakuten_line_kind == "item")),
+            self.assertEqual(len(lines.filtered(lambda line: line.rakuten_line_kind == "item")),
                              sum(len(p["ItemModelList"]) for p in raw["PackageModelList"]))
             self.assertFalse(lines.filtered("rakuten_unmatched"))
             # each item at its RMS rate
             rates = {str(i["itemDetailId"]): i["taxRate"] for p in raw["PackageModelList"] for i in p["ItemModelList"]}
-            for line in lines.filtered(lambda l: l.rakuten_line_kind == "item"):
+            for line in lines.filtered(lambda line: line.rakuten_line_kind == "item"):
                 self.assertEqual(line.tax_id, self.tax_8 if rates[line.rakuten_item_detail_id] == 0.08 else self.tax_10)
             # the tax of each rate is RMS's, up to rounding: Odoo rounds each line, RMS the total
             # of the rate (down), and Odoo also taxes the Rakuten-funded coupons (shop income)
@@ -352,7 +352,8 @@ class TestImportAmounts(RakutenOrderCase):
 
 @tagged("post_install", "-at_install")
 class TestImportCustomer(RakutenOrderCase):
-    def add_buyer_order(self, email=BUYER_EMAIL, orderer=BUYER, **fields):
+    def add_buyer_order(self, email=BUYER_EMAIL, orderer=None, **fields):
+        orderer = orderer or BUYER
         number = self.add_order(**fields)
         raw = self.sandbox.orders[number]
         raw["OrdererModel"].update(orderer, emailAddress=email)
@@ -362,7 +363,8 @@ class TestImportCustomer(RakutenOrderCase):
     def test_orderer_becomes_the_customer_without_email(self):
         remarks = "不在の場合は宅配ボックスに入れてください。"
         number = self.add_buyer_order(remarks=remarks)
-        # the reason is translated in the order's language, without "no translation language" warnings
+        # the reason is translated in the order's language, without "no translation
+        # language" warnings
         with self.assertNoLogs("odoo.tools.translate", level="WARNING"):
             self.import_orders()
         order = self.sale_order(number)
@@ -481,7 +483,7 @@ class TestImportCustomer(RakutenOrderCase):
             )
             # and its postage line
             postage = order.order_line.filtered(
-                lambda l, b=basket: l.rakuten_line_kind == "postage" and l.rakuten_basket_number == b.basket_id
+                lambda line, b=basket: line.rakuten_line_kind == "postage" and line.rakuten_basket_number == b.basket_id
             )
             self.assertEqual(len(postage), 1)
             self.assertEqual(postage.price_total, package["postagePrice"])
@@ -583,8 +585,8 @@ class TestImportChannels(MultiCompanyCase):
     def test_cron_imports_every_channel_and_a_failing_one_stops_nothing(self):
         number_a, number_b = self.add_order(), self.add_order_b()
         logs = self.run_cron_job("import")
-        log_a = logs.filtered(lambda l: l.team_id == self.team)
-        log_b = logs.filtered(lambda l: l.team_id == self.team_b)
+        log_a = logs.filtered(lambda log: log.team_id == self.team)
+        log_b = logs.filtered(lambda log: log.team_id == self.team_b)
         self.assertEqual((log_a.state, log_a.count_imported), ("done", 1), log_a.message)
         self.assertEqual((log_b.state, log_b.count_imported), ("done", 1), log_b.message)
         self.assertEqual(self.sale_order(number_a).company_id, self.company)
@@ -595,8 +597,8 @@ class TestImportChannels(MultiCompanyCase):
         self.sandbox_b.expired_license = True
         number_a2, number_b2 = self.add_order(minutes_ago=45), self.add_order_b(minutes_ago=45)
         logs = self.run_cron_job("import")
-        log_a = logs.filtered(lambda l: l.team_id == self.team)
-        log_b = logs.filtered(lambda l: l.team_id == self.team_b)
+        log_a = logs.filtered(lambda log: log.team_id == self.team)
+        log_b = logs.filtered(lambda log: log.team_id == self.team_b)
         self.assertEqual(log_b.state, "failed")
         self.assertIn("renew", log_b.message.lower())
         self.assertLess(log_b.id, log_a.id)

@@ -50,7 +50,7 @@ class TestImportPoison(RakutenCase):
     def assert_all_imported(self, log, numbers):
         orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
         self.assertEqual(len(orders), len(numbers), "every valid order is imported in the same run")
-        self.assertEqual(set(log.line_ids.filtered(lambda l: l.outcome == "imported").mapped("order_number")) & set(numbers),
+        self.assertEqual(set(log.line_ids.filtered(lambda line: line.outcome == "imported").mapped("order_number")) & set(numbers),
                          set(numbers))
 
     def assert_held(self, number, *fragments):

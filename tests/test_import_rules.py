@@ -58,9 +58,11 @@ class TestImportRules(RakutenCase):
     def describe(self, order):
         """The order's confirmation reasons and lines, for failure messages."""
         return "%s\n%s" % (order.rakuten_confirm_reasons, "\n".join(
-            "%s %s %s x %s %s = %s" % (l.rakuten_line_kind, l.product_id.default_code, l.product_uom_qty,
-                                      l.price_unit, l.tax_id.mapped("name"), l.price_total)
-            for l in order.order_line
+            "%s %s %s x %s %s = %s" % (
+                line.rakuten_line_kind, line.product_id.default_code, line.product_uom_qty,
+                line.price_unit, line.tax_id.mapped("name"), line.price_total,
+            )
+            for line in order.order_line
         ))
 
     def assert_imported(self, log, number, slip_state):
@@ -330,7 +332,7 @@ class TestImportRules(RakutenCase):
         slip = self.sale_order(number)
         self.assertEqual(slip.rakuten_slip_state, "new")
         self.assertEqual(self.log_line(log, number).sale_order_id, slip)
-        item_line = slip.order_line.filtered(lambda l: l.rakuten_line_kind == "item")[:1]
+        item_line = slip.order_line.filtered(lambda line: line.rakuten_line_kind == "item")[:1]
         self.assertTrue(item_line)
         units_before = item_line.product_uom_qty
 
@@ -379,11 +381,11 @@ class TestImportRules(RakutenCase):
         self.assertEqual(slip.rakuten_slip_state, "ready", self.describe(slip))
         raw = self.sandbox.orders[number]
         items = [item for package in raw["PackageModelList"] for item in package["ItemModelList"]]
-        item_lines = slip.order_line.filtered(lambda l: l.rakuten_line_kind == "item")
+        item_lines = slip.order_line.filtered(lambda line: line.rakuten_line_kind == "item")
         self.assertEqual(len(item_lines), len(items))
         self.assertEqual(item_lines.mapped("product_id.default_code"),
                          [item["SkuModelList"][0]["merchantDefinedSkuId"] for item in items])
-        self.assertTrue(slip.order_line.filtered(lambda l: l.rakuten_line_kind == "cod_fee"))
+        self.assertTrue(slip.order_line.filtered(lambda line: line.rakuten_line_kind == "cod_fee"))
         self.assertEqual(slip.amount_total, slip.rakuten_expected_amount)
         self.assertEqual(slip.picking_ids.state, "assigned")
 
@@ -514,7 +516,7 @@ class TestImportRules(RakutenCase):
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         order = self.assert_imported(log, number, "to_confirm")
-        line = order.order_line.filtered(lambda l: l.rakuten_unmatched)
+        line = order.order_line.filtered(lambda line: line.rakuten_unmatched)
         self.assertEqual(len(line), 1)
         self.assertEqual(line.product_id, self.team.rakuten_unmatched_product_id)
         self.assertEqual(line.name, "幻の限定品")
@@ -523,6 +525,6 @@ class TestImportRules(RakutenCase):
         self.assertEqual(line.rakuten_item_detail_id, str(item["itemDetailId"]))
         self.assertIn("幻の限定品", order.rakuten_confirm_reasons)
         self.assertIn("matches no product", order.rakuten_confirm_reasons)
-        others = order.order_line.filtered(lambda l: l.rakuten_line_kind == "item") - line
+        others = order.order_line.filtered(lambda line: line.rakuten_line_kind == "item") - line
         self.assertFalse(others.filtered("rakuten_unmatched"))
         self.assertNotIn(self.team.rakuten_unmatched_product_id, others.product_id)

@@ -122,9 +122,9 @@ class TestLicenseStatus(RakutenCase):
         self.team._rakuten_set_auth_failure("ES01-01: Un-Authorised")
         self.assertIn(self.team, self.env["rakuten.sync"]._active_teams(include_expired=True))
         logs = self.run_cron_job("follow")
-        self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
+        self.assertFalse(logs.filtered(lambda log: log.team_id == self.team))
         logs = self.run_cron_job("license")
-        log = logs.filtered(lambda l: l.team_id == self.team)
+        log = logs.filtered(lambda log: log.team_id == self.team)
         self.assertEqual(log.state, "done", "the key works again")
         self.assertEqual(self.status()[0], "ok")
 
@@ -205,7 +205,9 @@ class TestLicenseExpiry(RakutenCase):
             self.assertEqual(log.state, "done", log.message)
             self.assertEqual(self.team.rakuten_license_state, "warning")
             for manager in (self.manager, self.env.ref("base.user_admin")):
-                activity = self.license_activities().filtered(lambda a: a.user_id == manager)
+                activity = self.license_activities().filtered(
+                    lambda a, user=manager: a.user_id == user
+                )
                 self.assertEqual(len(activity), 1, manager.name)
                 self.assertEqual(activity.date_deadline, fields.Date.to_date("2025-03-21"))
             self.assertFalse(self.license_activities().filtered(lambda a: a.user_id == self.salesman))
@@ -236,7 +238,7 @@ class TestLicenseExpiry(RakutenCase):
         for _run in range(3):
             for job in (Sync._cron_confirm, Sync._cron_carrier, Sync._cron_follow):
                 logs = job()
-                self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
+                self.assertFalse(logs.filtered(lambda log: log.team_id == self.team))
         self.assertEqual(self.team_logs(JOB_KINDS), logs_before, "no log flood")
         self.assertFalse(+self.sandbox.calls, "no RMS call")
 

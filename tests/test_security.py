@@ -167,7 +167,7 @@ class TestCredentials(SecurityCase):
         self.assertIn(failed, logs)
         self.assertTrue(failed.message)
         stored = "\n".join(
-            logs.mapped(lambda l: l.message or "") + logs.line_ids.mapped(lambda l: l.reason or "")
+            logs.mapped(lambda line: line.message or "") + logs.line_ids.mapped(lambda line: line.reason or "")
             + [self.team.sudo().rakuten_auth_error or ""]
             + [expired["params"]["message"], disabled["params"]["message"]]
         )

@@ -22,7 +22,8 @@ TODO_CREDENTIALS = (
 )
 TODO_AUTHORIZATION = "• Choose the Authorization Type (オーソリ区分): RakutenPay for a RakutenPay shop."
 TODO_PRICELIST = (
-    "• Choose a pricelist in yen (JPY), or press Use a Yen Pricelist (created if the company has none)."
+    "• Choose a pricelist in yen (JPY), or press Use a Yen Pricelist "
+    "(created if the company has none)."
 )
 TODO_TAXES = (
     "• Choose the 10% and 8% sales taxes included in the price, or press Use Tax-Included Taxes "
@@ -350,7 +351,7 @@ class TestSetup(TransactionCase):
         self.assertEqual(shop_views.filtered(lambda v: v.view_mode == "form").view_id.id, view_id)
         arch = etree.fromstring(self.uenv["crm.team"].get_view(view_id, "form")["arch"])
         self.assertEqual(arch.xpath("//notebook/page")[0].get("name"), "rakuten")
-        with Form(self.uenv["crm.team"].with_context(action["context"]), view=view_id) as form:
+        with Form(self.uenv["crm.team"].with_context(**action["context"]), view=view_id) as form:
             form.name = "Second Shop"
             self.assertEqual(form.company_id, self.company)
             self.assertEqual(form.rakuten_warehouse_id, self.warehouse)

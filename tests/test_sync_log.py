@@ -152,7 +152,7 @@ class TestSyncLogCounters(RakutenCase):
         self.assertEqual(self.counters(log), {"found": 4, "confirmed": 2, "refused": 1, "retried": 1})
         self.assertEqual(self.outcomes(log), {"done": 2, "failed": 1, "deferred": 1})
         self.assertEqual(log.summary, "Found 4 · Confirmed 2 · Refused 1 · To Retry 1 · Failed 0")
-        self.assertEqual(log.count_confirmed, len(log.line_ids.filtered(lambda l: l.outcome == "done")))
+        self.assertEqual(log.count_confirmed, len(log.line_ids.filtered(lambda line: line.outcome == "done")))
 
     # ------------------------------------------------------------------
     # Carrier rows and shipping reports

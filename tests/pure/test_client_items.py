@@ -552,7 +552,8 @@ MIGRATED_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <shopbiz:shopBizApiResponse xmlns:shopbiz="http://rakuten.co.jp/rms/mall/shop/biz/api/model/resource">
     <resultCode>N000</resultCode>
     <resultMessageList><resultMessage><code>N000</code><message>Succeeded.</message></resultMessage></resultMessageList>
-    <result xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="shopbiz:operationLeadTimeBizModel">
+    <result xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+            xsi:type="shopbiz:operationLeadTimeBizModel">
         <operationLeadTimeList><operationLeadTime><operationLeadTimeId>41</operationLeadTimeId>
         <name>出荷リードタイム01</name><numberOfDays>1</numberOfDays></operationLeadTime></operationLeadTimeList>
     </result>
@@ -561,7 +562,9 @@ NOT_MIGRATED_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <shopbiz:shopBizApiResponse xmlns:shopbiz="http://rakuten.co.jp/rms/mall/shop/biz/api/model/resource">
     <resultCode>C008</resultCode>
     <resultMessageList>
-        <resultMessage><code>C008</code><message>Requested data is not found.</message></resultMessage>
+        <resultMessage>
+            <code>C008</code><message>Requested data is not found.</message>
+        </resultMessage>
     </resultMessageList>
 </shopbiz:shopBizApiResponse>"""
 

@@ -1,4 +1,5 @@
-"""Tests of tools/rms_sandbox, the local RMS emulator (order API), over real HTTP with ``requests``."""
+"""Tests of tools/rms_sandbox, the local RMS emulator (order API), over real HTTP with
+``requests``."""
 import ast
 import base64
 import json
