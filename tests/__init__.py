@@ -2,7 +2,8 @@ from . import test_import
 from . import test_install
 from . import test_import_rules
 from . import test_follow
-from . import test_confirm_carrier
+from . import test_confirm
+from . import test_carrier
 from . import test_security
 from . import test_import_poison
 from . import test_fuzz_import

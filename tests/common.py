@@ -3,6 +3,7 @@
 Odoo's test base blocks HTTP to any host but localhost, so the channel's API URL points at
 the sandbox on 127.0.0.1 and its pacing is off.
 """
+import copy
 import functools
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -273,3 +274,80 @@ class MultiCompanyCase(RakutenCase):
 
     def import_both(self):
         return self.import_orders(), self.import_orders(self.team_b)
+
+
+class ConfirmCarrierCase(RakutenCase):
+    """What the confirm, carrier and shipping-report tests share: RMS confirms at once, a
+    Yamato delivery method reported as carrier 1001, orders in bulk, the order-API request
+    bodies the client sends, a validated delivery."""
+
+    sandbox_switches = RakutenCase.CONFIRM_SWITCHES
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.yamato = cls._make_carrier("Yamato (Rakuten)", "1001")
+
+    def add_orders(self, n, progress=100, payment="card", minutes_ago=45, mix=None):
+        """``n`` plain sandbox orders placed ``minutes_ago`` minutes ago."""
+        ordered = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        table = dict(self.PLAIN_MIX, payment={payment: 1.0}, progress={progress: 1.0})
+        table.update(mix or {})
+        return self.sandbox.generate_orders(n, now=ordered, mix=table, hours=0)
+
+    def imported(self, numbers):
+        log = self.import_orders()
+        self.assertEqual(log.state, "done", log.message)
+        orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
+        self.assertEqual(len(orders), len(numbers), [(line.order_number, line.reason) for line in log.line_ids])
+        return orders
+
+    def confirm_job(self):
+        return self.run_job("confirm")
+
+    def carrier_job(self):
+        return self.run_job("carrier")
+
+    def follow_job(self):
+        return self.run_job("follow")
+
+    def rows(self, number, package=0):
+        return self.sandbox.orders[number]["PackageModelList"][package]["ShippingModelList"]
+
+    def basket_ids(self, number):
+        return [p["basketId"] for p in self.sandbox.orders[number]["PackageModelList"]]
+
+    @contextmanager
+    def wire(self):
+        """Record every order-API request body the client sends: ``{operation: [body, ...]}``."""
+        sent = {}
+        original = RmsClient._call_order_api
+
+        def spy(client, operation, body, count=1):
+            sent.setdefault(operation, []).append(copy.deepcopy(body))
+            return original(client, operation, body, count=count)
+
+        with patch.object(RmsClient, "_call_order_api", autospec=True, side_effect=spy):
+            yield sent
+
+    def ship(self, order, tracking, carrier=None):
+        """Validate the Rakuten order's delivery with a carrier and tracking number(s)."""
+        if order.rakuten_slip_state == "waiting_payment":
+            order.rakuten_payment_state = "2"
+        self.assertEqual(order.rakuten_slip_state, "ready")
+        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(len(picking), 1)
+        picking.write({"carrier_id": (carrier or self.yamato).id, "carrier_tracking_ref": tracking})
+        self.assertEqual(picking.state, "assigned")
+        res = picking.with_context(skip_sms=True).button_validate()
+        self.assertIs(res, True, res)
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def set_carrier_rows(self, numbers):
+        """Import done: the carrier job sets the その他 rows and the follow job stores their ids."""
+        self.carrier_job()
+        self.follow_job()
+        baskets = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)]).rakuten_basket_ids
+        self.assertEqual(set(baskets.mapped("carrier_state")), {"done"})
+        self.sandbox.reset_counters()
