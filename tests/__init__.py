@@ -2,8 +2,8 @@ from . import test_import
 from . import test_install
 from . import test_import_rules
 from . import test_follow
-from . import test_confirm_carrier
-from . import test_import_orders
+from . import test_confirm
+from . import test_carrier
 from . import test_security
 from . import test_import_poison
 from . import test_fuzz_import
@@ -12,7 +12,7 @@ from . import test_sync_log
 from . import test_past_import
 from . import test_license
 from . import test_buttons
-from . import test_setup
+from . import test_settings
 from . import test_views
 from . import test_i18n_render
 from . import test_demo

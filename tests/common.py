@@ -3,11 +3,16 @@
 Odoo's test base blocks HTTP to any host but localhost, so the channel's API URL points at
 the sandbox on 127.0.0.1 and its pacing is off.
 """
+import copy
+import functools
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.codes import JST
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
 
@@ -21,7 +26,14 @@ def rms_datetime(moment):
 
 class RakutenCase(TransactionCase):
     """A company in yen terms, taxes at 10 % and 8 % included in the price, the sandbox's
-    catalogue as products (internal reference = システム連携用SKU番号), and a Rakuten channel."""
+    catalogue as products (internal reference = システム連携用SKU番号), and a Rakuten channel.
+
+    ``sandbox_switches`` (sandbox attribute: value) are set again before every test: a class
+    whose tests confirm orders sets ``CONFIRM_SWITCHES`` (RMS confirms at once and moves the
+    order to 200)."""
+
+    CONFIRM_SWITCHES = {"async_delay_polls": 0, "confirm_moves_to": 200}
+    sandbox_switches = {}
 
     @classmethod
     def setUpClass(cls):
@@ -114,6 +126,12 @@ class RakutenCase(TransactionCase):
             setattr(self.sandbox, switch, 0.0)
         self.sandbox.expired_license = False
         self.sandbox.api_disabled = False
+        for switch, value in self.sandbox_switches.items():
+            setattr(self.sandbox, switch, value)
+        # The sandbox lives for the whole class: put back the license tests change on it.
+        expiry, key = self.sandbox.license_expiry, self.sandbox.license_key
+        self.addCleanup(setattr, self.sandbox, "license_expiry", expiry)
+        self.addCleanup(setattr, self.sandbox, "license_key", key)
 
     # ------------------------------------------------------------------
     # Helpers
@@ -155,9 +173,30 @@ class RakutenCase(TransactionCase):
         """Run the scheduled action of job ``kind``; return the log of ``team`` (this
         channel by default), empty when the job skipped the channel."""
         team = team or self.team
-        log = self.run_cron_job(kind).filtered(lambda l: l.team_id == team)
+        log = self.run_cron_job(kind).filtered(lambda log: log.team_id == team)
         self.assertLessEqual(len(log), 1, "one log per channel and run")
         return log
+
+    def run_logged_job(self, kind, team=None):
+        """Like ``run_job``, for a channel the job must not skip: its one log."""
+        log = self.run_job(kind, team)
+        self.assertEqual(len(log), 1, "the job writes one log for the channel")
+        return log
+
+    def log_line(self, log, number):
+        """The one line of ``log`` about order ``number``."""
+        lines = log.line_ids.filtered(lambda line: line.order_number == number)
+        self.assertEqual(
+            len(lines), 1, "one log line for %s: %s" % (number, lines.mapped("reason"))
+        )
+        return lines
+
+    @contextmanager
+    def no_backoff(self):
+        """Keep the client's retries but not their waits (a 5xx storm would take 15 s)."""
+        client = functools.partial(RmsClient, backoff_factor=0)
+        with patch("odoo.addons.sale_rakuten.models.crm_team.RmsClient", client):
+            yield
 
     def lock_key(self, kind="import", team=None):
         """The two integers of the advisory lock of job ``kind`` for ``team``, for tests that
@@ -169,3 +208,146 @@ class RakutenCase(TransactionCase):
 
     def sale_order(self, number):
         return self.env["sale.order"].search([("rakuten_order_number", "=", number)])
+
+    def pending(self, number, team=None):
+        """The pending (deferred) record of order ``number`` on ``team``."""
+        return self.env["rakuten.pending.order"].search(
+            [("team_id", "=", (team or self.team).id), ("order_number", "=", number)]
+        )
+
+
+SECRET_B = "sbx-secret-b-91c3"
+LICENSE_KEY_B = "SL3-0000-license-b-22aa"
+
+
+class MultiCompanyCase(RakutenCase):
+    """A second company with its own channel (team_b) on its own sandbox (sandbox_b), and a
+    salesperson in each company (user_a, user_b)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox_b = RmsSandbox(SECRET_B, LICENSE_KEY_B, seed=11)
+        cls.sandbox_b.shop_id = "888888"
+        cls.sandbox_b.start()
+        cls.addClassCleanup(cls.sandbox_b.stop)
+        cls.company_b = cls.env["res.company"].create({
+            "name": "Rakuten Second Company",
+            "currency_id": cls.jpy.id,
+            "country_id": cls.env.ref("base.jp").id,
+        })
+        cls.env["account.tax.group"].create({"name": "Taxes", "company_id": cls.company_b.id})
+        # Odoo creates a new company's warehouse only under its own test runner
+        Warehouse = cls.env["stock.warehouse"].with_company(cls.company_b)
+        cls.warehouse_b = Warehouse.search([("company_id", "=", cls.company_b.id)], limit=1) or Warehouse.create(
+            {"name": "Rakuten B", "code": "RKB", "company_id": cls.company_b.id}
+        )
+        cls.team_b = cls._make_team(
+            cls.company_b, cls.warehouse_b, "Rakuten Shop B", "sbxshopb",
+            rakuten_api_url=cls.sandbox_b.url,
+            rakuten_service_secret=SECRET_B,
+            rakuten_license_key=LICENSE_KEY_B,
+        )
+        Users = cls.env["res.users"].with_context(no_reset_password=True)
+        groups = [cls.env.ref("base.group_user").id, cls.env.ref("sales_team.group_sale_salesman_all_leads").id]
+        cls.user_a = Users.create({
+            "name": "Seller A", "login": "rakuten_seller_a", "company_id": cls.company.id,
+            "company_ids": [Command.set(cls.company.ids)], "groups_id": [Command.set(groups)],
+        })
+        cls.user_b = Users.create({
+            "name": "Seller B", "login": "rakuten_seller_b", "company_id": cls.company_b.id,
+            "company_ids": [Command.set(cls.company_b.ids)], "groups_id": [Command.set(groups)],
+        })
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox_b.orders.clear()
+        self.sandbox_b.reset_counters()
+        self.sandbox_b.expired_license = False
+
+    def add_order_b(self, minutes_ago=60, **fields):
+        ordered = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        table = dict(self.PLAIN_MIX, payment={"card": 1.0}, progress={300: 1.0})
+        [number] = self.sandbox_b.generate_orders(1, now=ordered, mix=table, hours=0)
+        self.sandbox_b.orders[number].update(fields)
+        return number
+
+    def import_both(self):
+        return self.import_orders(), self.import_orders(self.team_b)
+
+
+class ConfirmCarrierCase(RakutenCase):
+    """What the confirm, carrier and shipping-report tests share: RMS confirms at once, a
+    Yamato delivery method reported as carrier 1001, orders in bulk, the order-API request
+    bodies the client sends, a validated delivery."""
+
+    sandbox_switches = RakutenCase.CONFIRM_SWITCHES
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.yamato = cls._make_carrier("Yamato (Rakuten)", "1001")
+
+    def add_orders(self, n, progress=100, payment="card", minutes_ago=45, mix=None):
+        """``n`` plain sandbox orders placed ``minutes_ago`` minutes ago."""
+        ordered = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        table = dict(self.PLAIN_MIX, payment={payment: 1.0}, progress={progress: 1.0})
+        table.update(mix or {})
+        return self.sandbox.generate_orders(n, now=ordered, mix=table, hours=0)
+
+    def imported(self, numbers):
+        log = self.import_orders()
+        self.assertEqual(log.state, "done", log.message)
+        orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
+        self.assertEqual(len(orders), len(numbers), [(line.order_number, line.reason) for line in log.line_ids])
+        return orders
+
+    def confirm_job(self):
+        return self.run_job("confirm")
+
+    def carrier_job(self):
+        return self.run_job("carrier")
+
+    def follow_job(self):
+        return self.run_job("follow")
+
+    def rows(self, number, package=0):
+        return self.sandbox.orders[number]["PackageModelList"][package]["ShippingModelList"]
+
+    def basket_ids(self, number):
+        return [p["basketId"] for p in self.sandbox.orders[number]["PackageModelList"]]
+
+    @contextmanager
+    def wire(self):
+        """Record every order-API request body the client sends: ``{operation: [body, ...]}``."""
+        sent = {}
+        original = RmsClient._call_order_api
+
+        def spy(client, operation, body, count=1):
+            sent.setdefault(operation, []).append(copy.deepcopy(body))
+            return original(client, operation, body, count=count)
+
+        with patch.object(RmsClient, "_call_order_api", autospec=True, side_effect=spy):
+            yield sent
+
+    def ship(self, order, tracking, carrier=None):
+        """Validate the Rakuten order's delivery with a carrier and tracking number(s)."""
+        if order.rakuten_slip_state == "waiting_payment":
+            order.rakuten_payment_state = "2"
+        self.assertEqual(order.rakuten_slip_state, "ready")
+        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(len(picking), 1)
+        picking.write({"carrier_id": (carrier or self.yamato).id, "carrier_tracking_ref": tracking})
+        self.assertEqual(picking.state, "assigned")
+        res = picking.with_context(skip_sms=True).button_validate()
+        self.assertIs(res, True, res)
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def set_carrier_rows(self, numbers):
+        """Import done: the carrier job sets the その他 rows and the follow job stores their ids."""
+        self.carrier_job()
+        self.follow_job()
+        baskets = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)]).rakuten_basket_ids
+        self.assertEqual(set(baskets.mapped("carrier_state")), {"done"})
+        self.sandbox.reset_counters()

@@ -134,10 +134,10 @@ class TestButtons(RakutenCase):
         cls.error_picking = cls._ship(orders["ship_error"], "9" * 121)  # RMS takes 120 characters at most
         sandbox.set_progress(numbers["cancel"], 900)
         with mute_logger(*QUIET):
-            cls.carrier_log = Sync._cron_carrier().filtered(lambda l: l.team_id == team)
-            cls.follow_log = Sync._cron_follow().filtered(lambda l: l.team_id == team)
-            cls.confirm_log = Sync._cron_confirm().filtered(lambda l: l.team_id == team)
-            cls.license_log = Sync._cron_license().filtered(lambda l: l.team_id == team)
+            cls.carrier_log = Sync._cron_carrier().filtered(lambda log: log.team_id == team)
+            cls.follow_log = Sync._cron_follow().filtered(lambda log: log.team_id == team)
+            cls.confirm_log = Sync._cron_confirm().filtered(lambda log: log.team_id == team)
+            cls.license_log = Sync._cron_license().filtered(lambda log: log.team_id == team)
         cls.orders = orders
         cls.new_team = cls.env["crm.team"].create({"name": "Not connected yet", "member_ids": [Command.clear()]})
         cls.refused_team = cls._make_team(cls.company, cls.warehouse, "Refused shop", "refusedshop")
@@ -360,7 +360,6 @@ class TestButtons(RakutenCase):
         self.assertFalse(missing, "buttons with no fixture record that shows them (add one to "
                                   "TestButtons.candidates): %s" % ", ".join(missing))
         _logger.info("pressed %d buttons (%d presses): %s", len(pressed), presses, ", ".join(pressed))
-        print("test_buttons: pressed %d of %d buttons, %d presses" % (len(pressed), len(buttons), presses))  # noqa: T201
         self.assertEqual(len(pressed), len(buttons))
         self.assertGreaterEqual(presses, len(buttons))
 
@@ -372,10 +371,10 @@ class TestButtons(RakutenCase):
         action = team.action_rakuten_import_now()
         log = self.env[action["res_model"]].browse(action["res_id"])
         self.assertEqual((log._name, log.kind), ("rakuten.sync.log", "import"))
-        self.assertEqual(log.line_ids.filtered(lambda l: l.outcome == "imported").order_number, number)
+        self.assertEqual(log.line_ids.filtered(lambda line: line.outcome == "imported").order_number, number)
         action = team.action_rakuten_import_past_orders()
         self.assertEqual((action["res_model"], action["target"]), ("rakuten.import.wizard", "new"))
-        wizard = self.env[action["res_model"]].with_user(self.admin).with_context(action["context"]).create({})
+        wizard = self.env[action["res_model"]].with_user(self.admin).with_context(**action["context"]).create({})
         self.assertEqual(wizard.team_id, self.team)
         action = wizard.action_import()
         self.assertEqual(action["tag"], "display_notification")

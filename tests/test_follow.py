@@ -1,28 +1,23 @@
 """Following Rakuten after import, end to end against the sandbox: payment settlement
-(自動入金確認), 承認NG, RMS-side cancellations (※1), the license key, and the follow job's
-reliability.
+(自動入金確認), 承認NG, RMS-side cancellations (※1), and the follow job's reliability (the
+license key's expiry is in test_license.py).
 
 Jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
-import functools
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest.mock import patch
-
-from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sale_rakuten.models.crm_team import MANAGER_GROUP
-from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
 from .common import RakutenCase
 
 RMS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-JOB_KINDS = ("confirm", "carrier", "follow")
 
 
 @tagged("post_install", "-at_install")
@@ -45,32 +40,14 @@ class TestFollow(RakutenCase):
         cls.team.user_id = cls.salesman
         cls.team.rakuten_cancel_reason = "楽天でキャンセル"
 
-    def setUp(self):
-        super().setUp()
-        # The sandbox lives for the whole class: put back what tests change on it.
-        expiry, key = self.sandbox.license_expiry, self.sandbox.license_key
-        self.addCleanup(setattr, self.sandbox, "license_expiry", expiry)
-        self.addCleanup(setattr, self.sandbox, "license_key", key)
-
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def follow(self):
-        """Run the follow job (payment, approval, cancellations); return this channel's log."""
-        log = self.run_job("follow")
-        self.assertEqual(len(log), 1, "one follow log per channel")
-        return log
-
     def imported(self, number, slip_state):
         order = self.sale_order(number)
         self.assertEqual(len(order), 1, "order %s imported" % number)
         self.assertEqual(order.rakuten_slip_state, slip_state, order.rakuten_confirm_reasons)
         return order
-
-    def line(self, log, number):
-        lines = log.line_ids.filtered(lambda l: l.order_number == number)
-        self.assertEqual(len(lines), 1, "one log line for %s: %s" % (number, lines.mapped("reason")))
-        return lines
 
     def activities(self, record, user=None, summary=None):
         return record.activity_ids.filtered(
@@ -99,13 +76,6 @@ class TestFollow(RakutenCase):
         return picking
 
     @contextmanager
-    def no_backoff(self):
-        """Keep the client's retries but not their waits."""
-        client = functools.partial(RmsClient, backoff_factor=0)
-        with patch("odoo.addons.sale_rakuten.models.crm_team.RmsClient", client):
-            yield
-
-    @contextmanager
     def spy_get_order(self):
         """Record the order numbers of every getOrder call the sandbox serves."""
         asked = []
@@ -118,9 +88,6 @@ class TestFollow(RakutenCase):
         with patch.object(self.sandbox, "_op_getOrder", spy):
             yield asked
 
-    def team_logs(self, kinds):
-        return self.env["rakuten.sync.log"].search([("team_id", "=", self.team.id), ("kind", "in", kinds)])
-
     # ------------------------------------------------------------------
     # Payment settlement (自動入金確認)
     # ------------------------------------------------------------------
@@ -132,7 +99,7 @@ class TestFollow(RakutenCase):
             self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("0", "10"))
 
         # Not settled yet: nothing moves, and nothing is logged as updated.
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_settled, 0)
         for number in numbers:
@@ -141,7 +108,7 @@ class TestFollow(RakutenCase):
         for number in numbers:
             self.sandbox.set_progress(number, 300)
         self.sandbox.reset_counters()
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_settled, 2)
         self.assertEqual(self.sandbox.calls["getOrder"], 1, "both re-read with one getOrder")
@@ -151,11 +118,11 @@ class TestFollow(RakutenCase):
             self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("2", "30"))
             self.assertEqual(order.rakuten_slip_state, "ready")
             self.assertEqual(order.rakuten_order_progress, "300")
-            self.assertEqual(self.line(log, number).outcome, "updated")
+            self.assertEqual(self.log_line(log, number).outcome, "updated")
             self.assertTrue(self.notes(order, "settled"))
 
         # A second run changes nothing and logs nothing.
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual((log.state, log.count_settled, len(log.line_ids)), ("done", 0, 0))
 
     def test_settlement_of_250_orders_uses_three_get_order_calls(self):
@@ -169,7 +136,7 @@ class TestFollow(RakutenCase):
             self.sandbox.set_progress(number, 300)
         self.sandbox.reset_counters()
         with self.spy_get_order() as asked:
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sandbox.calls["getOrder"], 3)
         self.assertEqual(sorted(len(chunk) for chunk in asked), [50, 100, 100])
@@ -188,12 +155,12 @@ class TestFollow(RakutenCase):
         self.assertEqual((cod_order.rakuten_payment_state, cod_order.rakuten_approval_state), ("0", "0"))
         self.sandbox.set_progress(card, 300)
         with self.spy_get_order() as asked:
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(asked, [[card]], "only the 楽天ペイ order is re-read")
         self.assertEqual(self.sale_order(card).rakuten_slip_state, "ready")
         self.assertEqual((cod_order.rakuten_payment_state, cod_order.rakuten_approval_state), ("0", "0"))
-        self.assertFalse(log.line_ids.filtered(lambda l: l.order_number == cod))
+        self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == cod))
 
     # ------------------------------------------------------------------
     # 承認NG
@@ -202,7 +169,7 @@ class TestFollow(RakutenCase):
         self.assertEqual(order.rakuten_approval_state, "90")
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
         self.assertTrue(order.rakuten_confirm_reasons)
-        self.assertEqual(self.line(log, order.rakuten_order_number).outcome, "updated")
+        self.assertEqual(self.log_line(log, order.rakuten_order_number).outcome, "updated")
         activity = self.activities(order, summary="Rakuten refused the payment")
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.salesman, "the salesperson of the order")
@@ -212,7 +179,7 @@ class TestFollow(RakutenCase):
         unapproved = self.add_order(progress=200)
         approved = self.add_order(progress=300)
         self.import_orders()
-        self.follow()
+        self.run_logged_job("follow")
         self.imported(unapproved, "waiting_payment")
         self.assertEqual(self.imported(approved, "ready").rakuten_approval_state, "30")
 
@@ -221,7 +188,7 @@ class TestFollow(RakutenCase):
             self.sandbox.orders[number]["cautionDisplayType"] = 1
             self.sandbox.set_payment_status(number, status)
         self.sandbox.reset_counters()
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sandbox.calls["getPayment"], 2)
         for number, status in ((unapproved, 30400), (approved, 30700)):
@@ -230,20 +197,20 @@ class TestFollow(RakutenCase):
             self.assertIn("refused the payment (status %s)" % status, order.rakuten_confirm_reasons)
         # Handled once: the next run neither re-reads nor re-schedules.
         self.sandbox.reset_counters()
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual((log.count_approval_refused, self.sandbox.calls["getPayment"]), (0, 0))
         self.assertEqual(len(self.activities(self.sale_order(unapproved), summary="Rakuten refused the payment")), 1)
 
     def test_order_sent_back_to_200_with_caution_is_refused(self):
         number = self.add_order(progress=300)
         self.import_orders()
-        self.follow()
+        self.run_logged_job("follow")
         order = self.imported(number, "ready")
         self.assertEqual(order.rakuten_approval_state, "30")
 
         self.sandbox.set_progress(number, 200)
         self.sandbox.orders[number]["cautionDisplayType"] = 1
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(order.rakuten_order_progress, "200")
         self.assert_refused(order, log)
@@ -257,7 +224,7 @@ class TestFollow(RakutenCase):
         keep = self.add_order(progress=300)
         products = self.env["product.product"]
         self.import_orders()
-        for progress, number in numbers.items():
+        for number in numbers.values():
             order = self.imported(number, "waiting_payment")
             products |= order.order_line.product_id.filtered("is_storable")
         reserved_before = self.reserved(products)
@@ -271,7 +238,7 @@ class TestFollow(RakutenCase):
         for progress, number in numbers.items():
             self.sandbox.set_progress(number, progress)
 
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         for progress, number in numbers.items():
             order = self.sale_order(number)
@@ -281,12 +248,12 @@ class TestFollow(RakutenCase):
             self.assertEqual(order.rakuten_cancel_reason, "楽天でキャンセル")
             self.assertEqual(set(order.picking_ids.mapped("state")), {"cancel"})
             self.assertEqual(len(self.notes(order, "楽天でキャンセル")), 1, "a chatter note with the reason")
-            self.assertEqual(self.line(log, number).outcome, "updated")
+            self.assertEqual(self.log_line(log, number).outcome, "updated")
         self.assertEqual(self.reserved(products), reserved_before - ordered, "the stock is released")
         self.assertEqual(self.sale_order(keep).state, "sale")
 
         # Already cancelled: not touched again.
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertFalse(log.line_ids)
 
     def test_cancellation_looks_back_62_days(self):
@@ -298,7 +265,7 @@ class TestFollow(RakutenCase):
             self.imported(number, "ready")
             self.sandbox.age_order(number, timedelta(days=age))
             self.sandbox.set_progress(number, 900)
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_order(recent).state, "cancel")
         self.assertEqual(self.sale_order(old).state, "sale", "older than 62 days: not searched")
@@ -306,13 +273,13 @@ class TestFollow(RakutenCase):
     def test_cancelled_after_shipping_goes_to_a_person(self):
         number = self.add_order(progress=300)
         self.import_orders()
-        self.follow()
+        self.run_logged_job("follow")
         order = self.imported(number, "ready")
         picking = self.ship(order)
         self.assertEqual(order.rakuten_slip_state, "shipped")
 
         self.sandbox.set_progress(number, 800)
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "partial", log.message)
         self.assertEqual(order.state, "sale", "not silently cancelled")
         self.assertEqual(picking.state, "done")
@@ -323,149 +290,15 @@ class TestFollow(RakutenCase):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.salesman)
         self.assertIn("after its goods were shipped", str(activity.note))
-        self.assertEqual(self.line(log, number).outcome, "failed")
+        self.assertEqual(self.log_line(log, number).outcome, "failed")
 
         # Not handled again on the next runs.
         for _run in range(2):
-            log = self.follow()
+            log = self.run_logged_job("follow")
             self.assertEqual(log.state, "done", log.message)
-            self.assertFalse(log.line_ids.filtered(lambda l: l.order_number == number))
+            self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == number))
         self.assertEqual(len(self.activities(order)), 1)
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
-
-    # ------------------------------------------------------------------
-    # License key
-    # ------------------------------------------------------------------
-    def check_licenses(self):
-        log = self.run_job("license")
-        self.assertEqual(len(log), 1)
-        self.team.invalidate_recordset(["rakuten_license_state"])
-        return log
-
-    def license_activities(self):
-        return self.activities(self.team, summary="Renew the Rakuten license key")
-
-    def test_license_expiry_is_stored_and_warned(self):
-        now = datetime(2025, 3, 1, 1, 0)
-        self.assertIn("rakuten_license_state != 'warning'",
-                      self.env["crm.team"].get_view(view_type="form")["arch"], "the warning banner")
-        with freeze_time(now):
-            self.sandbox.license_expiry = (now + timedelta(days=20)).date()
-            log = self.check_licenses()
-            self.assertEqual(log.state, "done", log.message)
-            # 23:59:59 Japan time = 14:59:59 UTC
-            self.assertEqual(self.team.rakuten_license_expiry, datetime(2025, 3, 21, 14, 59, 59))
-            self.assertEqual(self.team.rakuten_license_state, "ok")
-            self.assertFalse(self.license_activities())
-
-        with freeze_time(now + timedelta(days=10)):
-            log = self.check_licenses()
-            self.assertEqual(log.state, "done", log.message)
-            self.assertEqual(self.team.rakuten_license_state, "warning")
-            for manager in (self.manager, self.env.ref("base.user_admin")):
-                activity = self.license_activities().filtered(lambda a: a.user_id == manager)
-                self.assertEqual(len(activity), 1, manager.name)
-                self.assertEqual(activity.date_deadline, fields.Date.to_date("2025-03-21"))
-            self.assertFalse(self.license_activities().filtered(lambda a: a.user_id == self.salesman))
-            count = len(self.license_activities())
-            self.check_licenses()
-            self.assertEqual(len(self.license_activities()), count, "not duplicated")
-            # A warning does not stop the jobs.
-            self.assertEqual(self.follow().state, "done")
-
-    def expire_and_check(self, how, now):
-        with freeze_time(now):
-            if how == "switch":
-                self.sandbox.expired_license = True
-            else:
-                self.sandbox.license_expiry = (now - timedelta(days=1)).date()
-            with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-                log = self.check_licenses()
-            self.assertEqual(log.state, "failed")
-            self.assertEqual(self.team.rakuten_license_state, "refused")
-            self.assertIn("ES01-01", self.team.rakuten_auth_error)
-            self.assertIn("enter the new key", self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_auth_error_date, now)
-
-    def assert_jobs_skip(self):
-        self.sandbox.reset_counters()
-        logs_before = self.team_logs(JOB_KINDS)
-        Sync = self.env["rakuten.sync"]
-        for _run in range(3):
-            for job in (Sync._cron_confirm, Sync._cron_carrier, Sync._cron_follow):
-                logs = job()
-                self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
-        self.assertEqual(self.team_logs(JOB_KINDS), logs_before, "no log flood")
-        self.assertFalse(+self.sandbox.calls, "no RMS call")
-
-    def run_import_cron(self):
-        return self.run_job("import")
-
-    def check_expiry_flow(self, how):
-        number = self.add_order(progress=300)
-        self.import_orders()
-        self.sandbox.set_progress(number, 800)
-        now = datetime(2025, 3, 1, 1, 0)
-        self.expire_and_check(how, now)
-        with freeze_time(now):
-            self.assert_jobs_skip()
-
-        # The import is tried again at most once an hour.
-        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-            for minutes, retried in ((10, False), (59, False), (61, True), (90, False), (120, False),
-                                     (122, True)):
-                with freeze_time(now + timedelta(minutes=minutes)):
-                    self.team.invalidate_recordset(["rakuten_license_state"])
-                    log = self.run_import_cron()
-                    self.assertEqual(bool(log), retried, "import at +%d min" % minutes)
-                    if retried:
-                        self.assertEqual(log.state, "failed")
-                        self.assertEqual(self.team.rakuten_license_state, "refused")
-        self.assertEqual(self.sale_order(number).state, "sale")
-
-        # A new key: the error is gone and every job runs again, at once.
-        with freeze_time(now + timedelta(minutes=130)):
-            self.sandbox.expired_license = False
-            self.sandbox.license_expiry = (now + timedelta(days=90)).date()
-            self.sandbox.license_key = "SL3-0000-license-renewed"
-            self.team.rakuten_license_key = "SL3-0000-license-renewed"
-            self.assertFalse(self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_license_state, "unchecked")
-            self.assertEqual(self.follow().state, "done")
-            self.assertEqual(self.sale_order(number).state, "cancel", "the follow job caught up")
-            self.assertEqual(self.run_import_cron().state, "done")
-            self.assertEqual(self.check_licenses().state, "done")
-            self.assertEqual(self.team.rakuten_license_expiry.date(), (now + timedelta(days=90)).date())
-
-    def test_expired_license_switch(self):
-        self.check_expiry_flow("switch")
-
-    def test_license_expiry_in_the_past(self):
-        self.check_expiry_flow("past")
-
-    def test_expiry_date_passed_before_the_daily_check(self):
-        now = datetime(2025, 3, 1, 1, 0)
-        with freeze_time(now):
-            self.sandbox.license_expiry = (now + timedelta(days=5)).date()
-            self.check_licenses()
-            self.assertEqual(self.team.rakuten_license_state, "warning")
-        with freeze_time(now + timedelta(days=6)):
-            self.team.invalidate_recordset(["rakuten_license_state"])
-            self.assertEqual(self.team.rakuten_license_state, "expired")
-            self.assert_jobs_skip()
-
-    def test_renewed_key_that_works_late_resumes_by_itself(self):
-        """A freshly saved key RMS refuses for a while: once the hourly import retry gets
-        through, the other jobs resume without waiting for the daily check."""
-        now = datetime(2025, 3, 1, 1, 0)
-        self.expire_and_check("switch", now)
-        with freeze_time(now + timedelta(minutes=61)):
-            self.sandbox.expired_license = False
-            self.team.invalidate_recordset(["rakuten_license_state"])
-            self.assertEqual(self.run_import_cron().state, "done")
-            self.assertFalse(self.team.rakuten_auth_error)
-            self.assertEqual(self.team.rakuten_license_state, "unchecked")
-            self.assertEqual(self.follow().state, "done")
 
     # ------------------------------------------------------------------
     # Reliability
@@ -478,10 +311,10 @@ class TestFollow(RakutenCase):
         bad = numbers[1]
         del self.sandbox.orders[bad]["SettlementModel"]
         with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "partial", log.message)
         self.assertEqual((log.count_settled, log.count_failed), (2, 1))
-        self.assertIn("SettlementModel", self.line(log, bad).reason)
+        self.assertIn("SettlementModel", self.log_line(log, bad).reason)
         for number in numbers:
             expected = "waiting_payment" if number == bad else "ready"
             self.assertEqual(self.sale_order(number).rakuten_slip_state, expected)
@@ -492,13 +325,13 @@ class TestFollow(RakutenCase):
         self.sandbox.set_progress(number, 300)
         self.sandbox.error_rate_5xx = 1.0
         with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
-            log = self.follow()
+            log = self.run_logged_job("follow")
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)
         self.assertGreater(sum(self.sandbox.calls.values()), 1, "the client retried")
         self.assertEqual(self.sale_order(number).rakuten_slip_state, "waiting_payment")
 
         self.sandbox.error_rate_5xx = 0.0
-        log = self.follow()
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_order(number).rakuten_slip_state, "ready")

@@ -18,7 +18,8 @@ import collections
 import warnings
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -86,7 +87,7 @@ class TestFuzzImport(RakutenCase):
             description = what.get(order.rakuten_order_number, "valid")
             self.assertEqual(order.amount_total, order.rakuten_expected_amount, description)
             self.assertGreaterEqual(order.amount_total, 0, description)
-            for line in order.order_line.filtered(lambda l: l.rakuten_line_kind != mapping.SHOP_COUPON):
+            for line in order.order_line.filtered(lambda line: line.rakuten_line_kind != mapping.SHOP_COUPON):
                 self.assertGreater(line.product_uom_qty, 0, description)
                 self.assertGreaterEqual(line.price_unit, 0, description)
         # Waiting records name real orders.
@@ -114,6 +115,7 @@ class TestFuzzImport(RakutenCase):
     def tearDownClass(cls):
         if cls.tried:
             warnings.warn(FuzzReport(
-                "fuzz (Odoo tier): %(rounds)s rounds, %(valid)s valid and %(hostile)s hostile orders "
-                "imported; %(failed)s hostile failed alone, %(held)s held in 確認待ち" % cls.tried), stacklevel=1)
+                "fuzz (Odoo tier): %(rounds)s rounds, %(valid)s valid and "
+                "%(hostile)s hostile orders imported; %(failed)s hostile failed alone, "
+                "%(held)s held in 確認待ち" % cls.tried), stacklevel=1)
         super().tearDownClass()

@@ -8,15 +8,11 @@ Japanese (RMS's own text, buyers' and items' names excepted). Chatter cannot be 
 per reader: it is written in the shop's language. Tracked selection values (伝票ステータス...)
 are shown in the reader's language.
 """
-import functools
 import re
-from contextlib import contextmanager
-from unittest.mock import patch
 
 from odoo.tests import tagged
 
 from odoo.addons.sale_rakuten.models.crm_team import DEFAULT_CANCEL_REASON
-from odoo.addons.sale_rakuten.rms.client import RmsClient
 
 from .common import RakutenCase
 
@@ -60,29 +56,8 @@ class TestI18nRender(RakutenCase):
             bare_en = bare_en.replace(own, "")
         self.assertFalse(JAPANESE.search(bare_en), "Japanese in the English text: %r" % text_en)
 
-    def line(self, log, number):
-        lines = log.line_ids.filtered(lambda l: l.order_number == number)
-        self.assertEqual(len(lines), 1, lines.mapped("reason"))
-        return lines
-
-    def pending(self, number):
-        return self.env["rakuten.pending.order"].search(
-            [("team_id", "=", self.team.id), ("order_number", "=", number)]
-        )
-
-    def job(self, kind):
-        log = self.run_job(kind)
-        self.assertEqual(len(log), 1)
-        return log
-
     def notes(self, order):
         return "\n".join(str(m.body) for m in order.message_ids)
-
-    @contextmanager
-    def no_backoff(self):
-        client = functools.partial(RmsClient, backoff_factor=0)
-        with patch("odoo.addons.sale_rakuten.models.crm_team.RmsClient", client):
-            yield
 
     # ------------------------------------------------------------------
     # Import: rules, checks, banner, chatter
@@ -141,11 +116,11 @@ class TestI18nRender(RakutenCase):
         ]
         for number, ja, en, rms in cases:
             with self.subTest(number=number, reason=en):
-                self.assert_rendered(self.read_in(self.line(log, number), "reason"), ja, en, rms)
+                self.assert_rendered(self.read_in(self.log_line(log, number), "reason"), ja, en, rms)
                 if number != plain:
                     self.assert_rendered(self.read_in(self.pending(number), "reason"), ja, en, rms)
         # the status name inside a reason is rendered too
-        text_ja, text_en = self.read_in(self.line(log, selective), "reason")
+        text_ja, text_en = self.read_in(self.log_line(log, selective), "reason")
         self.assertIn("100 注文確認待ち", text_ja)
         self.assertIn("100 Awaiting order confirmation", text_en)
 
@@ -188,9 +163,9 @@ class TestI18nRender(RakutenCase):
         self.import_orders()
         order = self.sale_order(number)
         self.assertEqual(order.rakuten_slip_state, "waiting_payment")
-        log = self.job("follow")
+        log = self.run_logged_job("follow")
         self.assertEqual(order.rakuten_slip_state, "ready", log.message)
-        self.assert_rendered(self.read_in(self.line(log, number), "reason"), "楽天で決済が確定しました。",
+        self.assert_rendered(self.read_in(self.log_line(log, number), "reason"), "楽天で決済が確定しました。",
                              "Rakuten settled the payment.")
         self.assertIn("楽天で決済が確定しました。", self.notes(order))
 
@@ -213,10 +188,10 @@ class TestI18nRender(RakutenCase):
         self.import_orders()
         order = self.sale_order(number)
         self.sandbox.set_progress(number, 900)
-        log = self.job("follow")
+        log = self.run_logged_job("follow")
         self.assertEqual(order.rakuten_slip_state, "cancel", log.message)
         self.assert_rendered(self.read_in(order, "rakuten_cancel_reason"), "RMSでキャンセル", "Cancelled in RMS")
-        self.assert_rendered(self.read_in(self.line(log, number), "reason"), "キャンセル: RMSでキャンセル",
+        self.assert_rendered(self.read_in(self.log_line(log, number), "reason"), "キャンセル: RMSでキャンセル",
                              "Cancelled: Cancelled in RMS")
         self.assertIn("楽天でキャンセルされました(RMSステータス 900)。理由: RMSでキャンセル", self.notes(order))
 
@@ -226,7 +201,7 @@ class TestI18nRender(RakutenCase):
         number = self.add_order(progress=300, payment="cod")
         self.import_orders()
         self.sandbox.set_progress(number, 900)
-        self.job("follow")
+        self.run_logged_job("follow")
         # the shop's language, Japanese, is the one written on the order
         self.assertEqual(self.read_in(self.sale_order(number), "rakuten_cancel_reason"), ("楽天側でキャンセル",) * 2)
 
@@ -240,7 +215,7 @@ class TestI18nRender(RakutenCase):
         order = self.sale_order(number)
         self.assertEqual(order.rakuten_confirm_state, "todo")
         self.sandbox.set_progress(number, 900)
-        log = self.job("confirm")
+        log = self.run_logged_job("confirm")
         self.assertEqual(order.rakuten_confirm_state, "error", log.message)
         text_ja, text_en = self.read_in(order, "rakuten_confirm_error")
         rms = text_en[text_en.index("(") + 1:text_en.rindex(")")]  # RMS's code and message
@@ -248,7 +223,7 @@ class TestI18nRender(RakutenCase):
         self.assert_rendered((text_ja, text_en), "楽天側で既にキャンセルされた注文です(",
                              "The order is already cancelled on Rakuten (", (rms,))
         self.assertIn(rms, text_ja, "RMS's own text stays as RMS wrote it")
-        self.assert_rendered(self.read_in(self.line(log, number), "reason"), "楽天側で既にキャンセルされた注文です",
+        self.assert_rendered(self.read_in(self.log_line(log, number), "reason"), "楽天側で既にキャンセルされた注文です",
                              "The order is already cancelled on Rakuten", (rms,))
 
     def test_shipping_report_states_and_errors(self):
@@ -268,14 +243,14 @@ class TestI18nRender(RakutenCase):
 
         picking.write({"carrier_id": self.yamato.id, "carrier_tracking_ref": "1" * 121})
         self.assertIs(picking.with_context(skip_sms=True).button_validate(), True)
-        log = self.job("carrier")
+        log = self.run_logged_job("carrier")
         basket = order.rakuten_basket_ids
         self.assertEqual(basket.ship_state, "error")
         self.assert_rendered(self.read_in(basket, "sync_error"), "お荷物伝票番号は最大120文字です。",
                              "A tracking number has at most 120 characters.")
         self.assert_rendered(self.read_in(picking, "rakuten_sync_error"), "お荷物伝票番号は最大120文字です。",
                              "A tracking number has at most 120 characters.")
-        self.assert_rendered(self.read_in(self.line(log, number), "reason"),
+        self.assert_rendered(self.read_in(self.log_line(log, number), "reason"),
                              "送付先 %s の発送完了報告を送信できませんでした: お荷物伝票番号" % basket.basket_id,
                              "Shipping report of basket %s not sent: A tracking number" % basket.basket_id)
 
@@ -315,7 +290,7 @@ class TestI18nRender(RakutenCase):
                              "Rakuten RMS is unavailable or did not answer in time")
 
     def test_license_check_message(self):
-        log = self.job("license")
+        log = self.run_logged_job("license")
         self.assertEqual(log.state, "done", log.message)
         self.assert_rendered(self.read_in(log, "message"), "ライセンスキーの有効期限:", "License key valid until")
 

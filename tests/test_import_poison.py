@@ -47,18 +47,10 @@ class TestImportPoison(RakutenCase):
             self.assertEqual(len(log.line_ids.filtered(lambda line, o=outcome: line.outcome == o)),
                              log["count_%s" % outcome], outcome)
 
-    def line(self, log, number):
-        lines = log.line_ids.filtered(lambda line: line.order_number == number)
-        self.assertEqual(len(lines), 1, lines.mapped("reason"))
-        return lines
-
-    def pending(self, number):
-        return self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id), ("order_number", "=", number)])
-
     def assert_all_imported(self, log, numbers):
         orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
         self.assertEqual(len(orders), len(numbers), "every valid order is imported in the same run")
-        self.assertEqual(set(log.line_ids.filtered(lambda l: l.outcome == "imported").mapped("order_number")) & set(numbers),
+        self.assertEqual(set(log.line_ids.filtered(lambda line: line.outcome == "imported").mapped("order_number")) & set(numbers),
                          set(numbers))
 
     def assert_held(self, number, *fragments):
@@ -84,7 +76,7 @@ class TestImportPoison(RakutenCase):
         self.assertEqual(log.state, "partial", log.message)
         self.assert_all_imported(log, valid)
         for number in poison:
-            line = self.line(log, number)
+            line = self.log_line(log, number)
             self.assertEqual(line.outcome, "failed")
             self.assertIn("RMS sent no readable data for this order", line.reason)
             self.assertFalse(self.sale_order(number))
@@ -108,7 +100,7 @@ class TestImportPoison(RakutenCase):
         self.assertEqual(order.partner_id.name.split(" ")[0], "山田")
         self.assertNotIn("\x00", order.sudo().rakuten_raw_data)
         self.assert_held(surrogate, "SenderModel.city")
-        line = self.line(log, huge)
+        line = self.log_line(log, huge)
         self.assertEqual(line.outcome, "failed")
         self.assertIn("OrdererModel.firstName: longer than 255 characters (40000)", line.reason)
 
@@ -119,7 +111,7 @@ class TestImportPoison(RakutenCase):
         packages[1]["basketId"] = packages[0]["basketId"]
         log = self.run_import()
         self.assert_all_imported(log, valid)
-        line = self.line(log, number)
+        line = self.log_line(log, number)
         self.assertEqual(line.outcome, "failed")
         self.assertIn("appears twice in the order", line.reason)
         self.assertTrue(self.pending(number))
@@ -139,7 +131,7 @@ class TestImportPoison(RakutenCase):
             log = self.run_import()
         self.assertEqual(log.state, "partial")
         self.assert_all_imported(log, [n for n in valid if n != bad])
-        line = self.line(log, bad)
+        line = self.log_line(log, bad)
         self.assertEqual((line.outcome, "division by zero" in line.reason), ("failed", True), line.reason)
 
     # ------------------------------------------------------------------
@@ -159,7 +151,7 @@ class TestImportPoison(RakutenCase):
         self.sandbox.reset_counters()
         log = self.run_import()
         self.assertEqual(log.state, "done")
-        line = self.line(log, number)
+        line = self.log_line(log, number)
         self.assertEqual(line.outcome, "deferred")
         self.assertIn("Failed 2 imports in a row; kept aside until", line.reason)
         self.assert_all_imported(log, later)
@@ -168,14 +160,14 @@ class TestImportPoison(RakutenCase):
         # failure keeps it aside twice as long.
         pending.sudo().next_try = fields.Datetime.now() - timedelta(minutes=1)
         log = self.run_import()
-        self.assertEqual(self.line(log, number).outcome, "failed")
+        self.assertEqual(self.log_line(log, number).outcome, "failed")
         self.assertEqual(pending.failures, 3)
         self.assertGreater(pending.next_try, fields.Datetime.now() + timedelta(minutes=29))
         # Repaired in RMS: imported, and the waiting record is gone.
         self.sandbox.serve_as(number, ...)
         pending.sudo().next_try = False
         log = self.run_import()
-        self.assertEqual(self.line(log, number).outcome, "imported")
+        self.assertEqual(self.log_line(log, number).outcome, "imported")
         self.assertFalse(pending.exists())
 
     def test_failed_orders_are_fetched_after_the_others(self):
@@ -272,7 +264,7 @@ class TestImportPoison(RakutenCase):
 
         with patch.object(order_class, "_rakuten_order_vals", doubled_basket):
             log = self.run_import()
-        line = self.line(log, number)
+        line = self.log_line(log, number)
         self.assertEqual(line.outcome, "failed")
         self.assertIn("rakuten_basket_basket_order_uniq", line.reason)
         self.assertEqual(log.count_unchanged, 0)
@@ -284,7 +276,7 @@ class TestImportPoison(RakutenCase):
         self.sandbox.orders[number].pop("orderNumber")
         log = self.run_import()
         self.assertFalse(ghost.exists())
-        self.assertEqual(self.line(log, number).outcome, "failed")
+        self.assertEqual(self.log_line(log, number).outcome, "failed")
         self.assertEqual(self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id)]).mapped("order_number"),
                          [number], "waiting records name real orders only")
 
@@ -305,4 +297,4 @@ class TestImportPoison(RakutenCase):
         self.sandbox.serve_as(number, value)
         value["orderNumber"] = None
         log = self.run_import()
-        self.assertEqual(self.line(log, number).outcome, "imported")
+        self.assertEqual(self.log_line(log, number).outcome, "imported")

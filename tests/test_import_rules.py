@@ -3,7 +3,6 @@ sale orders, pending queue and sync log.
 
 The cron entry point commits nothing under test (rakuten.sync decides: only in a cron worker).
 """
-import functools
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -15,7 +14,6 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
 from .common import RakutenCase
@@ -29,22 +27,6 @@ class TestImportRules(RakutenCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def run_cron(self):
-        """Run the scheduled import (without commits); return this channel's sync log."""
-        logs = self.run_cron_job("import")
-        log = logs.filtered(lambda l: l.team_id == self.team)
-        self.assertEqual(len(log), 1, "the cron writes one sync log per active channel")
-        return log
-
-    def log_line(self, log, number):
-        lines = log.line_ids.filtered(lambda l: l.order_number == number)
-        self.assertEqual(len(lines), 1, "exactly one log line for %s: %s" % (number, lines.mapped("reason")))
-        return lines
-
-    def pending(self, number):
-        return self.env["rakuten.pending.order"].search(
-            [("team_id", "=", self.team.id), ("order_number", "=", number)]
-        )
 
     def add_units(self, number, extra):
         """The shop changes the order in RMS: ``extra`` more units of the first item."""
@@ -73,19 +55,14 @@ class TestImportRules(RakutenCase):
         with patch.object(self.sandbox, "_op_searchOrder", spy):
             yield requests
 
-    @contextmanager
-    def no_backoff(self):
-        """Keep the client's retries but not their waits (a 5xx storm would take 15 s)."""
-        client = functools.partial(RmsClient, backoff_factor=0)
-        with patch("odoo.addons.sale_rakuten.models.crm_team.RmsClient", client):
-            yield
-
     def describe(self, order):
         """The order's confirmation reasons and lines, for failure messages."""
         return "%s\n%s" % (order.rakuten_confirm_reasons, "\n".join(
-            "%s %s %s x %s %s = %s" % (l.rakuten_line_kind, l.product_id.default_code, l.product_uom_qty,
-                                      l.price_unit, l.tax_id.mapped("name"), l.price_total)
-            for l in order.order_line
+            "%s %s %s x %s %s = %s" % (
+                line.rakuten_line_kind, line.product_id.default_code, line.product_uom_qty,
+                line.price_unit, line.tax_id.mapped("name"), line.price_total,
+            )
+            for line in order.order_line
         ))
 
     def assert_imported(self, log, number, slip_state):
@@ -145,7 +122,7 @@ class TestImportRules(RakutenCase):
             ("予約 with ※4 off", reserved, "skipped", ("Reservation order", "※4")),
         ]
         with self.spy_searches() as searches:
-            log = self.run_cron()
+            log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_found, len(cases))
         for label, number, outcome, expected in cases:
@@ -164,7 +141,7 @@ class TestImportRules(RakutenCase):
 
         # Skipped orders are remembered: the next run neither fetches nor logs them again.
         fetched = self.sandbox.calls["getOrder"]
-        log_again = self.run_cron()
+        log_again = self.run_logged_job("import")
         self.assertEqual(log_again.count_skipped, 0)
         for number in (club, reserved, cases[8][1]):
             self.assertNotIn(number, log_again.line_ids.mapped("order_number"))
@@ -172,7 +149,7 @@ class TestImportRules(RakutenCase):
 
         # ※2 and ※4 on: the options changed, so the skipped orders are decided again.
         self.team.write({"rakuten_import_drug_orders": True, "rakuten_import_reserved_orders": True})
-        log2 = self.run_cron()
+        log2 = self.run_logged_job("import")
         self.assertEqual(log2.state, "done", log2.message)
         drug = self.assert_imported(log2, cases[8][1], "to_confirm")
         self.assertTrue(drug.rakuten_drug)
@@ -204,7 +181,7 @@ class TestImportRules(RakutenCase):
             900: self.add_order(minutes_ago=10, progress=300),
             "reserved": self.add_order(minutes_ago=10, mix={"order_type": {6: 1.0}}),
         }
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         for number in numbers.values():
             self.assert_not_imported(log, number, "deferred", "30 minutes")
 
@@ -234,7 +211,7 @@ class TestImportRules(RakutenCase):
 
         # The change is confirmed: back to 300, imported from the queue.
         self.sandbox.set_progress(numbers[400], 300)
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assert_imported(log, numbers[400], "waiting_payment")
 
     def test_deferred_orders_are_imported_later_outside_the_window(self):
@@ -243,7 +220,7 @@ class TestImportRules(RakutenCase):
         young = self.add_order(minutes_ago=10, progress=300)
         postage = self.add_order(minutes_ago=60, progress=100)
         determined = self.sandbox.undetermine_postage(postage)
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assert_not_imported(log, young, "deferred", "30 minutes")
         self.assert_not_imported(log, postage, "deferred", "Postage is not determined")
 
@@ -252,7 +229,7 @@ class TestImportRules(RakutenCase):
         for number in (young, postage):
             self.sandbox.age_order(number, timedelta(days=2))
         with self.spy_searches() as searches:
-            log = self.run_cron()
+            log = self.run_logged_job("import")
         found = {number for _request, numbers in searches for number in numbers}
         self.assertFalse(found & {young, postage}, "both are outside the search window")
         self.assertEqual(log.state, "done", log.message)
@@ -268,7 +245,7 @@ class TestImportRules(RakutenCase):
     def test_search_window_and_downtime(self):
         old = self.add_order(minutes_ago=25 * 60)
         before = fields.Datetime.now()
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_found, 0, "an order older than 24 hours is not found")
         self.assertFalse(self.sale_order(old))
@@ -279,7 +256,7 @@ class TestImportRules(RakutenCase):
         # The server was down for three days: the next run looks back to the last success.
         self.team.rakuten_last_import_start = fields.Datetime.now() - timedelta(days=3)
         two_days = self.add_order(minutes_ago=2 * 24 * 60)
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertLessEqual(log.window_start, fields.Datetime.now() - timedelta(days=3))
         self.assert_imported(log, two_days, "waiting_payment")
@@ -293,7 +270,7 @@ class TestImportRules(RakutenCase):
 
         self.sandbox.error_rate_5xx = 1.0
         with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
-            log = self.run_cron()
+            log = self.run_logged_job("import")
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)
         self.assertEqual(self.team.rakuten_last_import_start, watermark)
@@ -342,7 +319,7 @@ class TestImportRules(RakutenCase):
             other.execute("SELECT pg_try_advisory_lock(%s, %s)", self.lock_key())
             self.assertTrue(other.fetchone()[0], "the failed run released the channel's lock")
             other.execute("SELECT pg_advisory_unlock(%s, %s)", self.lock_key())
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assert_imported(log, number, "waiting_payment")
 
     # ------------------------------------------------------------------
@@ -355,7 +332,7 @@ class TestImportRules(RakutenCase):
         slip = self.sale_order(number)
         self.assertEqual(slip.rakuten_slip_state, "new")
         self.assertEqual(self.log_line(log, number).sale_order_id, slip)
-        item_line = slip.order_line.filtered(lambda l: l.rakuten_line_kind == "item")[:1]
+        item_line = slip.order_line.filtered(lambda line: line.rakuten_line_kind == "item")[:1]
         self.assertTrue(item_line)
         units_before = item_line.product_uom_qty
 
@@ -363,7 +340,7 @@ class TestImportRules(RakutenCase):
         item = self.add_units(number, 1)
         self.sandbox.set_progress(number, 300)
         self.team.rakuten_manual_confirm = False
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual((log.count_updated, log.count_imported), (1, 0))
         line = self.log_line(log, number)
@@ -381,7 +358,7 @@ class TestImportRules(RakutenCase):
         self.assertEqual(len(order.rakuten_basket_ids), 1)
 
         # And again: nothing changes.
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual((log.count_unchanged, log.count_updated), (1, 0))
         self.assertEqual(self.env["sale.order"].search_count([("rakuten_order_number", "=", number)]), 1)
 
@@ -396,7 +373,7 @@ class TestImportRules(RakutenCase):
             "rakuten_order_number": number,
             "rakuten_slip_state": "new",
         })
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.log_line(log, number).outcome, "updated")
         self.assertEqual(self.sale_order(number), slip)
@@ -404,11 +381,11 @@ class TestImportRules(RakutenCase):
         self.assertEqual(slip.rakuten_slip_state, "ready", self.describe(slip))
         raw = self.sandbox.orders[number]
         items = [item for package in raw["PackageModelList"] for item in package["ItemModelList"]]
-        item_lines = slip.order_line.filtered(lambda l: l.rakuten_line_kind == "item")
+        item_lines = slip.order_line.filtered(lambda line: line.rakuten_line_kind == "item")
         self.assertEqual(len(item_lines), len(items))
         self.assertEqual(item_lines.mapped("product_id.default_code"),
                          [item["SkuModelList"][0]["merchantDefinedSkuId"] for item in items])
-        self.assertTrue(slip.order_line.filtered(lambda l: l.rakuten_line_kind == "cod_fee"))
+        self.assertTrue(slip.order_line.filtered(lambda line: line.rakuten_line_kind == "cod_fee"))
         self.assertEqual(slip.amount_total, slip.rakuten_expected_amount)
         self.assertEqual(slip.picking_ids.state, "assigned")
 
@@ -416,7 +393,7 @@ class TestImportRules(RakutenCase):
         self.team.rakuten_manual_confirm = True
         number = self.add_order(minutes_ago=20 * 60, progress=100, payment="card")
         with self.spy_searches() as searches:
-            log = self.run_cron()
+            log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         criteria = sorted((r["dateType"], tuple(r["orderProgressList"])) for r, _n in searches)
         self.assertEqual(criteria, [(1, (100,)), (2, (200, 300))])
@@ -433,7 +410,7 @@ class TestImportRules(RakutenCase):
 
         # Still 注文確認待ち: found again, but neither fetched nor rewritten.
         fetched, messages = self.sandbox.calls["getOrder"], len(slip.message_ids)
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(self.sale_order(number), slip)
         self.assertEqual(slip.rakuten_slip_state, "new")
         self.assertEqual((log.count_imported, log.count_updated, log.count_unchanged), (0, 0, 1))
@@ -446,7 +423,7 @@ class TestImportRules(RakutenCase):
         self.sandbox.set_progress(number, 200)
         self.assertTrue(self.sandbox.orders[number]["shopOrderCfmDatetime"])
         with self.spy_searches() as searches:
-            log = self.run_cron()
+            log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         by_type = {r["dateType"]: numbers for r, numbers in searches}
         self.assertNotIn(number, by_type[1])
@@ -464,7 +441,7 @@ class TestImportRules(RakutenCase):
         log = self.import_orders()
         self.assertEqual(log.count_imported, 1)
         fetched = self.sandbox.calls["getOrder"]
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual((log.count_found, log.count_unchanged, log.count_imported), (1, 1, 0))
         self.assertEqual(self.sandbox.calls["getOrder"], fetched, "an imported order is not fetched again")
@@ -487,9 +464,9 @@ class TestImportRules(RakutenCase):
         self.assertFalse(log.line_ids)
         self.assertEqual(sum(self.sandbox.calls.values()), 0)
         # The other run is over: this channel imports again (its own lock was released too).
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assert_imported(log, number, "waiting_payment")
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
 
     def test_order_number_is_unique(self):
@@ -512,7 +489,7 @@ class TestImportRules(RakutenCase):
         bad = self.add_order(progress=300)
         good2 = self.add_order(progress=300)
         self.sandbox.orders[bad]["PackageModelList"][0]["ItemModelList"][0]["units"] = "x"
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "partial")
         self.assertEqual((log.count_imported, log.count_failed), (2, 1))
         self.assert_imported(log, good1, "waiting_payment")
@@ -536,10 +513,10 @@ class TestImportRules(RakutenCase):
         item = raw["PackageModelList"][0]["ItemModelList"][0]
         item.update(itemName="幻の限定品", itemNumber="NO-SUCH-ITEM", manageNumber="no-such-item")
         item["SkuModelList"][0].update(merchantDefinedSkuId="NO-SUCH-SKU", skuInfo="")
-        log = self.run_cron()
+        log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         order = self.assert_imported(log, number, "to_confirm")
-        line = order.order_line.filtered(lambda l: l.rakuten_unmatched)
+        line = order.order_line.filtered(lambda line: line.rakuten_unmatched)
         self.assertEqual(len(line), 1)
         self.assertEqual(line.product_id, self.team.rakuten_unmatched_product_id)
         self.assertEqual(line.name, "幻の限定品")
@@ -548,6 +525,6 @@ class TestImportRules(RakutenCase):
         self.assertEqual(line.rakuten_item_detail_id, str(item["itemDetailId"]))
         self.assertIn("幻の限定品", order.rakuten_confirm_reasons)
         self.assertIn("matches no product", order.rakuten_confirm_reasons)
-        others = order.order_line.filtered(lambda l: l.rakuten_line_kind == "item") - line
+        others = order.order_line.filtered(lambda line: line.rakuten_line_kind == "item") - line
         self.assertFalse(others.filtered("rakuten_unmatched"))
         self.assertNotIn(self.team.rakuten_unmatched_product_id, others.product_id)

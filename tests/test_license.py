@@ -1,17 +1,22 @@
 """The license key's status on the channel: not set, not checked yet, valid until …, expires
-in N days, expired, refused by RMS; the badge and banners that show it; Test Connection."""
+in N days, expired, refused by RMS; the badge and banners that show it; Test Connection; the
+daily license check, the warning activity, and the jobs that stop and resume with the key."""
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 from lxml import etree
 
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.sale_rakuten.models.crm_team import MANAGER_GROUP
+
 from .common import RakutenCase
 
 NOW = datetime(2025, 3, 1, 1, 0)  # 10:00 Japan time
+JOB_KINDS = ("confirm", "carrier", "follow")
 
 
 def jst_end_of_day(day):
@@ -21,12 +26,6 @@ def jst_end_of_day(day):
 
 @tagged("post_install", "-at_install")
 class TestLicenseStatus(RakutenCase):
-    def setUp(self):
-        super().setUp()
-        expiry, key = self.sandbox.license_expiry, self.sandbox.license_key
-        self.addCleanup(setattr, self.sandbox, "license_expiry", expiry)
-        self.addCleanup(setattr, self.sandbox, "license_key", key)
-
     def status(self, team=None):
         team = team or self.team
         team.invalidate_recordset(["rakuten_license_state", "rakuten_license_status"])
@@ -123,9 +122,9 @@ class TestLicenseStatus(RakutenCase):
         self.team._rakuten_set_auth_failure("ES01-01: Un-Authorised")
         self.assertIn(self.team, self.env["rakuten.sync"]._active_teams(include_expired=True))
         logs = self.run_cron_job("follow")
-        self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
+        self.assertFalse(logs.filtered(lambda log: log.team_id == self.team))
         logs = self.run_cron_job("license")
-        log = logs.filtered(lambda l: l.team_id == self.team)
+        log = logs.filtered(lambda log: log.team_id == self.team)
         self.assertEqual(log.state, "done", "the key works again")
         self.assertEqual(self.status()[0], "ok")
 
@@ -137,3 +136,174 @@ class TestLicenseStatus(RakutenCase):
         self.assertIn("service secret and license key", action["params"]["message"])
         self.assertFalse(+self.sandbox.calls)
         self.assertEqual(self.status(team), ("not_set", "Not set"))
+
+
+@tagged("post_install", "-at_install")
+class TestLicenseExpiry(RakutenCase):
+    """The daily license check and what the other jobs do with its answer (moved from
+    test_follow.py)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesman = cls.env["res.users"].create({
+            "name": "Rakuten Salesman",
+            "login": "rakuten_salesman",
+            "email": "salesman@example.com",
+            "groups_id": [Command.set([cls.env.ref("sales_team.group_sale_salesman").id])],
+        })
+        cls.manager = cls.env["res.users"].create({
+            "name": "Rakuten Manager",
+            "login": "rakuten_manager",
+            "email": "manager@example.com",
+            "groups_id": [Command.set([cls.env.ref(MANAGER_GROUP).id])],
+        })
+        cls.team.user_id = cls.salesman
+        cls.team.rakuten_cancel_reason = "楽天でキャンセル"
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def activities(self, record, user=None, summary=None):
+        return record.activity_ids.filtered(
+            lambda a: (user is None or a.user_id == user)
+            and (summary is None or summary in (a.summary or ""))
+        )
+
+    def team_logs(self, kinds):
+        return self.env["rakuten.sync.log"].search(
+            [("team_id", "=", self.team.id), ("kind", "in", kinds)]
+        )
+
+    def check_licenses(self):
+        log = self.run_job("license")
+        self.assertEqual(len(log), 1)
+        self.team.invalidate_recordset(["rakuten_license_state"])
+        return log
+
+    def license_activities(self):
+        return self.activities(self.team, summary="Renew the Rakuten license key")
+
+    # ------------------------------------------------------------------
+    # Expiry, warning, refusal and renewal, end to end
+    # ------------------------------------------------------------------
+    def test_license_expiry_is_stored_and_warned(self):
+        now = datetime(2025, 3, 1, 1, 0)
+        self.assertIn("rakuten_license_state != 'warning'",
+                      self.env["crm.team"].get_view(view_type="form")["arch"], "the warning banner")
+        with freeze_time(now):
+            self.sandbox.license_expiry = (now + timedelta(days=20)).date()
+            log = self.check_licenses()
+            self.assertEqual(log.state, "done", log.message)
+            # 23:59:59 Japan time = 14:59:59 UTC
+            self.assertEqual(self.team.rakuten_license_expiry, datetime(2025, 3, 21, 14, 59, 59))
+            self.assertEqual(self.team.rakuten_license_state, "ok")
+            self.assertFalse(self.license_activities())
+
+        with freeze_time(now + timedelta(days=10)):
+            log = self.check_licenses()
+            self.assertEqual(log.state, "done", log.message)
+            self.assertEqual(self.team.rakuten_license_state, "warning")
+            for manager in (self.manager, self.env.ref("base.user_admin")):
+                activity = self.license_activities().filtered(
+                    lambda a, user=manager: a.user_id == user
+                )
+                self.assertEqual(len(activity), 1, manager.name)
+                self.assertEqual(activity.date_deadline, fields.Date.to_date("2025-03-21"))
+            self.assertFalse(self.license_activities().filtered(lambda a: a.user_id == self.salesman))
+            count = len(self.license_activities())
+            self.check_licenses()
+            self.assertEqual(len(self.license_activities()), count, "not duplicated")
+            # A warning does not stop the jobs.
+            self.assertEqual(self.run_logged_job("follow").state, "done")
+
+    def expire_and_check(self, how, now):
+        with freeze_time(now):
+            if how == "switch":
+                self.sandbox.expired_license = True
+            else:
+                self.sandbox.license_expiry = (now - timedelta(days=1)).date()
+            with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
+                log = self.check_licenses()
+            self.assertEqual(log.state, "failed")
+            self.assertEqual(self.team.rakuten_license_state, "refused")
+            self.assertIn("ES01-01", self.team.rakuten_auth_error)
+            self.assertIn("enter the new key", self.team.rakuten_auth_error)
+            self.assertEqual(self.team.rakuten_auth_error_date, now)
+
+    def assert_jobs_skip(self):
+        self.sandbox.reset_counters()
+        logs_before = self.team_logs(JOB_KINDS)
+        Sync = self.env["rakuten.sync"]
+        for _run in range(3):
+            for job in (Sync._cron_confirm, Sync._cron_carrier, Sync._cron_follow):
+                logs = job()
+                self.assertFalse(logs.filtered(lambda log: log.team_id == self.team))
+        self.assertEqual(self.team_logs(JOB_KINDS), logs_before, "no log flood")
+        self.assertFalse(+self.sandbox.calls, "no RMS call")
+
+    def check_expiry_flow(self, how):
+        number = self.add_order(progress=300)
+        self.import_orders()
+        self.sandbox.set_progress(number, 800)
+        now = datetime(2025, 3, 1, 1, 0)
+        self.expire_and_check(how, now)
+        with freeze_time(now):
+            self.assert_jobs_skip()
+
+        # The import is tried again at most once an hour.
+        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
+            for minutes, retried in ((10, False), (59, False), (61, True), (90, False), (120, False),
+                                     (122, True)):
+                with freeze_time(now + timedelta(minutes=minutes)):
+                    self.team.invalidate_recordset(["rakuten_license_state"])
+                    log = self.run_job("import")
+                    self.assertEqual(bool(log), retried, "import at +%d min" % minutes)
+                    if retried:
+                        self.assertEqual(log.state, "failed")
+                        self.assertEqual(self.team.rakuten_license_state, "refused")
+        self.assertEqual(self.sale_order(number).state, "sale")
+
+        # A new key: the error is gone and every job runs again, at once.
+        with freeze_time(now + timedelta(minutes=130)):
+            self.sandbox.expired_license = False
+            self.sandbox.license_expiry = (now + timedelta(days=90)).date()
+            self.sandbox.license_key = "SL3-0000-license-renewed"
+            self.team.rakuten_license_key = "SL3-0000-license-renewed"
+            self.assertFalse(self.team.rakuten_auth_error)
+            self.assertEqual(self.team.rakuten_license_state, "unchecked")
+            self.assertEqual(self.run_logged_job("follow").state, "done")
+            self.assertEqual(self.sale_order(number).state, "cancel", "the follow job caught up")
+            self.assertEqual(self.run_job("import").state, "done")
+            self.assertEqual(self.check_licenses().state, "done")
+            self.assertEqual(self.team.rakuten_license_expiry.date(), (now + timedelta(days=90)).date())
+
+    def test_expired_license_switch(self):
+        self.check_expiry_flow("switch")
+
+    def test_license_expiry_in_the_past(self):
+        self.check_expiry_flow("past")
+
+    def test_expiry_date_passed_before_the_daily_check(self):
+        now = datetime(2025, 3, 1, 1, 0)
+        with freeze_time(now):
+            self.sandbox.license_expiry = (now + timedelta(days=5)).date()
+            self.check_licenses()
+            self.assertEqual(self.team.rakuten_license_state, "warning")
+        with freeze_time(now + timedelta(days=6)):
+            self.team.invalidate_recordset(["rakuten_license_state"])
+            self.assertEqual(self.team.rakuten_license_state, "expired")
+            self.assert_jobs_skip()
+
+    def test_renewed_key_that_works_late_resumes_by_itself(self):
+        """A freshly saved key RMS refuses for a while: once the hourly import retry gets
+        through, the other jobs resume without waiting for the daily check."""
+        now = datetime(2025, 3, 1, 1, 0)
+        self.expire_and_check("switch", now)
+        with freeze_time(now + timedelta(minutes=61)):
+            self.sandbox.expired_license = False
+            self.team.invalidate_recordset(["rakuten_license_state"])
+            self.assertEqual(self.run_job("import").state, "done")
+            self.assertFalse(self.team.rakuten_auth_error)
+            self.assertEqual(self.team.rakuten_license_state, "unchecked")
+            self.assertEqual(self.run_logged_job("follow").state, "done")

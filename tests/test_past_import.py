@@ -23,7 +23,7 @@ class TestPastImport(RakutenCase):
         """Press the wizard's Import button (as the web client does); return its action."""
         team = team or self.team
         action = team.action_rakuten_import_past_orders()
-        wizard = team.env[action["res_model"]].with_context(action["context"]).create({
+        wizard = team.env[action["res_model"]].with_context(**action["context"]).create({
             "date_from": fields.Datetime.now() - timedelta(days=days_from),
             "date_to": fields.Datetime.now() - timedelta(days=days_to),
         })

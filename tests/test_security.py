@@ -1,16 +1,14 @@
-"""Who sees what: credentials, raw RMS data, logs; channel settings; several companies."""
+"""Who sees what: credentials, raw RMS data, logs; several companies."""
 import base64
 import logging
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from odoo.addons.sale_rakuten.tools.rms_sandbox import RmsSandbox
-
-from .common import LICENSE_KEY, SECRET, RakutenCase
+from .common import LICENSE_KEY, SECRET, MultiCompanyCase, RakutenCase
 
 ESA_TOKEN = base64.b64encode(("%s:%s" % (SECRET, LICENSE_KEY)).encode()).decode()
 SECRETS = (SECRET, LICENSE_KEY, ESA_TOKEN)
@@ -169,7 +167,7 @@ class TestCredentials(SecurityCase):
         self.assertIn(failed, logs)
         self.assertTrue(failed.message)
         stored = "\n".join(
-            logs.mapped(lambda l: l.message or "") + logs.line_ids.mapped(lambda l: l.reason or "")
+            logs.mapped(lambda line: line.message or "") + logs.line_ids.mapped(lambda line: line.reason or "")
             + [self.team.sudo().rakuten_auth_error or ""]
             + [expired["params"]["message"], disabled["params"]["message"]]
         )
@@ -216,114 +214,7 @@ class TestCredentials(SecurityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestChannelSettings(RakutenCase):
-    def test_pasted_shop_url_is_reduced_to_its_code(self):
-        for value in (
-            "https://www.rakuten.ne.jp/myshop/",
-            "https://www.rakuten.ne.jp/gold/myshop/",
-            "http://www.rakuten.ne.jp/gold/myshop/index.html",
-            "www.rakuten.ne.jp/myshop",
-            "https://www.rakuten.co.jp/myshop/",
-            "https://item.rakuten.co.jp/myshop/item-1/?variantId=a1",
-            "  myshop ",
-        ):
-            self.team.rakuten_shop_url = value
-            self.assertEqual(self.team.rakuten_shop_url, "myshop", value)
-        team = self._make_team(self.company, self.warehouse, "Second shop", "https://www.rakuten.ne.jp/gold/other-shop/")
-        self.assertEqual(team.rakuten_shop_url, "other-shop")
-
-    def test_other_urls_are_refused_with_the_expected_form(self):
-        for value in (
-            "https://books.rakuten.co.jp/myshop/",
-            "https://www.amazon.co.jp/myshop/",
-            "my shop",
-            "https://www.rakuten.ne.jp/",
-            "https://www.rakuten.ne.jp/gold/",
-        ):
-            with self.assertRaises(ValidationError) as caught:
-                self.team.rakuten_shop_url = value
-            message = str(caught.exception)
-            for form in ("https://www.rakuten.co.jp/XXXX/", "https://www.rakuten.ne.jp/gold/XXXX/",
-                         "https://www.rakuten.ne.jp/XXXX/", "https://item.rakuten.co.jp/XXXX/"):
-                self.assertIn(form, message, value)
-        self.assertEqual(self.team.rakuten_shop_url, "sbxshop")
-        with self.assertRaises(ValidationError):
-            self._make_team(self.company, self.warehouse, "Bad", "https://www.rakuten.co.jp/")
-
-    def test_activation_needs_the_authorization_type(self):
-        with self.assertRaises(ValidationError) as caught:
-            self._make_team(self.company, self.warehouse, "No auth", "noauth", rakuten_authorization_type=False)
-        self.assertIn("Authorization Type", str(caught.exception))
-        with self.assertRaises(ValidationError):
-            self.team.rakuten_authorization_type = False
-        # a channel that does not use the API yet may leave it empty, not switch it on
-        team = self._make_team(
-            self.company, self.warehouse, "Later", "later", rakuten_active=False, rakuten_authorization_type=False
-        )
-        with self.assertRaises(ValidationError) as caught:
-            team.rakuten_active = True
-        self.assertIn("Authorization Type", str(caught.exception))
-        team.write({"rakuten_authorization_type": "none", "rakuten_active": True})
-        self.assertTrue(team.rakuten_active)
-
-
-SECRET_B = "sbx-secret-b-91c3"
-LICENSE_KEY_B = "SL3-0000-license-b-22aa"
-
-
-@tagged("post_install", "-at_install")
-class TestMultiCompany(RakutenCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sandbox_b = RmsSandbox(SECRET_B, LICENSE_KEY_B, seed=11)
-        cls.sandbox_b.shop_id = "888888"
-        cls.sandbox_b.start()
-        cls.addClassCleanup(cls.sandbox_b.stop)
-        cls.company_b = cls.env["res.company"].create({
-            "name": "Rakuten Second Company",
-            "currency_id": cls.jpy.id,
-            "country_id": cls.env.ref("base.jp").id,
-        })
-        cls.env["account.tax.group"].create({"name": "Taxes", "company_id": cls.company_b.id})
-        # Odoo creates a new company's warehouse only under its own test runner
-        Warehouse = cls.env["stock.warehouse"].with_company(cls.company_b)
-        cls.warehouse_b = Warehouse.search([("company_id", "=", cls.company_b.id)], limit=1) or Warehouse.create(
-            {"name": "Rakuten B", "code": "RKB", "company_id": cls.company_b.id}
-        )
-        cls.team_b = cls._make_team(
-            cls.company_b, cls.warehouse_b, "Rakuten Shop B", "sbxshopb",
-            rakuten_api_url=cls.sandbox_b.url,
-            rakuten_service_secret=SECRET_B,
-            rakuten_license_key=LICENSE_KEY_B,
-        )
-        Users = cls.env["res.users"].with_context(no_reset_password=True)
-        groups = [cls.env.ref("base.group_user").id, cls.env.ref("sales_team.group_sale_salesman_all_leads").id]
-        cls.user_a = Users.create({
-            "name": "Seller A", "login": "rakuten_seller_a", "company_id": cls.company.id,
-            "company_ids": [Command.set(cls.company.ids)], "groups_id": [Command.set(groups)],
-        })
-        cls.user_b = Users.create({
-            "name": "Seller B", "login": "rakuten_seller_b", "company_id": cls.company_b.id,
-            "company_ids": [Command.set(cls.company_b.ids)], "groups_id": [Command.set(groups)],
-        })
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox_b.orders.clear()
-        self.sandbox_b.reset_counters()
-        self.sandbox_b.expired_license = False
-
-    def add_order_b(self, minutes_ago=60, **fields):
-        ordered = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
-        table = dict(self.PLAIN_MIX, payment={"card": 1.0}, progress={300: 1.0})
-        [number] = self.sandbox_b.generate_orders(1, now=ordered, mix=table, hours=0)
-        self.sandbox_b.orders[number].update(fields)
-        return number
-
-    def import_both(self):
-        return self.import_orders(), self.import_orders(self.team_b)
-
+class TestMultiCompany(MultiCompanyCase):
     def test_orders_belong_to_their_channel_company(self):
         number_a = self.add_order()
         raw_a = self.sandbox.orders[number_a]
@@ -379,28 +270,3 @@ class TestMultiCompany(RakutenCase):
                 other_order.with_user(user).read(["name"])
             baskets = self.env["rakuten.basket"].with_user(user).search([])
             self.assertEqual(baskets.order_id, own_order)
-
-    def test_cron_imports_every_channel_and_a_failing_one_stops_nothing(self):
-        number_a, number_b = self.add_order(), self.add_order_b()
-        logs = self.run_cron_job("import")
-        log_a = logs.filtered(lambda l: l.team_id == self.team)
-        log_b = logs.filtered(lambda l: l.team_id == self.team_b)
-        self.assertEqual((log_a.state, log_a.count_imported), ("done", 1), log_a.message)
-        self.assertEqual((log_b.state, log_b.count_imported), ("done", 1), log_b.message)
-        self.assertEqual(self.sale_order(number_a).company_id, self.company)
-        self.assertEqual(self.sale_order(number_b).company_id, self.company_b)
-
-        # B's license expires; B runs first and fails, A still imports
-        self.team_b.sequence, self.team.sequence = 1, 2
-        self.sandbox_b.expired_license = True
-        number_a2, number_b2 = self.add_order(minutes_ago=45), self.add_order_b(minutes_ago=45)
-        logs = self.run_cron_job("import")
-        log_a = logs.filtered(lambda l: l.team_id == self.team)
-        log_b = logs.filtered(lambda l: l.team_id == self.team_b)
-        self.assertEqual(log_b.state, "failed")
-        self.assertIn("renew", log_b.message.lower())
-        self.assertLess(log_b.id, log_a.id)
-        self.assertEqual((log_a.state, log_a.count_imported), ("done", 1), log_a.message)
-        self.assertTrue(self.sale_order(number_a2))
-        self.assertFalse(self.sale_order(number_b2))
-        self.assertEqual(self.sandbox.calls["getOrder"], 2)

@@ -1,5 +1,6 @@
 """入金状況 / 承認状況 changed by hand run the distribution (振り分け) again, both ways, and
 show in the chatter."""
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import RakutenCase
@@ -33,7 +34,7 @@ class TestHandChangedMoneyStates(RakutenCase):
                 self.assertIs(picking.with_context(skip_sms=True).button_validate(), True)
                 self.assertEqual(picking.state, "done")
             else:
-                with self.assertRaises(Exception):
+                with self.assertRaises(UserError):
                     picking.with_context(skip_sms=True).button_validate()
             savepoint.rollback()
         self.env.invalidate_all()

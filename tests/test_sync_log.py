@@ -24,24 +24,16 @@ ALL_COUNTERS = sorted({name for names in KIND_COUNTERS.values() for name in name
 
 @tagged("post_install", "-at_install")
 class TestSyncLogCounters(RakutenCase):
+    sandbox_switches = RakutenCase.CONFIRM_SWITCHES
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.yamato = cls._make_carrier("Yamato (Rakuten)", "1001")
 
-    def setUp(self):
-        super().setUp()
-        self.sandbox.async_delay_polls = 0
-        self.sandbox.confirm_moves_to = 200
-
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def job(self, kind):
-        log = self.run_job(kind)
-        self.assertEqual(len(log), 1)
-        return log
-
     def counters(self, log):
         """The non-zero counters of ``log``, by name."""
         return {name: log["count_%s" % name] for name in ALL_COUNTERS if log["count_%s" % name]}
@@ -155,12 +147,12 @@ class TestSyncLogCounters(RakutenCase):
         raw["postagePrice"] = -9999
         for package in raw["PackageModelList"]:
             package["postagePrice"] = -9999
-        log = self.job("confirm")
+        log = self.run_logged_job("confirm")
         self.assertEqual(log.state, "partial", "a refused order needs a person")
         self.assertEqual(self.counters(log), {"found": 4, "confirmed": 2, "refused": 1, "retried": 1})
         self.assertEqual(self.outcomes(log), {"done": 2, "failed": 1, "deferred": 1})
         self.assertEqual(log.summary, "Found 4 · Confirmed 2 · Refused 1 · To Retry 1 · Failed 0")
-        self.assertEqual(log.count_confirmed, len(log.line_ids.filtered(lambda l: l.outcome == "done")))
+        self.assertEqual(log.count_confirmed, len(log.line_ids.filtered(lambda line: line.outcome == "done")))
 
     # ------------------------------------------------------------------
     # Carrier rows and shipping reports
@@ -169,13 +161,13 @@ class TestSyncLogCounters(RakutenCase):
         self.team.rakuten_auto_ship_report = True
         numbers = [self.add_order(progress=300, minutes_ago=45) for _i in range(2)]
         self.import_orders()
-        log = self.job("carrier")
+        log = self.run_logged_job("carrier")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"found": 2, "rows_set": 2})
-        self.job("follow")  # verifies the rows
+        self.run_logged_job("follow")  # verifies the rows
 
         self.ship(self.sale_order(numbers[0]), "1234-5678")
-        log = self.job("carrier")
+        log = self.run_logged_job("carrier")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"found": 1, "rows_updated": 1})
         self.assertEqual(log.summary, "Found 1 · Carrier Rows Set 0 · Shipments Reported 1 · Refused 0 · "
@@ -185,12 +177,12 @@ class TestSyncLogCounters(RakutenCase):
         self.team.rakuten_auto_ship_report = True
         number = self.add_order(progress=300, minutes_ago=45)
         self.import_orders()
-        self.job("carrier")
-        self.job("follow")
+        self.run_logged_job("carrier")
+        self.run_logged_job("follow")
         self.sandbox.set_progress(number, 900)
         self.ship(self.sale_order(number), "1234")
-        self.job("carrier")
-        log = self.job("follow")
+        self.run_logged_job("carrier")
+        log = self.run_logged_job("follow")
         self.assertEqual(self.counters(log).get("refused"), 1, log.line_ids.mapped("reason"))
         self.assertEqual(log.state, "partial")
 
@@ -206,7 +198,7 @@ class TestSyncLogCounters(RakutenCase):
         self.sandbox.orders[refused]["cautionDisplayType"] = 1
         self.sandbox.set_payment_status(refused, 30400)
         self.sandbox.set_progress(cancelled, 900)
-        log = self.job("follow")
+        log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log),
                          {"found": 3, "settled": 1, "approval_refused": 1, "cancelled": 1})
@@ -218,7 +210,7 @@ class TestSyncLogCounters(RakutenCase):
     # License
     # ------------------------------------------------------------------
     def test_license_check_counts_the_key(self):
-        log = self.job("license")
+        log = self.run_logged_job("license")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"checked": 1})
         self.assertEqual(log.summary, "Keys Checked 1")
@@ -260,7 +252,7 @@ class TestSyncLogCounters(RakutenCase):
     def test_summary_is_in_the_readers_language(self):
         self.env["res.lang"]._activate_lang("ja_JP")
         self.env["ir.module.module"]._load_module_terms(["sale_rakuten"], ["ja_JP"], overwrite=True)
-        log = self.job("license")
+        log = self.run_logged_job("license")
         log.invalidate_recordset(["summary"])
         self.assertEqual(log.with_context(lang="ja_JP").summary, "確認したライセンスキー 1")
         self.assertEqual(log.with_context(lang="en_US").summary, "Keys Checked 1")

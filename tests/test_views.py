@@ -54,8 +54,8 @@ class TestViews(RakutenCase):
         order.rakuten_slip_state = "waiting_payment"
         self.assertEqual(
             picking.rakuten_hold_reason,
-            "Waiting for payment (入金待ち): Rakuten has not settled the payment yet; the slip moves on "
-            "by itself when it does.",
+            "Waiting for payment (入金待ち): Rakuten has not settled the payment yet; "
+            "the slip moves on by itself when it does.",
         )
         order.rakuten_slip_state = "new"
         self.assertTrue(picking.rakuten_hold_reason.startswith("Provisional slip (新規受付)"))
@@ -147,7 +147,7 @@ class TestViews(RakutenCase):
         self.assertEqual(other.rakuten_count_ready, 0)
 
         search = self.arch("sale.order", "search")
-        for state, count in expected.items():
+        for state in expected:
             action = self.team.with_context(rakuten_slip_state=state).action_rakuten_view_slip_orders()
             self.assertEqual(action["res_model"], "sale.order")
             self.assertEqual(action["context"], {"search_default_rakuten_%s" % state: 1})

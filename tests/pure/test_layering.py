@@ -69,7 +69,7 @@ def sandbox_violations(source, filename="<source>", depth=0):
     """Import rules of a module of the sandbox package, ``depth`` folders below its root
     (0: tools/rms_sandbox/x.py, 1: tools/rms_sandbox/operations/x.py)."""
     problems = []
-    for level, module, names, line in imports(source, filename):
+    for level, module, _names, line in imports(source, filename):
         where = "%s:%d" % (filename, line)
         if level == -1:
             problems.append("%s dynamic import (%s)" % (where, module))
@@ -105,7 +105,8 @@ def test_rms_checker_rejects(source):
 
 @pytest.mark.parametrize("source", [
     "import json\nimport re\nfrom datetime import datetime",
-    "import requests\nfrom requests.adapters import HTTPAdapter\nfrom urllib3.util.retry import Retry",
+    "import requests\nfrom requests.adapters import HTTPAdapter\n"
+    "from urllib3.util.retry import Retry",
     "from .codes import JST\nfrom . import order",
 ])
 def test_rms_checker_accepts(source):
@@ -182,7 +183,8 @@ def test_rms_imports_with_odoo_unavailable():
         "import sys\n"
         "sys.modules['odoo'] = None; sys.modules['sale_rakuten'] = None\n"  # any import fails
         "import %s\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('odoo', 'sale_rakuten', 'tools')"
+        "bad = sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('odoo', 'sale_rakuten', 'tools')"
         " and sys.modules[m] is not None)\n"
         "assert not bad, bad\n" % modules
     )
@@ -197,8 +199,9 @@ def test_sandbox_loads_neither_rms_nor_requests():
         "    sys.modules[name] = None\n"
         "import tools.rms_sandbox\n"
         "import tools.rms_sandbox.__main__\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('rms', 'requests', 'urllib3',"
-        " 'odoo') and sys.modules[m] is not None)\n"
+        "loaded = sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('rms', 'requests', 'urllib3', 'odoo')"
+        " and sys.modules[m] is not None)\n"
         "assert not loaded, loaded\n"
     )
     result = run_python(code)

@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from rms import sync
-from rms.codes import JST
 from rms.client import OrderResult, RmsMessage
+from rms.codes import JST
 
 NUMBER = "338123-20261128-0000012301"
 

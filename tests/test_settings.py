@@ -1,4 +1,6 @@
-"""A merchant's first hour: a fresh company, without l10n_jp, sets up its Rakuten shop.
+"""Channel settings: a merchant's first hour (a fresh company, without l10n_jp, sets up its
+Rakuten shop: setup helpers, the Rakuten section of the settings) and the checks on the
+channel's own settings (shop URL, authorization type).
 
 The merchant fills in the shop URL, the credentials and the authorization type; the rest has a
 working default or a one-click fix, and the Rakuten page says what is still missing.
@@ -6,9 +8,11 @@ working default or a one-click fix, and the Rakuten page says what is still miss
 from lxml import etree
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 from odoo.tools.safe_eval import safe_eval
+
+from .common import RakutenCase
 
 SHOP_URL = "https://www.rakuten.ne.jp/gold/firsthour/"
 
@@ -18,7 +22,8 @@ TODO_CREDENTIALS = (
 )
 TODO_AUTHORIZATION = "• Choose the Authorization Type (オーソリ区分): RakutenPay for a RakutenPay shop."
 TODO_PRICELIST = (
-    "• Choose a pricelist in yen (JPY), or press Use a Yen Pricelist (created if the company has none)."
+    "• Choose a pricelist in yen (JPY), or press Use a Yen Pricelist "
+    "(created if the company has none)."
 )
 TODO_TAXES = (
     "• Choose the 10% and 8% sales taxes included in the price, or press Use Tax-Included Taxes "
@@ -346,7 +351,7 @@ class TestSetup(TransactionCase):
         self.assertEqual(shop_views.filtered(lambda v: v.view_mode == "form").view_id.id, view_id)
         arch = etree.fromstring(self.uenv["crm.team"].get_view(view_id, "form")["arch"])
         self.assertEqual(arch.xpath("//notebook/page")[0].get("name"), "rakuten")
-        with Form(self.uenv["crm.team"].with_context(action["context"]), view=view_id) as form:
+        with Form(self.uenv["crm.team"].with_context(**action["context"]), view=view_id) as form:
             form.name = "Second Shop"
             self.assertEqual(form.company_id, self.company)
             self.assertEqual(form.rakuten_warehouse_id, self.warehouse)
@@ -401,3 +406,55 @@ class TestSetup(TransactionCase):
             )
             self.assertIn("invisible=\"'%s' not in rakuten_setup_missing\"" % code, arch)
         self.assertIn('name="action_rakuten_setup_all"', arch)
+
+
+@tagged("post_install", "-at_install")
+class TestChannelSettings(RakutenCase):
+    def test_pasted_shop_url_is_reduced_to_its_code(self):
+        for value in (
+            "https://www.rakuten.ne.jp/myshop/",
+            "https://www.rakuten.ne.jp/gold/myshop/",
+            "http://www.rakuten.ne.jp/gold/myshop/index.html",
+            "www.rakuten.ne.jp/myshop",
+            "https://www.rakuten.co.jp/myshop/",
+            "https://item.rakuten.co.jp/myshop/item-1/?variantId=a1",
+            "  myshop ",
+        ):
+            self.team.rakuten_shop_url = value
+            self.assertEqual(self.team.rakuten_shop_url, "myshop", value)
+        team = self._make_team(self.company, self.warehouse, "Second shop", "https://www.rakuten.ne.jp/gold/other-shop/")
+        self.assertEqual(team.rakuten_shop_url, "other-shop")
+
+    def test_other_urls_are_refused_with_the_expected_form(self):
+        for value in (
+            "https://books.rakuten.co.jp/myshop/",
+            "https://www.amazon.co.jp/myshop/",
+            "my shop",
+            "https://www.rakuten.ne.jp/",
+            "https://www.rakuten.ne.jp/gold/",
+        ):
+            with self.assertRaises(ValidationError) as caught:
+                self.team.rakuten_shop_url = value
+            message = str(caught.exception)
+            for form in ("https://www.rakuten.co.jp/XXXX/", "https://www.rakuten.ne.jp/gold/XXXX/",
+                         "https://www.rakuten.ne.jp/XXXX/", "https://item.rakuten.co.jp/XXXX/"):
+                self.assertIn(form, message, value)
+        self.assertEqual(self.team.rakuten_shop_url, "sbxshop")
+        with self.assertRaises(ValidationError):
+            self._make_team(self.company, self.warehouse, "Bad", "https://www.rakuten.co.jp/")
+
+    def test_activation_needs_the_authorization_type(self):
+        with self.assertRaises(ValidationError) as caught:
+            self._make_team(self.company, self.warehouse, "No auth", "noauth", rakuten_authorization_type=False)
+        self.assertIn("Authorization Type", str(caught.exception))
+        with self.assertRaises(ValidationError):
+            self.team.rakuten_authorization_type = False
+        # a channel that does not use the API yet may leave it empty, not switch it on
+        team = self._make_team(
+            self.company, self.warehouse, "Later", "later", rakuten_active=False, rakuten_authorization_type=False
+        )
+        with self.assertRaises(ValidationError) as caught:
+            team.rakuten_active = True
+        self.assertIn("Authorization Type", str(caught.exception))
+        team.write({"rakuten_authorization_type": "none", "rakuten_active": True})
+        self.assertTrue(team.rakuten_active)
