@@ -293,3 +293,26 @@ class RakutenSync(models.AbstractModel):
         team._rakuten_store_license_expiry(expiry)
         log._count("checked")
         log.message = _lt("License key valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d"))
+
+    # ------------------------------------------------------------------
+    # ※6 Stock to Rakuten (在庫連携): the stock push and the nightly stock check
+    # ------------------------------------------------------------------
+    @api.model
+    def _stock_teams(self):
+        return self._active_teams().filtered(lambda t: t.rakuten_stock_push)
+
+    @api.model
+    def _cron_stock(self):
+        return self._run("stock", self._stock_teams())
+
+    @api.model
+    def _cron_stock_check(self):
+        return self._run("stock_check", self._stock_teams())
+
+    def _job_stock(self, team, client, log):
+        """Send the sellable quantity of the channel's changed SKUs (rakuten.sku._stock_push)."""
+        self.env["rakuten.sku"]._stock_push(team, client, log)
+
+    def _job_stock_check(self, team, client, log):
+        """Compare Rakuten's stock with what Odoo can sell; report and re-check differences."""
+        self.env["rakuten.sku"]._stock_check(team, client, log)

@@ -17,3 +17,4 @@ from . import test_views
 from . import test_i18n_render
 from . import test_demo
 from . import test_tour
+from . import test_stock

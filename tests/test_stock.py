@@ -1,0 +1,398 @@
+"""Stock to Rakuten (※6 在庫連携), end to end: the changed-only push, safety stock / allocation /
+cap, the no-oversell design, interrupted pushes, the migration gate, and the nightly check.
+
+RMS's Inventory API and its stock, which Rakuten orders take from at order time, are the
+sandbox's; jobs run as the scheduler runs them, without commits (tests never commit).
+"""
+from collections import Counter
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.sale_rakuten.rms.client import RmsClient
+from odoo.addons.sale_rakuten.rms.exceptions import RmsError, RmsServerError
+from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG
+
+from .common import RakutenCase
+
+
+class StockMixin:
+    """A channel that sends stock, every catalogue SKU mapped to its product (1,000 units in
+    the warehouse), and helpers that act as RMS, buyers and the warehouse do."""
+
+    initial_rms = 100000
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ja_JP")
+        cls.env["ir.module.module"]._load_module_terms(["sale_rakuten"], ["ja_JP"])
+        cls.team.write({"rakuten_sku_migrated": True, "rakuten_stock_push": True})
+        Sku = cls.env["rakuten.sku"]
+        cls.skus = Sku
+        by_code = {p.default_code: p for p in cls.products}
+        for manage, variant, code in cls.catalog_skus():
+            cls.skus |= Sku.create({"team_id": cls.team.id, "manage_number": manage, "variant_id": variant,
+                                    "sku_number": code, "product_id": by_code[code].id})
+
+    def setUp(self):
+        super().setUp()
+        self.env["rakuten.stock.change"]._rakuten_flush()
+        self.env["rakuten.stock.change"].search([]).unlink()
+        self.reset_rms_stock()
+
+    # -- RMS ---------------------------------------------------------------------------------
+    @classmethod
+    def catalog_skus(cls):
+        for entry in CATALOG:
+            for variant, code, _info in entry[8]:
+                yield entry[0], variant, code
+
+    def reset_rms_stock(self):
+        self.fake_stock = {(m, v): self.initial_rms for m, v, _c in self.catalog_skus()}
+        self.fake_calls = Counter()
+        test = self
+
+        def get_inventories(client, pairs):
+            test.fake_calls["get"] += 1
+            return [{"manageNumber": m, "variantId": v, "quantity": test.fake_stock[(m, v)]}
+                    for m, v in pairs if (m, v) in test.fake_stock]
+
+        def upsert_inventories(client, rows):
+            test.fake_calls["upsert"] += 1
+            for row in rows:
+                key = (row["manageNumber"], row["variantId"])
+                if row["mode"] == "ABSOLUTE":
+                    test.fake_stock[key] = row["quantity"]
+                else:
+                    test.fake_stock[key] += row["quantity"]
+                    assert 0 <= test.fake_stock[key] <= 99999
+
+        for name, method in (("get_inventories", get_inventories), ("upsert_inventories", upsert_inventories)):
+            patcher = patch.object(RmsClient, name, method, create=True)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def rms_quantity(self, sku):
+        return self.fake_stock.get(sku._key())
+
+    def set_rms_quantity(self, sku, quantity):
+        self.fake_stock[sku._key()] = quantity
+
+    def upsert_calls(self):
+        return self.fake_calls["upsert"]
+
+    def place_rakuten_order(self, sku, units):
+        """A buyer orders ``units`` of ``sku`` on Rakuten now: RMS takes them off its stock."""
+        number = self.add_order(minutes_ago=0, progress=100)
+        order = self.sandbox.orders[number]
+        package = order["PackageModelList"][0]
+        del order["PackageModelList"][1:]
+        item = package["ItemModelList"][0]
+        del package["ItemModelList"][1:]
+        item.update({"manageNumber": sku.manage_number, "units": units})
+        item["SkuModelList"][0]["variantId"] = sku.variant_id
+        self.fake_stock[sku._key()] -= units
+        return number
+
+    def cancel_rakuten_order(self, number):
+        order = self.sandbox.orders[number]
+        self.sandbox.set_progress(number, 900)
+        for package in order["PackageModelList"]:
+            for item in package["ItemModelList"]:
+                self.fake_stock[(item["manageNumber"], item["SkuModelList"][0]["variantId"])] += item["units"]
+
+    def import_placed(self, number):
+        """Time passes (the 30-minute wait), then the import runs."""
+        order = self.sandbox.orders[number]
+        moment = datetime.strptime(order["orderDatetime"], "%Y-%m-%dT%H:%M:%S%z") - timedelta(minutes=40)
+        order["orderDatetime"] = moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.import_orders()
+
+    # -- Odoo ---------------------------------------------------------------------------------
+    def _job_log(self, kind):
+        log = self.env["rakuten.sync.log"].create({"team_id": self.team.id, "kind": "import"})
+        savepoint = self.env.cr.savepoint()
+        try:
+            with self.team._rakuten_client() as client:
+                getattr(self.env["rakuten.sync"], "_job_" + kind)(self.team, client, log)
+            savepoint.close(rollback=False)
+            log._finish()
+        except RmsError as error:
+            savepoint.close(rollback=False)
+            log._finish("failed", error)
+        self.env.invalidate_all()
+        return log
+
+    def push(self):
+        return self._job_log("stock")
+
+    def check(self):
+        return self._job_log("stock_check")
+
+    def receive(self, product, quantity):
+        self.env["stock.quant"]._update_available_quantity(product, self.warehouse.lot_stock_id, quantity)
+
+    def deliver(self, product, quantity, validate=True):
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id,
+            "location_id": self.warehouse.lot_stock_id.id,
+            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            "move_ids": [Command.create({
+                "name": product.name, "product_id": product.id, "product_uom_qty": quantity,
+                "product_uom": product.uom_id.id, "location_id": self.warehouse.lot_stock_id.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+            })],
+        })
+        picking.action_confirm()
+        picking.action_assign()
+        if validate:
+            picking.move_ids.picked = True
+            picking.button_validate()
+        return picking
+
+
+@tagged("post_install", "-at_install")
+class TestStockPush(StockMixin, RakutenCase):
+    # ------------------------------------------------------------------
+    # Changed-only push
+    # ------------------------------------------------------------------
+    def test_first_push_sends_every_sku_then_nothing_until_stock_changes(self):
+        log = self.push()
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(log.count_stock_pushed, len(self.skus))
+        for sku in self.skus:
+            self.assertEqual(self.rms_quantity(sku), 1000)
+            self.assertEqual((sku.stock_state, sku.stock_sent, sku.stock_rakuten), ("sent", 1000, 1000))
+            self.assertTrue(sku.stock_sent_date)
+        upserts = self.upsert_calls()
+        log = self.push()
+        self.assertEqual(log.count_found, 0, "nothing changed: no SKU is even looked at")
+        self.assertEqual(log.count_stock_pushed, 0)
+        self.assertEqual(self.upsert_calls(), upserts, "nothing is sent")
+        # A receipt of 5 units of one product: that SKU only.
+        sku = self.skus[0]
+        self.receive(sku.product_id, 5)
+        log = self.push()
+        self.assertEqual((log.count_found, log.count_stock_pushed), (1, 1))
+        self.assertEqual(self.rms_quantity(sku), 1005)
+        self.assertEqual(sku.stock_sent, 1005)
+        self.assertEqual(self.upsert_calls(), upserts + 1)
+
+    def test_a_sku_whose_quantity_rakuten_already_has_is_not_sent(self):
+        self.push()
+        sku = self.skus[1]
+        self.receive(sku.product_id, 3)
+        self.set_rms_quantity(sku, 1003)  # someone already set it in RMS
+        upserts = self.upsert_calls()
+        log = self.push()
+        self.assertEqual((log.count_found, log.count_stock_pushed, log.count_stock_unchanged), (1, 0, 1))
+        self.assertEqual(self.upsert_calls(), upserts)
+        self.assertEqual(sku.stock_state, "sent")
+
+    def test_validated_delivery_queues_its_skus_and_triggers_the_push(self):
+        self.push()
+        sku = self.skus[2]
+        cron = self.env.ref("sale_rakuten.ir_cron_rakuten_push_stock")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        picking = self.deliver(sku.product_id, 4)
+        self.env["rakuten.stock.change"]._rakuten_flush()
+        self.assertEqual(self.env["rakuten.stock.change"].search([]).sku_id, sku)
+        self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers)
+        self.assertEqual(picking.state, "done")
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 996)
+        self.assertFalse(self.env["rakuten.stock.change"].search([]), "the queue is consumed")
+
+    def test_reservation_and_unreservation_change_the_quantity(self):
+        self.push()
+        sku = self.skus[0]
+        picking = self.deliver(sku.product_id, 10, validate=False)
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 990, "reserved for an Odoo delivery: not offered")
+        picking.do_unreserve()
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 990, "unreserved, the delivery still needs it")
+        picking.action_cancel()
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 1000)
+
+    def test_inventory_adjustment_changes_the_quantity(self):
+        self.push()
+        sku = self.skus[0]
+        quant = self.env["stock.quant"].search([
+            ("product_id", "=", sku.product_id.id), ("location_id", "=", self.warehouse.lot_stock_id.id)])
+        quant.inventory_quantity = 7
+        quant.action_apply_inventory()
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 7)
+
+    # ------------------------------------------------------------------
+    # Safety stock, allocation rate, cap
+    # ------------------------------------------------------------------
+    def test_channel_rule_and_sku_override(self):
+        self.team.write({"rakuten_stock_safety": 100, "rakuten_stock_rate": 50})
+        own = self.skus[1]
+        own.write({"stock_override": True, "stock_safety": 0, "stock_rate": 100, "stock_use_cap": True,
+                   "stock_cap": 30})
+        self.push()
+        self.assertEqual(self.rms_quantity(self.skus[0]), 450, "(1000 - 100) x 50 %")
+        self.assertEqual(self.rms_quantity(own), 30, "its own rule: capped at 30")
+        # Changing the channel's rule checks its SKUs again, not those with their own rule.
+        self.team.write({"rakuten_stock_use_cap": True, "rakuten_stock_cap": 0})
+        log = self.push()
+        self.assertEqual(log.count_found, len(self.skus) - 1)
+        self.assertEqual(self.rms_quantity(self.skus[0]), 0, "cap 0 offers nothing")
+        self.assertEqual(self.rms_quantity(own), 30)
+        self.team.write({"rakuten_stock_use_cap": False, "rakuten_stock_rate": 0})
+        self.push()
+        self.assertEqual(self.rms_quantity(self.skus[0]), 0, "0 % offers nothing")
+
+    def test_stock_rule_values_are_checked(self):
+        for values in ({"rakuten_stock_rate": 101}, {"rakuten_stock_rate": -1}, {"rakuten_stock_safety": -1},
+                       {"rakuten_stock_cap": -2}):
+            with self.assertRaises(Exception), self.env.cr.savepoint():
+                self.team.write(values)
+        with self.assertRaises(Exception), self.env.cr.savepoint():
+            self.skus[0].write({"stock_rate": 150})
+
+    # ------------------------------------------------------------------
+    # No oversell
+    # ------------------------------------------------------------------
+    def test_order_on_rakuten_not_imported_yet_is_not_given_back(self):
+        """RMS took 3 units at order time; Odoo has not imported the order (it waits 30
+        minutes). A receipt of 2 units is pushed meanwhile: Rakuten gets +2, never the 3 back."""
+        self.push()
+        sku = self.skus[0]
+        number = self.place_rakuten_order(sku, 3)
+        self.assertEqual(self.rms_quantity(sku), 997)
+        self.receive(sku.product_id, 2)
+        log = self.push()
+        self.assertEqual(self.rms_quantity(sku), 999, "1000 + 2 - 3")
+        self.assertEqual(sku.stock_held, 3)
+        self.assertTrue(self.env["rakuten.stock.hold"].search([("order_number", "=", number)]))
+        self.assertEqual(log.state, "done")
+        # Once imported (and reserved), the order holds nothing more and nothing changes.
+        self.import_placed(number)
+        self.assertTrue(self.sale_order(number))
+        log = self.push()
+        self.assertEqual(self.rms_quantity(sku), 999)
+        self.assertEqual(log.count_stock_pushed, 0)
+        self.assertFalse(self.env["rakuten.stock.hold"].search([("order_number", "=", number)]))
+        self.assertEqual(sku.stock_held, 0)
+
+    def test_order_placed_while_the_push_is_under_way_is_not_given_back(self):
+        """An order placed after the push read RMS's quantity and before its row arrives: the
+        row is a difference, RMS applies it on top of the order."""
+        self.push()
+        sku = self.skus[0]
+        self.receive(sku.product_id, 10)
+        original = RmsClient.upsert_inventories
+        placed = []
+
+        def upsert(client, rows, *args, **kwargs):
+            if not placed:
+                placed.append(self.place_rakuten_order(sku, 4))
+            return original(client, rows, *args, **kwargs)
+
+        with patch.object(RmsClient, "upsert_inventories", upsert):
+            self.push()
+        self.assertEqual(self.rms_quantity(sku), 1006, "1000 + 10 - 4: the order's units stay sold")
+
+    def test_cancelled_order_on_rakuten_is_offered_again(self):
+        self.push()
+        sku = self.skus[0]
+        number = self.place_rakuten_order(sku, 2)
+        self.receive(sku.product_id, 1)
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 999)
+        self.cancel_rakuten_order(number)
+        self.assertEqual(self.rms_quantity(sku), 1001, "RMS restored the units")
+        self.receive(sku.product_id, 1)
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 1002)
+        self.assertEqual(sku.stock_held, 0)
+
+    # ------------------------------------------------------------------
+    # Interrupted push, failures
+    # ------------------------------------------------------------------
+    def test_push_that_timed_out_after_rakuten_applied_it_is_not_applied_twice(self):
+        self.push()
+        sku = self.skus[0]
+        self.receive(sku.product_id, 5)
+        original = RmsClient.upsert_inventories
+
+        def applied_then_timeout(client, rows, *args, **kwargs):
+            original(client, rows, *args, **kwargs)
+            raise RmsServerError("timed out", operation="inventories.bulk-upsert")
+
+        with patch.object(RmsClient, "upsert_inventories", applied_then_timeout), \
+                mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
+                            "odoo.addons.sale_rakuten.models.rakuten_sync"):
+            log = self.push()
+        self.assertEqual(log.state, "failed")
+        self.assertEqual(sku.stock_state, "error")
+        self.assertEqual(self.rms_quantity(sku), 1005)
+        log = self.push()
+        self.assertEqual(self.rms_quantity(sku), 1005, "read again: the difference is 0, nothing resent")
+        self.assertEqual((log.count_found, log.count_stock_pushed, log.count_stock_unchanged), (1, 0, 1))
+        self.assertEqual(sku.stock_state, "sent")
+
+    def test_push_interrupted_before_rakuten_applied_it_is_sent_by_the_next_run(self):
+        self.push()
+        sku = self.skus[0]
+        self.receive(sku.product_id, 5)
+
+        def refused(client, rows, *args, **kwargs):
+            raise RmsServerError("connection failed", operation="inventories.bulk-upsert")
+
+        with patch.object(RmsClient, "upsert_inventories", refused), \
+                mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
+                            "odoo.addons.sale_rakuten.models.rakuten_sync"):
+            self.push()
+        self.assertEqual(self.rms_quantity(sku), 1000)
+        self.assertTrue(self.env["rakuten.stock.change"].search([("sku_id", "=", sku.id)]),
+                        "the change stays queued")
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 1005)
+
+    # ------------------------------------------------------------------
+    # Migration gate
+    # ------------------------------------------------------------------
+    def test_nothing_is_sent_before_the_sku_migration(self):
+        self.team.rakuten_sku_migrated = False
+        calls = sum(self.sandbox.calls.values())
+        log = self.push()
+        self.assertEqual(log.state, "done")
+        self.assertEqual(sum(self.sandbox.calls.values()) + sum(self.fake_calls.values()), calls, "no RMS call at all")
+        for lang, text in (("en_US", "has not migrated to Rakuten's SKU model"), ("ja_JP", "SKU")):
+            self.assertIn(text, log.with_context(lang=lang).message)
+        self.assertEqual(self.rms_quantity(self.skus[0]), self.initial_rms)
+
+    def test_switched_off_channel_sends_nothing(self):
+        self.team.rakuten_stock_push = False
+        log = self.push()
+        self.assertIn("switched off", log.message)
+        self.assertEqual(self.rms_quantity(self.skus[0]), self.initial_rms)
+
+    # ------------------------------------------------------------------
+    # The nightly check
+    # ------------------------------------------------------------------
+    def test_check_reports_a_difference_and_the_next_push_corrects_it(self):
+        self.push()
+        sku = self.skus[0]
+        self.set_rms_quantity(sku, 970)  # changed in RMS's screens
+        log = self.check()
+        self.assertEqual(log.count_stock_differences, 1)
+        self.assertEqual(log.count_stock_unchanged, len(self.skus) - 1)
+        line = log.line_ids
+        self.assertEqual(line.order_number, "%s/%s" % (sku.manage_number, sku.variant_id))
+        self.assertIn("On Rakuten: 970, sellable in Odoo: 1000", line.with_context(lang="en_US").reason)
+        self.assertIn("970", line.with_context(lang="ja_JP").reason)
+        self.assertEqual(sku.stock_state, "todo")
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 1000)
+        self.assertEqual(self.check().count_stock_differences, 0)
