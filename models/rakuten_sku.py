@@ -18,6 +18,8 @@ _lt = LazyTranslate(__name__)
 HOLD_MARGIN = timedelta(minutes=15)
 #: ... and never over less than this (a first import, or a channel whose import never ran).
 HOLD_MIN_WINDOW = timedelta(hours=24)
+#: ... and never over more than RMS keeps searchable.
+HOLD_MAX_WINDOW = timedelta(days=730)
 #: Order statuses whose units RMS keeps off its stock (every status but 900 キャンセル確定).
 HOLD_PROGRESS = [100, 200, 300, 400, 500, 600, 700, 800]
 
@@ -195,7 +197,8 @@ class RakutenSku(models.Model):
         Hold = self.env["rakuten.stock.hold"].sudo()
         now = fields.Datetime.now()
         last = team.rakuten_last_import_start
-        start = min(now - HOLD_MIN_WINDOW, (last or now) - HOLD_MARGIN).replace(tzinfo=timezone.utc)
+        start = min(now - HOLD_MIN_WINDOW, (last or now) - HOLD_MARGIN)
+        start = max(start, now - HOLD_MAX_WINDOW).replace(tzinfo=timezone.utc)
         live = client.search_order(start, now.replace(tzinfo=timezone.utc), order_progress_list=HOLD_PROGRESS,
                                    date_type=1)
         waiting = self.env["rakuten.pending.order"].sudo().search(
@@ -295,7 +298,8 @@ class RakutenSku(models.Model):
             warehouse=str(team.rakuten_warehouse_id.id), team_key=team_key,
         ))
         ids.update(row[0] for row in self.env.cr.fetchall())
-        skus = self.browse(sorted(ids)).filtered(lambda s: s.active and s.product_id)
+        # Stock is kept for storable products only: the others have no quantity to send.
+        skus = self.browse(sorted(ids)).filtered(lambda s: s.active and s.product_id.is_storable)
         return skus, change_ids
 
     @api.model
@@ -328,8 +332,11 @@ class RakutenSku(models.Model):
             ))
         Sync._commit_batch()
 
-    def _stock_push_batch(self, team, client, log, skus):
-        """One batch (≤1,000 SKUs: one inventories bulk-get), pushed 400 rows a call."""
+    def _stock_push_batch(self, team, client, log, skus, retry=True):
+        """One batch (≤1,000 SKUs: one inventories bulk-get), pushed 400 rows a call. A call RMS
+        refused as a whole because one row no longer fits (IE0117: orders placed since the
+        read took more than the difference; IE0500: a stock row deleted meanwhile) is planned
+        again at once from a new read, once."""
         Sync = self.env["rakuten.sync"]
         keys = [sku._key() for sku in skus]
         # 1. What RMS has now: read before the orders are looked for (rms/stock.py).
@@ -367,6 +374,10 @@ class RakutenSku(models.Model):
             try:
                 client.upsert_inventories([row.as_json() for row in chunk])
             except RmsError as error:
+                if retry and getattr(error, "error_code", None) in ("IE0117", "IE0500"):
+                    # Refused as a whole, nothing applied: read again and send what fits now.
+                    self._stock_push_batch(team, client, log, chunk_skus, retry=False)
+                    continue
                 _logger.warning("Rakuten stock push of channel %s failed: %s", team.id, error)
                 chunk_skus.write({"stock_state": "error", "stock_error": error_text(error)})
                 for row in chunk:
@@ -419,7 +430,7 @@ class RakutenSku(models.Model):
         if reason:
             log.message = reason
             return
-        skus = self.search([("team_id", "=", team.id), ("product_id", "!=", False)])
+        skus = self.search([("team_id", "=", team.id), ("product_id.is_storable", "=", True)])
         log.count_found = len(skus)
         Sync = self.env["rakuten.sync"]
         for batch in split_every(stock.MAX_GET_ROWS, skus.ids, self.browse):

@@ -94,7 +94,8 @@ class StockMixin:
         item = package["ItemModelList"][0]
         del package["ItemModelList"][1:]
         item.update({"manageNumber": sku.manage_number, "units": units})
-        item["SkuModelList"][0]["variantId"] = sku.variant_id
+        item["SkuModelList"][0].update(variantId=sku.variant_id, merchantDefinedSkuId=sku.sku_number)
+        item["itemNumber"] = sku.product_id.default_code
         self.fake_stock[sku._key()] -= units
         return number
 
