@@ -322,6 +322,9 @@ class RakutenSku(models.Model):
         Sync = self.env["rakuten.sync"]
         for batch in split_every(stock.MAX_GET_ROWS, skus.ids, self.browse):
             self._stock_push_batch(team, client, log, batch)
+        if not skus:
+            self._stock_refresh_holds(team, client)
+        self._stock_queue_held_changes(team, skus)
         # The queue rows read at the start stand for changes this run has dealt with (those of
         # SKUs whose push failed are kept, for the next run).
         failed = set(skus.filtered(lambda s: s.stock_state in ("error", "sending")).ids)
@@ -397,6 +400,31 @@ class RakutenSku(models.Model):
                 })
             log._count("stock_pushed", len(chunk))
             Sync._commit_batch()
+
+    @api.model
+    def _stock_queue_held_changes(self, team, checked):
+        """Queue, for the next run, the SKUs of ``team`` (other than ``checked``) whose units
+        held by orders not imported changed since their last check: an order cancelled on
+        Rakuten whose units RMS did not restock, or one counted twice because it arrived
+        between a read and the search that followed (rms/stock.py). Nothing is sent now: the
+        next run reads RMS first, as every push does."""
+        self.env.cr.execute(SQL(
+            """
+            SELECT DISTINCT sku.product_id FROM rakuten_stock_hold hold
+              CROSS JOIN LATERAL jsonb_array_elements(hold.lines) AS line
+              JOIN rakuten_sku sku ON sku.team_id = hold.team_id
+                                  AND sku.manage_number = line->>0 AND sku.variant_id = line->>1
+             WHERE jsonb_typeof(hold.lines) = 'array' AND sku.product_id IS NOT NULL
+            """))
+        held_products = [row[0] for row in self.env.cr.fetchall()]
+        candidates = self.search([
+            ("team_id", "=", team.id), ("id", "not in", checked.ids), ("stock_state", "=", "sent"),
+            "|", ("stock_held", "!=", 0), ("product_id", "in", held_products),
+        ])
+        held = self._stock_held_by_product(candidates.product_id)
+        changed = candidates.filtered(lambda s: held.get(s.product_id.id, 0) != s.stock_held)
+        if changed:
+            self.env["rakuten.stock.change"].sudo().create([{"sku_id": sku.id} for sku in changed])
 
     @api.model
     def _stock_stops_run(self, error):

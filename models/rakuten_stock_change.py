@@ -43,9 +43,9 @@ class RakutenStockChange(models.Model):
 
     @api.model
     def _rakuten_flush(self):
-        """Write the queue rows collected by :meth:`_rakuten_flag` in this transaction; the push
-        calls it first, so that a push in the same transaction sees them. Returns the number
-        of rows written."""
+        """Write the queue rows collected by :meth:`_rakuten_flag` in this transaction (at commit,
+        and at each savepoint, which flushes); the push calls it first, so that a push in the
+        same transaction sees them. Returns the number of rows written."""
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, None)
         if not pending:
             return 0
@@ -63,8 +63,10 @@ class RakutenStockChange(models.Model):
             sorted(pending),
         ))
         count = self.env.cr.rowcount
-        if count > 0:
+        # Every savepoint flushes: the push cron is triggered once per transaction.
+        if count > 0 and not self.env.cr.postcommit.data.get(PUSH_CRON):
             cron = self.env.ref(PUSH_CRON, raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
+                self.env.cr.postcommit.data[PUSH_CRON] = True
         return count

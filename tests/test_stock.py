@@ -42,6 +42,7 @@ class StockMixin:
         super().setUp()
         self.env["rakuten.stock.change"]._rakuten_flush()
         self.env["rakuten.stock.change"].search([]).unlink()
+        self.env.cr.postcommit.data.pop("sale_rakuten.ir_cron_rakuten_push_stock", None)
         self.reset_rms_stock()
 
     # -- RMS ---------------------------------------------------------------------------------
@@ -316,6 +317,49 @@ class TestStockPush(StockMixin, RakutenCase):
         self.push()
         self.assertEqual(self.rms_quantity(sku), 1002)
         self.assertEqual(sku.stock_held, 0)
+
+    def test_cancelled_order_rakuten_did_not_restock_is_offered_by_the_next_run(self):
+        """An order cancelled on Rakuten without restocking (在庫戻しなし): Odoo still has the
+        goods. Nothing changed in Odoo, yet the SKU is queued and the next push offers them."""
+        self.push()
+        sku = self.skus[0]
+        number = self.place_rakuten_order(sku, 2)
+        upserts = self.upsert_calls()
+        self.push()  # finds the order: its SKU is queued
+        self.push()  # checks it: Rakuten already took the 2 units off, nothing to send
+        self.assertEqual(sku.stock_held, 2)
+        self.assertEqual(self.rms_quantity(sku), 998)
+        self.assertEqual(self.upsert_calls(), upserts)
+        self.cancel_rakuten_order(number)
+        self.set_rms_quantity(sku, 998)  # RMS kept them off its stock
+        log = self.push()
+        self.assertEqual(log.count_found, 0, "nothing changed in Odoo")
+        self.assertTrue(self.env["rakuten.stock.change"].search([("sku_id", "=", sku.id)]))
+        self.push()
+        self.assertEqual(self.rms_quantity(sku), 1000)
+        self.assertEqual(sku.stock_held, 0)
+
+    def test_change_made_while_a_push_runs_is_kept_for_the_next(self):
+        """The queue rows a push read are the ones it deletes: a stock change committed while
+        it runs keeps its row."""
+        self.push()
+        first, second = self.skus[0], self.skus[1]
+        self.receive(first.product_id, 1)
+        Sku = type(self.env["rakuten.sku"])
+        original = Sku._stock_push_batch
+
+        def batch_then_change(records, *args, **kwargs):
+            result = original(records, *args, **kwargs)
+            self.receive(second.product_id, 4)
+            self.env["rakuten.stock.change"]._rakuten_flush()
+            return result
+
+        with patch.object(Sku, "_stock_push_batch", batch_then_change):
+            self.push()
+        self.assertEqual(self.rms_quantity(first), 1001)
+        self.assertEqual(self.env["rakuten.stock.change"].search([]).sku_id, second)
+        self.push()
+        self.assertEqual(self.rms_quantity(second), 1004)
 
     # ------------------------------------------------------------------
     # Interrupted push, failures
