@@ -111,7 +111,7 @@ class RakutenSku(models.Model):
         "reserved yet (not imported yet): they are not offered again.",
     )
     stock_rule_key = fields.Char(
-        readonly=True, copy=False,
+        string="Stock Rule Key", readonly=True, copy=False,
         help="Technical: the product, warehouse and rule the last check used; a change of one "
         "checks the SKU again.",
     )
@@ -336,10 +336,14 @@ class RakutenSku(models.Model):
         Sync._commit_batch()
 
     def _stock_push_batch(self, team, client, log, skus, retry=True):
-        """One batch (≤1,000 SKUs: one inventories bulk-get), pushed 400 rows a call. A call RMS
-        refused as a whole because one row no longer fits (IE0117: orders placed since the
-        read took more than the difference; IE0500: a stock row deleted meanwhile) is planned
-        again at once from a new read, once."""
+        """One batch (≤1,000 SKUs: one inventories bulk-get), pushed 400 rows a call.
+
+        A call RMS refuses (one row no longer fits, IE0117 after orders placed since the read;
+        any row it rejects) is not sent again as it was: its SKUs are read again, planned
+        again and sent in two halves, down to the one SKU RMS refuses, so that one bad row
+        never holds the others back, and a row RMS would have applied anyway is not sent
+        twice. Errors that would fail every call (credentials, not migrated, maintenance,
+        throttling, no answer) end the run instead."""
         Sync = self.env["rakuten.sync"]
         keys = [sku._key() for sku in skus]
         # 1. What RMS has now: read before the orders are looked for (rms/stock.py).
@@ -349,7 +353,6 @@ class RakutenSku(models.Model):
         products = skus.product_id
         held = self._stock_held_by_product(products)
         free = self._stock_free_quantities(products, team.rakuten_warehouse_id)
-        now = fields.Datetime.now()
         plan, targets = [], {}
         for sku in skus:
             target = stock.sellable_quantity(free.get(sku.product_id.id, 0.0), sku._stock_rule(),
@@ -359,14 +362,9 @@ class RakutenSku(models.Model):
         rows, _unchanged = stock.plan_push(plan)
         by_key = {sku._key(): sku for sku in skus}
         sent_keys = {(row.manage_number, row.variant_id) for row in rows}
-        for sku in skus:
-            if sku._key() not in sent_keys:
-                sku.write({
-                    "stock_state": "sent", "stock_checked_date": now, "stock_error": False,
-                    "stock_rakuten": targets[sku.id], "stock_held": held.get(sku.product_id.id, 0),
-                    "stock_rule_key": sku._stock_key(),
-                })
-        log._count("stock_unchanged", len(skus) - len(rows))
+        unchanged = skus.filtered(lambda s: s._key() not in sent_keys)
+        unchanged._stock_record(targets, held, sent=False)
+        log._count("stock_unchanged", len(unchanged))
         Sync._commit_batch()
         for chunk in stock.batches(rows):
             chunk_skus = self.browse([by_key[(r.manage_number, r.variant_id)].id for r in chunk])
@@ -375,31 +373,61 @@ class RakutenSku(models.Model):
             chunk_skus.write({"stock_state": "sending"})
             Sync._commit_batch()
             try:
-                client.upsert_inventories([row.as_json() for row in chunk])
+                self._stock_send(client, chunk)
             except RmsError as error:
-                if retry and getattr(error, "error_code", None) in ("IE0117", "IE0500"):
-                    # Refused as a whole, nothing applied: read again and send what fits now.
-                    self._stock_push_batch(team, client, log, chunk_skus, retry=False)
+                stops = self._stock_stops_run(error)
+                if not stops and (len(chunk) > 1 or retry):
+                    half = (len(chunk_skus) + 1) // 2
+                    for part in (chunk_skus[:half], chunk_skus[half:]):
+                        if part:
+                            self._stock_push_batch(team, client, log, part, retry=False)
                     continue
                 _logger.warning("Rakuten stock push of channel %s failed: %s", team.id, error)
                 chunk_skus.write({"stock_state": "error", "stock_error": error_text(error)})
-                for row in chunk:
-                    log._add_line("%s/%s" % (row.manage_number, row.variant_id), "failed", error_text(error),
-                                  counter="failed")
+                log._add_lines([("%s/%s" % (row.manage_number, row.variant_id), "failed", error_text(error), None)
+                                for row in chunk])
                 Sync._commit_batch()
-                if self._stock_stops_run(error):
+                if stops:
                     raise
                 continue
-            done = fields.Datetime.now()
-            for row in chunk:
-                sku = by_key[(row.manage_number, row.variant_id)]
-                sku.write({
-                    "stock_state": "sent", "stock_sent": row.target, "stock_sent_date": done,
-                    "stock_checked_date": done, "stock_rakuten": row.target, "stock_error": False,
-                    "stock_held": held.get(sku.product_id.id, 0), "stock_rule_key": sku._stock_key(),
-                })
+            chunk_skus._stock_record({by_key[(r.manage_number, r.variant_id)].id: r.target for r in chunk},
+                               held, sent=True)
             log._count("stock_pushed", len(chunk))
             Sync._commit_batch()
+
+    @api.model
+    def _stock_send(self, client, rows):
+        """Send ``rows`` (:class:`..rms.stock.PushRow`, ≤400) in one inventories bulk-upsert."""
+        client.upsert_inventories([row.as_json() for row in rows])
+
+    def _stock_record(self, targets, held, sent):
+        """Record the check (and with ``sent``, the push) of these SKUs: one UPDATE for all.
+        ``targets``: {sku id: the quantity Rakuten now has}; ``held``: {product id: units}."""
+        if not self:
+            return
+        self.flush_model()  # pending ORM writes of these fields first, or they would overwrite these
+        now = fields.Datetime.now()
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s, %s)", sku.id, targets[sku.id], held.get(sku.product_id.id, 0), sku._stock_key())
+            for sku in self
+        )
+        self.env.cr.execute(SQL(
+            """
+            UPDATE rakuten_sku sku
+               SET stock_state = 'sent', stock_error = NULL, stock_checked_date = %(now)s,
+                   stock_rakuten = v.target, stock_held = v.held, stock_rule_key = v.rule_key,
+                   stock_sent = CASE WHEN %(sent)s THEN v.target ELSE sku.stock_sent END,
+                   stock_sent_date = CASE WHEN %(sent)s THEN %(now)s ELSE sku.stock_sent_date END,
+                   write_date = %(now)s, write_uid = %(uid)s
+              FROM (VALUES %(values)s) AS v(id, target, held, rule_key)
+             WHERE sku.id = v.id
+            """,
+            now=now, sent=sent, uid=self.env.uid, values=values,
+        ))
+        self.invalidate_recordset([
+            "stock_state", "stock_error", "stock_checked_date", "stock_rakuten", "stock_held", "stock_rule_key",
+            "stock_sent", "stock_sent_date", "write_date", "write_uid",
+        ])
 
     @api.model
     def _stock_queue_held_changes(self, team, checked):

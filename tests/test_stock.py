@@ -13,7 +13,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sale_rakuten.rms.client import RmsClient
-from odoo.addons.sale_rakuten.rms.exceptions import RmsError, RmsServerError
+from odoo.addons.sale_rakuten.rms.exceptions import RmsBadRequestError, RmsError, RmsServerError
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG
 
 from .common import RakutenCase
@@ -403,6 +403,33 @@ class TestStockPush(StockMixin, RakutenCase):
                         "the change stays queued")
         self.push()
         self.assertEqual(self.rms_quantity(sku), 1005)
+
+    def test_one_sku_rakuten_refuses_never_holds_the_others_back(self):
+        """RMS rejects a whole bulk-upsert for one bad row: the others are read again and sent
+        in halves, the bad one ends in error with a line in the log."""
+        bad = self.skus[3]
+        original = RmsClient.upsert_inventories
+
+        def refuse_bad(client, rows, *args, **kwargs):
+            if any(row["variantId"] == bad.variant_id for row in rows):
+                raise RmsBadRequestError("IE0004", operation="inventories.bulk.upsert", error_code="IE0004")
+            return original(client, rows, *args, **kwargs)
+
+        self.reset_rms_stock()
+        with patch.object(RmsClient, "upsert_inventories", refuse_bad), \
+                mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku"):
+            log = self.push()
+        self.assertEqual(log.state, "partial")
+        self.assertEqual(log.count_stock_pushed, len(self.skus) - 1)
+        self.assertEqual((log.count_failed, log.line_ids.order_number), (1, "%s/%s" % bad._key()))
+        self.assertEqual(bad.stock_state, "error")
+        self.assertTrue(bad.stock_error)
+        for sku in self.skus - bad:
+            self.assertEqual(self.rms_quantity(sku), 1000)
+        self.assertEqual(self.rms_quantity(bad), self.initial_rms)
+        self.push()
+        self.assertEqual(self.rms_quantity(bad), 1000, "sent by the next run")
+        self.assertEqual(bad.stock_state, "sent")
 
     # ------------------------------------------------------------------
     # Migration gate
