@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsBadRequestError, RmsError, RmsServerError
+from odoo.addons.sale_rakuten.rms.stock import StockRule
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG
 
 from .common import RakutenCase
@@ -252,6 +253,23 @@ class TestStockPush(StockMixin, RakutenCase):
         self.team.write({"rakuten_stock_use_cap": False, "rakuten_stock_rate": 0})
         self.push()
         self.assertEqual(self.rms_quantity(self.skus[0]), 0, "0 % offers nothing")
+
+    def test_channel_form_stock_group(self):
+        """The settings a merchant fills in on the channel's Rakuten page."""
+        self.team.rakuten_stock_push = False
+        with Form(self.team) as form:
+            form.rakuten_stock_push = True
+            form.rakuten_stock_safety = 2
+            form.rakuten_stock_rate = 80
+            form.rakuten_stock_use_cap = True
+            form.rakuten_stock_cap = 50
+        self.assertEqual(self.skus[0]._stock_rule(), StockRule(safety=2, rate=80, cap=50))
+        self.assertTrue(self.team.rakuten_stock_push_since)
+        with Form(self.team) as form:
+            form.rakuten_stock_use_cap = False
+            with self.assertRaises(AssertionError):
+                form.rakuten_stock_cap = 5  # hidden without the limit
+        self.assertEqual(self.skus[0]._stock_rule().cap, None)
 
     def test_stock_rule_values_are_checked(self):
         for values in ({"rakuten_stock_rate": 101}, {"rakuten_stock_rate": -1}, {"rakuten_stock_safety": -1},
