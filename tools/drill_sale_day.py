@@ -120,11 +120,16 @@ def setup(env, sandbox, keys, initial, args):
     for key in keys:
         entry = sandbox.item(key[0])
         variant = next(v for v in entry.variants if v.variant_id == key[1])
-        product = env["product.product"].create({
-            "name": "Drill %s %s" % (key[0], key[1]), "default_code": "DRILL-%s-%s" % key,
-            "is_storable": True, "list_price": entry.price, "company_id": False,
-        })
-        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, initial[key])
+        # The import finds the product of an order line by its SKU (internal reference).
+        code = variant.merchant_defined_sku_id
+        product = env["product.product"].search([("default_code", "=", code)], limit=1) or \
+            env["product.product"].create({
+                "name": "%s %s" % (entry.item_name, code), "default_code": code,
+                "is_storable": True, "list_price": entry.price, "company_id": False,
+            })
+        product.is_storable = True
+        free = product.with_context(warehouse_id=warehouse.id).free_qty
+        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, initial[key] - free)
         env["rakuten.sku"].create({
             "team_id": team.id, "manage_number": key[0], "variant_id": key[1], "product_id": product.id,
             "sku_number": variant.merchant_defined_sku_id or False,
@@ -150,8 +155,8 @@ def main(argv=None):
     rng = random.Random(args.seed)
     sandbox = RmsSandbox(SECRET, LICENSE_KEY, seed=args.seed)
     keys = [(entry.manage_number, variant.variant_id)
-            for entry in sandbox.catalog if not entry.hidden
-            for variant in entry.variants if not variant.hidden][:args.skus]
+            for entry in sandbox.catalog if not entry.hidden and not entry.drug
+            for variant in entry.variants if not variant.hidden and variant.merchant_defined_sku_id][:args.skus]
     initial = {key: args.stock for key in keys}
     for key in keys:  # RMS starts with what the shop last set: the same stock
         sandbox.set_stock(key[0], key[1], args.stock)
