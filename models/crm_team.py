@@ -1,29 +1,21 @@
-import logging
 import re
-import time
-import zlib
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
-from ..rms import codes, mapping, rules, sync
-from ..rms.client import DEFAULT_API_URL, JST, RmsClient
+from ..rms import mapping, rules, sync
+from ..rms.client import DEFAULT_API_URL, RmsClient
+from ..rms.codes import JST
 from ..rms.exceptions import RmsAuthError, RmsError
-from ..rms.order import OrderParseError, clean_text, parse_order, valid_order_number
 from ..rms.shop import EXPECTED_FORMS, normalize_shop_url
-from .rakuten_text import RakutenText, error_text, to_text
+from .rakuten_text import RakutenText, to_text
 
-_logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
 MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
-#: Orders fetched with one getOrder call, decided and written together.
-IMPORT_BATCH_SIZE = 100
-#: A channel whose credentials RMS refused is tried again by the import after this delay.
-AUTH_RETRY_DELAY = timedelta(hours=1)
 #: Seconds to connect to and to wait for an RMS answer.
 RMS_TIMEOUT = 60
 #: The settings the set-up checks, in the order the Rakuten page shows what is missing.
@@ -227,7 +219,7 @@ class CrmTeam(models.Model):
         domain="[('type_tax_use', '=', 'sale'), ('price_include', '=', True)]",
         help="Tax-included sales tax for items at the reduced rate of 8%.",
     )
-    rakuten_product_id = fields.Many2one(
+    rakuten_unmatched_product_id = fields.Many2one(
         "product.product",
         string="Product for Unmatched Items",
         check_company=True,
@@ -473,7 +465,7 @@ class CrmTeam(models.Model):
         "rakuten_warehouse_id",
         "rakuten_tax_10_id",
         "rakuten_tax_8_id",
-        "rakuten_product_id",
+        "rakuten_unmatched_product_id",
         "rakuten_wait_minutes",
         "rakuten_window_hours",
     )
@@ -494,7 +486,7 @@ class CrmTeam(models.Model):
                 missing.append(_("Ship From Warehouse"))
             if not (team.rakuten_tax_10_id and team.rakuten_tax_8_id):
                 missing.append(_("Taxes 10% and 8%"))
-            if not team.rakuten_product_id:
+            if not team.rakuten_unmatched_product_id:
                 missing.append(_("Product for Unmatched Items"))
             if missing:
                 raise ValidationError(
@@ -581,7 +573,7 @@ class CrmTeam(models.Model):
         found = {
             "rakuten_warehouse_id": self._rakuten_find_warehouse(company),
             "rakuten_pricelist_id": self._rakuten_find_pricelist(company),
-            "rakuten_product_id": self._rakuten_find_product(company),
+            "rakuten_unmatched_product_id": self._rakuten_find_product(company),
         }
         for amount, name in SETUP_TAX_FIELDS.items():
             found[name] = self._rakuten_find_tax(company, amount)
@@ -652,7 +644,7 @@ class CrmTeam(models.Model):
         "rakuten_tax_10_id.amount",
         "rakuten_tax_8_id.price_include",
         "rakuten_tax_8_id.amount",
-        "rakuten_product_id",
+        "rakuten_unmatched_product_id",
     )
     def _compute_rakuten_setup(self):
         jpy = self._rakuten_jpy()
@@ -690,7 +682,7 @@ class CrmTeam(models.Model):
                 "Choose the 10% and 8% sales taxes included in the price, or press Use "
                 "Tax-Included Taxes (created if the company has none)."
             )
-        if not self.rakuten_product_id:
+        if not self.rakuten_unmatched_product_id:
             todo["product"] = _(
                 "Choose the product for unmatched items, or press Use the Rakuten Item Product."
             )
@@ -744,11 +736,11 @@ class CrmTeam(models.Model):
                     tax, created = team._rakuten_get_tax(company, amount)
                     vals[name] = tax.id
                     done.append(self._rakuten_setup_done(name, tax, created))
-            if "product" in items and not team.rakuten_product_id:
+            if "product" in items and not team.rakuten_unmatched_product_id:
                 product = team._rakuten_find_product(company)
                 if product:
-                    vals["rakuten_product_id"] = product.id
-                    done.append(self._rakuten_setup_done("rakuten_product_id", product))
+                    vals["rakuten_unmatched_product_id"] = product.id
+                    done.append(self._rakuten_setup_done("rakuten_unmatched_product_id", product))
             if vals:
                 team.write(vals)
         if done:
@@ -986,11 +978,6 @@ class CrmTeam(models.Model):
         self.ensure_one()
         return "drug=%d,reserved=%d" % (self.rakuten_import_drug_orders, self.rakuten_import_reserved_orders)
 
-    def _rakuten_lock_key(self, kind="import"):
-        """Key of the PostgreSQL advisory lock that lets one run of a job per channel."""
-        self.ensure_one()
-        return zlib.crc32(("sale_rakuten.%s.%s.%s" % (kind, self.env.cr.dbname, self.id)).encode())
-
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -1062,299 +1049,10 @@ class CrmTeam(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Import
+    # Jobs (rakuten.sync runs them)
     # ------------------------------------------------------------------
-    @api.model
-    def _cron_rakuten_import_orders(self, auto_commit=True):
-        """Import the orders of every active Rakuten channel; return the sync logs.
-
-        The scheduler commits each batch (``auto_commit``); tests, which must not commit, call
-        it with ``auto_commit=False``.
-        """
-        retry_before = fields.Datetime.now() - AUTH_RETRY_DELAY
-        teams = self.search([("rakuten_active", "=", True)]).filtered(
-            # A channel whose credentials RMS refused is tried again once an hour (a renewed key
-            # may take 30 minutes to work), and at once when a new key is saved.
-            lambda t: not t._rakuten_license_blocked()
-            or (t.rakuten_auth_error and (t.rakuten_auth_error_date or retry_before) <= retry_before)
-        )
-        logs = self.env["rakuten.sync.log"]
-        for index, team in enumerate(teams):
-            logs |= team.with_company(team.company_id)._rakuten_import_orders(auto_commit=auto_commit)
-            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
-        return logs
-
-    def _rakuten_import_orders(self, date_from=None, date_to=None, auto_commit=False, log=None):
-        """Run one import for each channel of ``self``; return the sync-log records.
-
-        Without dates the search window is the last ``rakuten_window_hours`` hours, extended
-        back to the last successful run less a margin. With ``date_from``/``date_to`` (the
-        "Import past orders" wizard) exactly that range is searched and the watermark is not
-        moved. With ``auto_commit`` (the cron) each batch of orders is committed as soon as it
-        is written, so a crash loses at most one batch. ``log`` is the queued log of a past
-        import (one channel only) that this run fills in.
-        """
-        logs = self.env["rakuten.sync.log"]
-        for team in self:
-            logs |= team._rakuten_import_team(date_from, date_to, auto_commit, log)
-        return logs
-
-    def _rakuten_import_team(self, date_from, date_to, auto_commit, log=None):
-        self.ensure_one()
-        return self._rakuten_locked_run(
-            "import",
-            lambda team, client, log, commit: team._rakuten_run_import(log, date_from, date_to, commit, client),
-            auto_commit,
-            log=log,
-        )
-
-    def _rakuten_locked_run(self, kind, job, auto_commit, log=None):
-        """Run ``job(team, client, log, auto_commit)`` for this channel under the channel's
-        advisory lock for ``kind`` (a second run of the same job stops at once), with a sync
-        log of kind ``kind``: ``log`` when given (a queued past import), else a new one. A
-        failure ends in the log, never in the caller. A queued log whose lock is taken stays
-        queued, for a later run of its cron."""
-        self.ensure_one()
-        # The job writes chatter, activities and line names (not rendered again per reader) in
-        # the shop's language: the channel and, for a method of a model, that model run in it.
-        team = self.with_context(lang=self._rakuten_lang())
-        owner = getattr(job, "__self__", None)
-        if isinstance(owner, models.BaseModel):
-            job = getattr(owner.with_env(team.env), job.__name__)
-        return team._rakuten_locked_run_in_lang(kind, job, auto_commit, log=log)
-
-    def _rakuten_locked_run_in_lang(self, kind, job, auto_commit, log=None):
-        self.ensure_one()
-        if log is None:
-            log = self.env["rakuten.sync.log"].create({"team_id": self.id, "kind": kind})
-            if auto_commit:
-                self.env.cr.commit()
-        else:
-            log = log.with_env(self.env)
-        key = self._rakuten_lock_key(kind)
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        if not self.env.cr.fetchone()[0]:
-            if log.state != "queued":
-                log._finish("skipped", _lt("Another run of this job is in progress for this channel; this one stopped."))
-            return log
-        # The lock is ours: a log of this job still 'running' is that of a run that died
-        # (killed, server stopped) without finishing it. A past import that died is queued
-        # again instead (rakuten.sync.log._rakuten_requeue_dead_past_imports).
-        self.env["rakuten.sync.log"].search([
-            ("team_id", "=", self.id), ("kind", "=", kind), ("state", "=", "running"), ("id", "<", log.id),
-            ("is_past_import", "=", False),
-        ])._finish("interrupted", _lt(
-            "This run stopped before it finished (the server was stopped or the process was "
-            "killed); what it had saved is kept, and later runs took over."))
-        if log.state == "queued":
-            log.write({"state": "running", "date_start": fields.Datetime.now()})
-            if auto_commit:
-                self.env.cr.commit()
-        # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
-        # error aborts the transaction, and the log and the unlock below must still be written.
-        savepoint = None if auto_commit else self.env.cr.savepoint()
-        client = None
-        try:
-            client = self._rakuten_client()
-            with client:
-                job(self, client, log, auto_commit)
-                log.api_calls = sum(client.stats.values())
-            if savepoint:
-                savepoint.close(rollback=False)
-            if log.api_calls and self.rakuten_auth_error:
-                # RMS accepted the credentials again (a renewed key that took a while to work):
-                # the other jobs resume without waiting for a new key or the daily check.
-                self.sudo().write({"rakuten_auth_error": False, "rakuten_auth_error_date": False})
-            log._finish()
-        except Exception as error:  # noqa: BLE001 - one channel never stops the others
-            if auto_commit:
-                self.env.cr.rollback()
-            elif savepoint:
-                # RMS errors leave the transaction sound: keep what was written before them, as
-                # the cron keeps its committed batches.
-                savepoint.close(rollback=not isinstance(error, RmsError))
-            if isinstance(error, RmsAuthError):
-                self._rakuten_set_auth_failure(error)
-            if isinstance(error, RmsError):
-                _logger.warning("Rakuten %s of channel %s failed: %s", kind, self.id, error)
-            else:
-                _logger.exception("Rakuten %s of channel %s failed", kind, self.id)
-            if client is not None:
-                # The calls made before the failure, including the one that failed.
-                log.api_calls = sum(client.stats.values())
-            log._finish("failed", error_text(error))
-        finally:
-            self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
-        if auto_commit:
-            self.env.cr.commit()
-        return log
-
-    def _rakuten_run_import(self, log, date_from, date_to, auto_commit, client):
-        run_start = fields.Datetime.now()
-        now = datetime.now(timezone.utc)
-        options = self._rakuten_shop_options()
-        if date_from:
-            start = fields.Datetime.to_datetime(date_from).replace(tzinfo=timezone.utc)
-            end = fields.Datetime.to_datetime(date_to).replace(tzinfo=timezone.utc) if date_to else now
-        else:
-            last = self.rakuten_last_import_start
-            start, end = rules.search_window(
-                now, last.replace(tzinfo=timezone.utc) if last else None, options
-            )
-        log.write({
-            "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
-            "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
-        })
-        numbers, provisional_only = [], set()
-        for criteria in rules.search_criteria(options):
-            found = client.search_order(start, end, **criteria)
-            if not all(valid_order_number(n) for n in found):
-                _logger.warning("Rakuten channel %s: searchOrder returned entries that are no order number", self.id)
-                found = [n for n in found if valid_order_number(n)]
-            numbers += found
-            if criteria["order_progress_list"] == [codes.PROGRESS_WAITING_CONFIRMATION]:
-                # Manual-confirm mode: still at 100, a provisional slip has nothing new.
-                provisional_only.update(found)
-        pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.id)])
-        # A waiting record that names no order (e.g. "?" left by an older version) is a ghost.
-        ghosts = pending.filtered(lambda p: not valid_order_number(p.order_number))
-        pending -= ghosts
-        ghosts.unlink()
-        waiting = pending.filtered(lambda p: p.state == "waiting")
-        options_key = self._rakuten_options_key()
-        skipped = set(pending.filtered(lambda p: p.state == "skipped" and p.options_key == options_key)
-                      .mapped("order_number"))
-        numbers = list(dict.fromkeys(numbers + waiting.mapped("order_number")))
-        log.count_found = len(numbers)
-        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(
-            [n for n in numbers if n not in skipped], provisional_only
-        )
-        log.count_unchanged = len(numbers) - len(todo)
-        todo_set = set(todo)
-        failing = {p.order_number: p for p in waiting if p.order_number in todo_set and p.failures}
-        waiting.filtered(lambda p: p.order_number not in todo_set).unlink()
-        # Orders that failed on earlier runs come after the others, and those that failed
-        # the same way several runs in a row are kept aside until their next try.
-        aside = [p for p in failing.values() if p.next_try and p.next_try > run_start]
-        log._add_lines([
-            (p.order_number, "deferred", _lt(
-                "Failed %(count)s imports in a row; kept aside until %(date)s (Japan time). Last error: %(reason)s",
-                count=p.failures, reason=p.reason or "",
-                date=p.next_try.replace(tzinfo=timezone.utc).astimezone(rules.JST).strftime("%Y-%m-%d %H:%M")), None)
-            for p in aside
-        ])
-        aside_numbers = {p.order_number for p in aside}
-        todo = [n for n in todo if n not in failing] + [
-            n for n in todo if n in failing and n not in aside_numbers
-        ]
-        started = time.monotonic()
-        for offset in range(0, len(todo), IMPORT_BATCH_SIZE):
-            chunk = todo[offset:offset + IMPORT_BATCH_SIZE]
-            raw_orders, messages = client.get_order_detailed(chunk)
-            self._rakuten_process_batch_isolated(log, chunk, raw_orders, messages, now)
-            if auto_commit:
-                self.env.cr.commit()
-                done = min(offset + IMPORT_BATCH_SIZE, len(todo))
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
-            else:
-                # The commit empties the record cache; without it the cache would keep every
-                # order of the run and memory would grow with the number of orders.
-                self.env.invalidate_all()
-        _logger.info(
-            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
-            self.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
-        )
-        if not date_from:
-            self.rakuten_last_import_start = run_start
-
-    def _rakuten_process_batch_isolated(self, log, numbers, raw_orders, messages, now):
-        """:meth:`_rakuten_process_batch` in a savepoint; should the batch fail as a whole
-        (nothing foreseen does), each order is processed alone, and one that still fails is
-        logged as failed and waits: the rest of the run goes on."""
-        try:
-            with self.env.cr.savepoint():
-                self._rakuten_process_batch(log, numbers, raw_orders, messages, now)
-            return
-        except Exception:  # noqa: BLE001 - isolate the order that breaks the batch
-            _logger.exception("Rakuten import batch of channel %s failed, retrying order by order", self.id)
-
-        def number_of(entry):
-            number = entry.get("orderNumber") if isinstance(entry, dict) else None
-            return number.strip() if isinstance(number, str) else None
-
-        for number in numbers:
-            raws = [raw for raw in raw_orders if number_of(raw) == number]
-            try:
-                with self.env.cr.savepoint():
-                    self._rakuten_process_batch(
-                        log, [number], raws, [m for m in messages if m.order_number == number], now
-                    )
-            except Exception as error:  # noqa: BLE001 - one bad order never stops the others
-                _logger.exception("Rakuten order %s could not be imported", number)
-                reason = _lt("The order could not be imported (%(error)s).", error=clean_text(repr(error))[:500])
-                log._add_line(number, "failed", reason)
-                self.env["rakuten.pending.order"]._rakuten_defer_many(
-                    self, [(number, reason, "waiting", True, raws[0] if len(raws) == 1 else raws)]
-                )
-
-    def _rakuten_process_batch(self, log, numbers, raw_orders, messages, now):
-        """Parse, decide and write one getOrder chunk. One bad order never stops the others:
-        whatever RMS sent for an order (any JSON value), it ends in one line of the log."""
-        options = self._rakuten_shop_options()
-        requested = set(numbers)
-        received = set()
-        to_write = []
-        unreadable = []  # entries of OrderModelList that name no order of the chunk
-        # Log lines and pending orders are written together after the loop (one create, one
-        # search), in the same order as one by one.
-        lines, pending = [], []
-
-        def hold(number, outcome, reason, state="waiting", raw=None):
-            lines.append((number, outcome, reason, None))
-            if outcome == "failed":
-                pending.append((number, reason, state, True, raw))
-            else:
-                pending.append((number, reason, state))
-
-        for raw in raw_orders:
-            number = raw.get("orderNumber") if isinstance(raw, dict) else None
-            number = number.strip() if isinstance(number, str) else None
-            if number not in requested or number in received:
-                # Not an order object, no readable number, one not asked for, or an order sent
-                # twice: the order it belongs to, if any, is reported below as without data.
-                unreadable.append(raw)
-                continue
-            received.add(number)
-            try:
-                order = parse_order(raw)
-                result = rules.decide(order, options, now)
-                reason = self._rakuten_rule_reason(result)
-            except OrderParseError as error:
-                hold(number, "failed", error_text(error), raw=raw)
-                continue
-            except Exception as error:  # noqa: BLE001 - data nobody foresaw fails its order alone
-                _logger.warning("Rakuten order %s could not be read: %r", number, error)
-                hold(number, "failed", _lt("The order data could not be read (%(error)s).",
-                                           error=clean_text(repr(error))[:500]), raw=raw)
-                continue
-            if result.decision == rules.Decision.SKIP:
-                hold(number, "skipped", reason, state="skipped")
-            elif result.decision == rules.Decision.DEFER:
-                hold(number, "deferred", reason)
-            else:
-                to_write.append((order, raw, result))
-        for message in messages:
-            if message.is_error and message.order_number in requested and message.order_number not in received:
-                received.add(message.order_number)
-                hold(message.order_number, "failed", clean_text(str(message.message or message.message_code)))
-        for number in [n for n in numbers if n not in received]:
-            if unreadable:
-                hold(number, "failed", _lt(
-                    "RMS sent no readable data for this order (%(count)s unreadable entries in its "
-                    "answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
-            else:
-                hold(number, "failed", _lt("RMS returned no data for this order; it will be looked at again."))
-        log._add_lines(lines)
-        self.env["rakuten.pending.order"]._rakuten_defer_many(self, pending)
-        if to_write:
-            self.env["sale.order"]._rakuten_upsert_orders(self, to_write, log)
+    def _rakuten_import_orders(self):
+        """Run one import for each channel of ``self`` (its window: the last
+        ``rakuten_window_hours`` hours, extended back to the last successful run less a margin);
+        return the sync-log records. Inside a request nothing is committed before it ends."""
+        return self.env["rakuten.sync"]._run("import", self)

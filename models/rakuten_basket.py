@@ -1,16 +1,16 @@
 import json
 import re
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from odoo import api, fields, models
 from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, sync
+from ..rms.codes import JST
 from .rakuten_text import RakutenText
 
 _lt = LazyTranslate(__name__)
 
-JST = timezone(timedelta(hours=9))
 MAX_ATTEMPTS = 5
 #: Shipping refusals that sending the same rows again cannot cure: the order is cancelled.
 FINAL_ERRORS = {
@@ -51,7 +51,7 @@ class RakutenBasket(models.Model):
         copy=False,
         help="The その他 (1000) carrier row set on Rakuten after import.",
     )
-    shipping_detail_ids = fields.Char(
+    shipping_detail_refs = fields.Char(
         string="Shipping Row IDs",
         copy=False,
         help="shippingDetailIds of the basket's rows on Rakuten, in order, comma-separated.",
@@ -70,8 +70,8 @@ class RakutenBasket(models.Model):
         copy=False,
     )
     ship_payload = fields.Text(string="Last Shipping Report", copy=False, readonly=True)
-    request_id = fields.Char(string="RMS Request", copy=False, readonly=True,
-                             help="requestId of the last asynchronous shipping update.")
+    request_ref = fields.Char(string="RMS Request", copy=False, readonly=True,
+                              help="requestId of the last asynchronous shipping update.")
     sent_date = fields.Datetime(copy=False, readonly=True)
     sync_error = RakutenText(string="Rakuten Error", copy=False, readonly=True)
     attempts = fields.Integer(copy=False, readonly=True)
@@ -98,7 +98,7 @@ class RakutenBasket(models.Model):
 
     def _rakuten_detail_ids(self):
         self.ensure_one()
-        return [int(x) for x in (self.shipping_detail_ids or "").split(",") if x.strip()]
+        return [int(x) for x in (self.shipping_detail_refs or "").split(",") if x.strip()]
 
     @api.model
     def _rakuten_basket_vals(self, package, partner):
@@ -158,9 +158,9 @@ class RakutenBasket(models.Model):
                 vals["carrier_state"] = "sending"
             basket.write(vals)
 
-    def _rakuten_mark_sent(self, request_id):
+    def _rakuten_mark_sent(self, request_ref):
         for basket in self:
-            vals = {"request_id": request_id, "sync_error": False}
+            vals = {"request_ref": request_ref, "sync_error": False}
             if basket.ship_state == "sending":
                 vals["ship_state"] = "sent"
             if basket.carrier_state == "sending":
@@ -195,25 +195,25 @@ class RakutenBasket(models.Model):
                 wanted = {(r["deliveryCompany"], r.get("shippingNumber") or "") for r in sent}
                 have = {(s.delivery_company, s.shipping_number or "") for s in shippings}
                 if wanted and wanted <= have:
-                    basket.write({"ship_state": "done", "carrier_state": "done", "shipping_detail_ids": ids,
+                    basket.write({"ship_state": "done", "carrier_state": "done", "shipping_detail_refs": ids,
                                   "sync_error": False, "attempts": 0})
                     continue
             elif basket.carrier_state in ("sending", "sent"):
                 if shippings:
-                    basket.write({"carrier_state": "done", "shipping_detail_ids": ids, "sync_error": False,
+                    basket.write({"carrier_state": "done", "shipping_detail_refs": ids, "sync_error": False,
                                   "attempts": 0})
                     continue
             else:
-                if ids and ids != basket.shipping_detail_ids:
-                    basket.shipping_detail_ids = ids
+                if ids and ids != basket.shipping_detail_refs:
+                    basket.shipping_detail_refs = ids
                 continue
             unresolved |= basket
         # Rows not there: never sent (interrupted run) or refused; the request's result tells.
-        for request_id, baskets in unresolved.grouped("request_id").items():
-            if not request_id or any(b.carrier_state == "sending" or b.ship_state == "sending" for b in baskets):
+        for request_ref, baskets in unresolved.grouped("request_ref").items():
+            if not request_ref or any(b.carrier_state == "sending" or b.ship_state == "sending" for b in baskets):
                 baskets._rakuten_back_to_send()
                 continue
-            results = client.get_result_update_order_shipping_async(request_id)
+            results = client.get_result_update_order_shipping_async(request_ref)
             mine = [r for r in results if r.order_number == baskets[0].order_id.rakuten_order_number]
             if not mine:
                 continue  # RMS is still working on it

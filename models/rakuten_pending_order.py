@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .crm_team import MANAGER_GROUP
 from .rakuten_text import RakutenText
 
 #: A failing order is retried on the next run, then kept aside for this long, doubling on each
@@ -62,7 +63,7 @@ class RakutenPendingOrder(models.Model):
         string="RMS Data of the Last Failure",
         readonly=True,
         prefetch=False,
-        groups="sale_rakuten.group_rakuten_manager",
+        groups=MANAGER_GROUP,
         help="What RMS sent for this order when it last failed, to find out why.",
     )
 

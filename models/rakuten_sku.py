@@ -397,8 +397,10 @@ class RakutenSku(models.Model):
 
     @api.model
     def _stock_send(self, client, rows):
-        """Send ``rows`` (:class:`..rms.stock.PushRow`, ≤400) in one inventories bulk-upsert."""
-        client.upsert_inventories([row.as_json() for row in rows])
+        """Send ``rows`` (:class:`..rms.stock.PushRow`, ≤400) in one inventories bulk-upsert,
+        never resent after a lost answer (RmsClient.adjust_inventories): a RELATIVE row sent
+        twice would count twice."""
+        client.adjust_inventories([row.as_json() for row in rows])
 
     def _stock_record(self, targets, held, sent):
         """Record the check (and with ``sent``, the push) of these SKUs: one UPDATE for all.
@@ -470,10 +472,12 @@ class RakutenSku(models.Model):
         """``{(manageNumber, variantId): quantity}`` of the SKUs RMS keeps stock for, among
         ``keys`` (inventories bulk-get, 1,000 a call); a SKU without a stock row is absent."""
         result = {}
+        # RMS lower-cases manageNumber: its answer is matched back to the keys as asked.
+        asked = {(manage.lower(), variant): (manage, variant) for manage, variant in keys}
         for chunk in stock.batches(keys, stock.MAX_GET_ROWS):
-            for entry in client.get_inventories(chunk):
-                key = (entry["manageNumber"], entry["variantId"])
-                result[key] = int(entry["quantity"])
+            for row in client.get_inventories(chunk):
+                key = (row.manage_number, row.variant_id)
+                result[asked.get((key[0].lower(), key[1]), key)] = row.quantity
         return result
 
     # -- the nightly check ---------------------------------------------------------------------------

@@ -1,41 +1,72 @@
-import json
 import logging
-import zlib
+import threading
+import time
+from collections import namedtuple
 from datetime import datetime, timedelta, timezone
 
 from odoo import api, fields, models
+from odoo.tools import split_every
 from odoo.tools.translate import LazyTranslate
 
-from ..rms import codes, sync
+from ..rms import codes, rules, sync
+from ..rms.codes import JST
 from ..rms.exceptions import RmsAuthError, RmsError
-from ..rms.order import OrderParseError, parse_order
+from ..rms.order import OrderParseError, clean_text, parse_order, valid_order_number
 from .rakuten_text import error_text
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
+#: Orders re-read with one getOrder call (RMS takes 100 at most) by the follow-up jobs.
 CHUNK = 100
+#: Orders fetched with one getOrder call, decided and written together by the import.
+IMPORT_BATCH_SIZE = 100
+#: A channel whose credentials RMS refused is tried again by the import after this delay.
+AUTH_RETRY_DELAY = timedelta(hours=1)
 #: RMS-side cancellations are looked for among the orders of the last 62 days.
 CANCEL_LOOKBACK = timedelta(days=62)
 #: A 楽天共通決済 order is followed for its payment this long after it was placed.
 PAYMENT_FOLLOW = timedelta(days=30)
-#: A carrier or shipping update RMS refused is sent again this many times at most.
-MAX_ATTEMPTS = 5
-JST = timezone(timedelta(hours=9))
+#: 承認状況 of a 楽天共通決済 order whose settlement (or a refused re-authorization) is followed.
+FOLLOWED_APPROVAL_STATES = (
+    codes.APPROVAL_STATE_UNAPPROVED, codes.APPROVAL_STATE_IN_PROGRESS, codes.APPROVAL_STATE_APPROVED,
+)
+#: A queued past import whose channel is busy is looked at again this much later.
+PAST_IMPORT_RETRY = timedelta(minutes=10)
+#: First key of the advisory locks of sale_rakuten ("RAK" and a zero byte); a job's lock is
+#: ``(LOCK_BASE + Job.lock, team id)``.
+LOCK_BASE = 0x52414B00
 
+Job = namedtuple("Job", "lock label counters")
+Job.__doc__ = """One Rakuten job: ``lock`` its number in the advisory-lock key, ``label`` the name of
+its kind on the sync log, ``counters`` the counters its log shows, in that order."""
 
-def _chunks(records, size=CHUNK):
-    for start in range(0, len(records), size):
-        yield records[start:start + size]
+#: Every Rakuten job, by its one name: the log kind, ``_job_<kind>`` (what it does for one
+#: channel) and ``_cron_<kind>`` (its scheduled action). Adding a job: an entry here, a
+#: ``_job_<kind>`` and a ``_cron_<kind>`` method, and a cron record calling the latter.
+JOBS = {
+    "import": Job(1, "Order Import", ("found", "imported", "updated", "unchanged", "deferred", "skipped", "failed")),
+    "confirm": Job(2, "Order Confirmation", ("found", "confirmed", "refused", "retried", "failed")),
+    "carrier": Job(3, "Carrier Update", ("found", "rows_set", "rows_updated", "refused", "retried", "failed")),
+    # The follow job also verifies the rows RMS accepted: a refused shipping report shows here.
+    "follow": Job(4, "Order Follow-up",
+                  ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed")),
+    "license": Job(5, "License Check", ("checked",)),
+    # ※6 Stock to Rakuten (lock numbers kept clear of the other ※6 jobs).
+    "stock": Job(20, "Stock to Rakuten", ("found", "stock_pushed", "stock_unchanged", "failed")),
+    "stock_check": Job(21, "Stock Check", ("found", "stock_unchanged", "stock_differences", "failed")),
+}
 
 
 class RakutenSync(models.AbstractModel):
-    """The jobs that keep Odoo and RMS in agreement after import: confirmation, carrier rows
-    and shipping reports, payment/approval and cancellation follow-up, license expiry.
+    """Every Rakuten job: order import, confirmation, carrier rows and shipping reports,
+    payment/approval and cancellation follow-up, license expiry (and the ※6 jobs).
 
-    Every job runs per channel under its own advisory lock, writes a sync log, isolates each
-    order, and records what it is about to send before sending it (committed first by the
-    crons), so an interrupted run is checked against RMS instead of being sent twice.
+    A job is ``_job_<kind>(team, client, log)``, run by :meth:`_run` for each channel under
+    the channel's advisory lock for that job, with a sync log, in the shop's language and
+    company; its body isolates each order in a savepoint, records what it is about to send
+    before sending it and calls :meth:`_commit_batch` after each batch, so that an
+    interrupted run is checked against RMS instead of being sent twice.
     """
 
     _name = "rakuten.sync"
@@ -52,36 +83,140 @@ class RakutenSync(models.AbstractModel):
         return teams
 
     @api.model
-    def _run_job(self, teams, kind, job, auto_commit):
-        """Run ``job(team, client, log, auto_commit)`` for each team; one failing channel never
-        stops the others. Returns the sync logs."""
-        logs = self.env["rakuten.sync.log"]
-        for team in teams:
-            team = team.with_company(team.company_id)
-            logs |= team._rakuten_locked_run(kind, job, auto_commit)
-            if auto_commit:
-                self.env["ir.cron"]._notify_progress(done=len(logs), remaining=len(teams) - len(logs))
-        return logs
+    def _lock_key(self, kind, team):
+        """The two integers of the advisory lock that lets one run of job ``kind`` per channel.
+        Advisory locks are per database, so the channel's id is enough beside the job."""
+        return LOCK_BASE + JOBS[kind].lock, team.id
 
-    def _commit(self, auto_commit):
-        if auto_commit:
-            self.env.cr.commit()
+    @api.model
+    def _try_lock(self, kind, team):
+        """Take the lock of job ``kind`` for ``team``; False when another run holds it.
+
+        An advisory lock, not a row lock (``SELECT ... FOR UPDATE`` on the channel): it is
+        held by the session, so it survives the commits the job makes after each batch, and
+        it never blocks writes to the channel (settings, counters) by users meanwhile."""
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", self._lock_key(kind, team))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _unlock(self, kind, team):
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", self._lock_key(kind, team))
+
+    @api.model
+    def _commits(self):
+        """Whether a run commits as it goes: only in a cron worker (the scheduler or Run
+        Manually, which give ``ir_cron_progress_id``) and never under test. A button run
+        inside a request (Import Now) commits nothing before the request ends."""
+        return bool(self.env.context.get("ir_cron_progress_id")) and not getattr(
+            threading.current_thread(), "testing", False
+        )
 
     def _commit_batch(self):
-        """Commit the batch a job has just finished, so that a crash loses at most one batch.
+        """Commit the batch a job has just finished, so that a crash loses at most one batch;
+        return whether it committed.
 
         Whether to commit is the runner's decision (context key ``rakuten_auto_commit``, set
-        for runs in a cron worker, never under test); job bodies only call this between
-        batches.
+        by :meth:`_run` for runs in a cron worker, never under test); job bodies only call
+        this between batches.
         """
-        if self.env.context.get("rakuten_auto_commit"):
-            self.env.cr.commit()  # a finished batch survives a later crash of the run
+        if not self.env.context.get("rakuten_auto_commit"):
+            return False
+        self.env.cr.commit()  # a finished batch survives a later crash of the run
+        return True
 
-    def _for_each_rms_order(self, orders, client, log, handle, auto_commit):
+    @api.model
+    def _run(self, kind, teams, log=None):
+        """Run job ``kind`` for each channel of ``teams``; one failing channel never stops the
+        others. ``log``: the queued log of a past import (one channel) that this run fills in.
+        Returns the sync logs."""
+        runner = self.with_context(rakuten_auto_commit=self._commits())
+        logs = self.env["rakuten.sync.log"]
+        for index, team in enumerate(teams):
+            logs |= runner._run_channel(kind, team, log)
+            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
+        return logs
+
+    @api.model
+    def _run_channel(self, kind, team, log=None):
+        """Run ``_job_<kind>(team, client, log)`` for one channel under the channel's advisory
+        lock for ``kind`` (a second run of the same job stops at once), with a sync log of kind
+        ``kind``: ``log`` when given (a queued past import), else a new one. A failure ends in
+        the log, never in the caller. A queued log whose lock is taken stays queued, for a
+        later run of its cron."""
+        commit = self.env.context.get("rakuten_auto_commit")
+        # The job writes chatter, activities and line names (not rendered again per reader) in
+        # the shop's language, for the shop's company.
+        team = team.with_company(team.company_id).with_context(
+            lang=team._rakuten_lang(), rakuten_auto_commit=commit
+        )
+        jobs = self.with_env(team.env)
+        if log is None:
+            log = jobs.env["rakuten.sync.log"].create({"team_id": team.id, "kind": kind})
+            if commit:
+                self.env.cr.commit()  # the log shows the run while it runs
+        else:
+            log = log.with_env(team.env)
+        if not self._try_lock(kind, team):
+            if log.state != "queued":
+                log._finish("skipped", _lt("Another run of this job is in progress for this channel; this one stopped."))
+            return log
+        # The lock is ours: a log of this job still 'running' is that of a run that died
+        # (killed, server stopped) without finishing it. A past import that died is queued
+        # again instead (_rakuten_requeue_dead_past_imports).
+        log.search([
+            ("team_id", "=", team.id), ("kind", "=", kind), ("state", "=", "running"), ("id", "<", log.id),
+            ("is_past_import", "=", False),
+        ])._finish("interrupted", _lt(
+            "This run stopped before it finished (the server was stopped or the process was "
+            "killed); what it had saved is kept, and later runs took over."))
+        if log.state == "queued":
+            log.write({"state": "running", "date_start": fields.Datetime.now()})
+            if commit:
+                self.env.cr.commit()  # the queued past import shows as running while it runs
+        # Without commits (manual runs, tests) an unexpected error is rolled back to here: an SQL
+        # error aborts the transaction, and the log and the unlock below must still be written.
+        savepoint = None if commit else self.env.cr.savepoint()
+        client = None
+        try:
+            client = team._rakuten_client()
+            with client:
+                getattr(jobs, "_job_" + kind)(team, client, log)
+                log.api_calls = sum(client.stats.values())
+            if savepoint:
+                savepoint.close(rollback=False)
+            if log.api_calls and team.rakuten_auth_error:
+                # RMS accepted the credentials again (a renewed key that took a while to work):
+                # the other jobs resume without waiting for a new key or the daily check.
+                team.sudo().write({"rakuten_auth_error": False, "rakuten_auth_error_date": False})
+            log._finish()
+        except Exception as error:  # noqa: BLE001 - one channel never stops the others
+            if commit:
+                self.env.cr.rollback()  # drop the failed batch; the committed ones stay
+            elif savepoint:
+                # RMS errors leave the transaction sound: keep what was written before them, as
+                # the cron keeps its committed batches.
+                savepoint.close(rollback=not isinstance(error, RmsError))
+            if isinstance(error, RmsAuthError):
+                team._rakuten_set_auth_failure(error)
+            if isinstance(error, RmsError):
+                _logger.warning("Rakuten %s of channel %s failed: %s", kind, team.id, error)
+            else:
+                _logger.exception("Rakuten %s of channel %s failed", kind, team.id)
+            if client is not None:
+                # The calls made before the failure, including the one that failed.
+                log.api_calls = sum(client.stats.values())
+            log._finish("failed", error_text(error))
+        finally:
+            self._unlock(kind, team)
+        if commit:
+            self.env.cr.commit()  # the finished log
+        return log
+
+    def _for_each_rms_order(self, orders, client, log, handle):
         """Re-read ``orders`` with getOrder (100 a call) and call ``handle(order, rms_order)``
         for each, in a savepoint: one order's failure is logged and never stops the others.
         Orders RMS does not return are left as they are."""
-        for chunk in _chunks(orders):
+        for chunk in split_every(CHUNK, orders.ids, orders.browse):
             raws = {raw.get("orderNumber"): raw for raw in client.get_order(chunk.mapped("rakuten_order_number"))}
             for order in chunk:
                 raw = raws.get(order.rakuten_order_number)
@@ -95,17 +230,245 @@ class RakutenSync(models.AbstractModel):
                 except Exception as error:  # noqa: BLE001 - one order never stops the others
                     _logger.exception("Rakuten follow-up of %s failed", order.rakuten_order_number)
                     log._add_line(order.rakuten_order_number, "failed", error_text(error), order)
-            self._commit(auto_commit)
+            self._commit_batch()
+
+    # ------------------------------------------------------------------
+    # Order import (searchOrder, getOrder)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_import(self):
+        """Import the orders of every active Rakuten channel; return the sync logs."""
+        retry_before = fields.Datetime.now() - AUTH_RETRY_DELAY
+        teams = self.env["crm.team"].search([("rakuten_active", "=", True)]).filtered(
+            # A channel whose credentials RMS refused is tried again once an hour (a renewed key
+            # may take 30 minutes to work), and at once when a new key is saved.
+            lambda t: not t._rakuten_license_blocked()
+            or (t.rakuten_auth_error and (t.rakuten_auth_error_date or retry_before) <= retry_before)
+        )
+        return self._run("import", teams)
+
+    @api.model
+    def _cron_import_past_orders(self):
+        """Run the oldest queued past import whose channel is free; the scheduler calls again
+        while some remain (``ir.cron._notify_progress``). Past imports of one channel run one
+        after the other, in the order they were queued, and never while another import of
+        the channel runs (its advisory lock). Returns the log that ran, if any."""
+        Log = self.env["rakuten.sync.log"].sudo()
+        self._rakuten_requeue_dead_past_imports()
+        queued = Log.search([("state", "=", "queued"), ("is_past_import", "=", True)], order="id")
+        waiting_teams = set()
+        for log in queued:
+            if log.team_id in waiting_teams:
+                continue  # an earlier past import of this channel goes first
+            if not log.team_id.rakuten_active:
+                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
+                continue
+            self._run("import", log.team_id, log=log)
+            if log.state == "queued":
+                waiting_teams.add(log.team_id)  # another import of the channel is running
+                continue
+            remaining = Log.search_count([("state", "=", "queued"), ("is_past_import", "=", True)])
+            self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+            return log
+        if waiting_teams:
+            self.env.ref("sale_rakuten.ir_cron_rakuten_import_past_orders")._trigger(
+                fields.Datetime.now() + PAST_IMPORT_RETRY
+            )
+        self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+        return Log.browse()
+
+    @api.model
+    def _rakuten_requeue_dead_past_imports(self):
+        """A past import still 'running' while its channel's import lock is free was stopped
+        with its worker (a server restart, a time limit): queue it again. Importing again is
+        safe, as orders already imported are recognised."""
+        for log in self.env["rakuten.sync.log"].sudo().search([("state", "=", "running"), ("is_past_import", "=", True)]):
+            if self._try_lock("import", log.team_id):
+                self._unlock("import", log.team_id)
+                log.state = "queued"
+
+    def _job_import(self, team, client, log):
+        """Search the channel's orders over the log's window (a past import's queued log
+        carries its dates; else the last ``rakuten_window_hours`` hours, extended back to the
+        last successful run less a margin), decide each with the import rules, and write them
+        in batches of 100. Only a run without dates moves the watermark."""
+        run_start = fields.Datetime.now()
+        now = datetime.now(timezone.utc)
+        options = team._rakuten_shop_options()
+        if log.is_past_import:
+            # A past import: its queued log carries the dates the wizard was given.
+            start = log.window_start.replace(tzinfo=timezone.utc)
+            end = log.window_end.replace(tzinfo=timezone.utc) if log.window_end else now
+        else:
+            last = team.rakuten_last_import_start
+            start, end = rules.search_window(
+                now, last.replace(tzinfo=timezone.utc) if last else None, options
+            )
+        log.write({
+            "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
+            "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
+        })
+        numbers, provisional_only = [], set()
+        for criteria in rules.search_criteria(options):
+            found = client.search_order(start, end, **criteria)
+            if not all(valid_order_number(n) for n in found):
+                _logger.warning("Rakuten channel %s: searchOrder returned entries that are no order number", team.id)
+                found = [n for n in found if valid_order_number(n)]
+            numbers += found
+            if criteria["order_progress_list"] == [codes.PROGRESS_WAITING_CONFIRMATION]:
+                # Manual-confirm mode: still at 100, a provisional slip has nothing new.
+                provisional_only.update(found)
+        pending = self.env["rakuten.pending.order"].search([("team_id", "=", team.id)])
+        # A waiting record that names no order (e.g. "?" left by an older version) is a ghost.
+        ghosts = pending.filtered(lambda p: not valid_order_number(p.order_number))
+        pending -= ghosts
+        ghosts.unlink()
+        waiting = pending.filtered(lambda p: p.state == "waiting")
+        options_key = team._rakuten_options_key()
+        skipped = set(pending.filtered(lambda p: p.state == "skipped" and p.options_key == options_key)
+                      .mapped("order_number"))
+        numbers = list(dict.fromkeys(numbers + waiting.mapped("order_number")))
+        log.count_found = len(numbers)
+        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(
+            [n for n in numbers if n not in skipped], provisional_only
+        )
+        log.count_unchanged = len(numbers) - len(todo)
+        todo_set = set(todo)
+        failing = {p.order_number: p for p in waiting if p.order_number in todo_set and p.failures}
+        waiting.filtered(lambda p: p.order_number not in todo_set).unlink()
+        # Orders that failed on earlier runs come after the others, and those that failed
+        # the same way several runs in a row are kept aside until their next try.
+        aside = [p for p in failing.values() if p.next_try and p.next_try > run_start]
+        log._add_lines([
+            (p.order_number, "deferred", _lt(
+                "Failed %(count)s imports in a row; kept aside until %(date)s (Japan time). Last error: %(reason)s",
+                count=p.failures, reason=p.reason or "",
+                date=p.next_try.replace(tzinfo=timezone.utc).astimezone(JST).strftime("%Y-%m-%d %H:%M")), None)
+            for p in aside
+        ])
+        aside_numbers = {p.order_number for p in aside}
+        todo = [n for n in todo if n not in failing] + [
+            n for n in todo if n in failing and n not in aside_numbers
+        ]
+        started = time.monotonic()
+        done = 0
+        for chunk in split_every(IMPORT_BATCH_SIZE, todo, list):
+            raw_orders, messages = client.get_order_detailed(chunk)
+            self._import_batch_isolated(team, log, chunk, raw_orders, messages, now)
+            done += len(chunk)
+            if self._commit_batch():
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+            else:
+                # The commit empties the record cache; without it the cache would keep every
+                # order of the run and memory would grow with the number of orders.
+                self.env.invalidate_all()
+        _logger.info(
+            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
+            team.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
+        )
+        if not log.is_past_import:
+            team.rakuten_last_import_start = run_start
+
+    def _import_batch_isolated(self, team, log, numbers, raw_orders, messages, now):
+        """:meth:`_import_batch` in a savepoint; should the batch fail as a whole
+        (nothing foreseen does), each order is processed alone, and one that still fails is
+        logged as failed and waits: the rest of the run goes on."""
+        try:
+            with self.env.cr.savepoint():
+                self._import_batch(team, log, numbers, raw_orders, messages, now)
+            return
+        except Exception:  # noqa: BLE001 - isolate the order that breaks the batch
+            _logger.exception("Rakuten import batch of channel %s failed, retrying order by order", team.id)
+
+        def number_of(entry):
+            number = entry.get("orderNumber") if isinstance(entry, dict) else None
+            return number.strip() if isinstance(number, str) else None
+
+        for number in numbers:
+            raws = [raw for raw in raw_orders if number_of(raw) == number]
+            try:
+                with self.env.cr.savepoint():
+                    self._import_batch(
+                        team, log, [number], raws, [m for m in messages if m.order_number == number], now
+                    )
+            except Exception as error:  # noqa: BLE001 - one bad order never stops the others
+                _logger.exception("Rakuten order %s could not be imported", number)
+                reason = _lt("The order could not be imported (%(error)s).", error=clean_text(repr(error))[:500])
+                log._add_line(number, "failed", reason)
+                self.env["rakuten.pending.order"]._rakuten_defer_many(
+                    team, [(number, reason, "waiting", True, raws[0] if len(raws) == 1 else raws)]
+                )
+
+    def _import_batch(self, team, log, numbers, raw_orders, messages, now):
+        """Parse, decide and write one getOrder chunk. One bad order never stops the others:
+        whatever RMS sent for an order (any JSON value), it ends in one line of the log."""
+        options = team._rakuten_shop_options()
+        requested = set(numbers)
+        received = set()
+        to_write = []
+        unreadable = []  # entries of OrderModelList that name no order of the chunk
+        # Log lines and pending orders are written together after the loop (one create, one
+        # search), in the same order as one by one.
+        lines, pending = [], []
+
+        def hold(number, outcome, reason, state="waiting", raw=None):
+            lines.append((number, outcome, reason, None))
+            if outcome == "failed":
+                pending.append((number, reason, state, True, raw))
+            else:
+                pending.append((number, reason, state))
+
+        for raw in raw_orders:
+            number = raw.get("orderNumber") if isinstance(raw, dict) else None
+            number = number.strip() if isinstance(number, str) else None
+            if number not in requested or number in received:
+                # Not an order object, no readable number, one not asked for, or an order sent
+                # twice: the order it belongs to, if any, is reported below as without data.
+                unreadable.append(raw)
+                continue
+            received.add(number)
+            try:
+                order = parse_order(raw)
+                result = rules.decide(order, options, now)
+                reason = team._rakuten_rule_reason(result)
+            except OrderParseError as error:
+                hold(number, "failed", error_text(error), raw=raw)
+                continue
+            except Exception as error:  # noqa: BLE001 - data nobody foresaw fails its order alone
+                _logger.warning("Rakuten order %s could not be read: %r", number, error)
+                hold(number, "failed", _lt("The order data could not be read (%(error)s).",
+                                           error=clean_text(repr(error))[:500]), raw=raw)
+                continue
+            if result.decision == rules.Decision.SKIP:
+                hold(number, "skipped", reason, state="skipped")
+            elif result.decision == rules.Decision.DEFER:
+                hold(number, "deferred", reason)
+            else:
+                to_write.append((order, raw, result))
+        for message in messages:
+            if message.is_error and message.order_number in requested and message.order_number not in received:
+                received.add(message.order_number)
+                hold(message.order_number, "failed", clean_text(str(message.message or message.message_code)))
+        for number in [n for n in numbers if n not in received]:
+            if unreadable:
+                hold(number, "failed", _lt(
+                    "RMS sent no readable data for this order (%(count)s unreadable entries in its "
+                    "answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
+            else:
+                hold(number, "failed", _lt("RMS returned no data for this order; it will be looked at again."))
+        log._add_lines(lines)
+        self.env["rakuten.pending.order"]._rakuten_defer_many(team, pending)
+        if to_write:
+            self.env["sale.order"]._rakuten_upsert_orders(team, to_write, log)
 
     # ------------------------------------------------------------------
     # Auto-confirm (confirmOrder)
     # ------------------------------------------------------------------
     @api.model
-    def _cron_confirm_orders(self, auto_commit=True):
-        teams = self._active_teams().filtered(lambda t: not t.rakuten_manual_confirm)
-        return self._run_job(teams, "confirm", self._confirm_team, auto_commit)
+    def _cron_confirm(self):
+        return self._run("confirm", self._active_teams().filtered(lambda t: not t.rakuten_manual_confirm))
 
-    def _confirm_team(self, team, client, log, auto_commit):
+    def _job_confirm(self, team, client, log):
         Order = self.env["sale.order"]
         interrupted = Order.search([("team_id", "=", team.id), ("rakuten_confirm_state", "=", "sending")])
         if interrupted:
@@ -125,18 +488,18 @@ class RakutenSync(models.AbstractModel):
                 else:
                     order.rakuten_confirm_state = "todo"
 
-            self._for_each_rms_order(interrupted, client, log, settle, auto_commit)
+            self._for_each_rms_order(interrupted, client, log, settle)
             interrupted.filtered(lambda o: o.rakuten_confirm_state == "sending").rakuten_confirm_state = "todo"
         now = fields.Datetime.now()
         todo = Order.search(
-            [("team_id", "=", team.id), ("rakuten_confirm_state", "=", "todo"), ("rakuten_order_progress", "=", "100")],
+            [("team_id", "=", team.id), ("rakuten_confirm_state", "=", "todo"), ("rakuten_order_progress", "=", str(codes.PROGRESS_WAITING_CONFIRMATION))],
             order="rakuten_order_datetime, id",
         ).filtered(lambda o: o.rakuten_asuraku or not o.rakuten_order_datetime
                    or o.rakuten_order_datetime + timedelta(minutes=team.rakuten_wait_minutes) <= now)
         log.count_found = len(todo)
-        for chunk in _chunks(todo):
+        for chunk in split_every(CHUNK, todo.ids, todo.browse):
             chunk.write({"rakuten_confirm_state": "sending"})
-            self._commit(auto_commit)
+            self._commit_batch()
             results = {r.order_number: r for r in client.confirm_order(chunk.mapped("rakuten_order_number"))}
             for order in chunk:
                 result = results.get(order.rakuten_order_number)
@@ -157,16 +520,16 @@ class RakutenSync(models.AbstractModel):
                     log._add_line(order.rakuten_order_number, "deferred",
                                   _lt("Refused by Rakuten, tried again next run: %(reason)s", reason=outcome.reason), order,
                                   counter="retried")
-            self._commit(auto_commit)
+            self._commit_batch()
 
     # ------------------------------------------------------------------
     # Carrier rows and shipping reports (updateOrderShippingAsync)
     # ------------------------------------------------------------------
     @api.model
-    def _cron_update_carriers(self, auto_commit=True):
-        return self._run_job(self._active_teams(), "carrier", self._carrier_team, auto_commit)
+    def _cron_carrier(self):
+        return self._run("carrier", self._active_teams())
 
-    def _carrier_team(self, team, client, log, auto_commit):
+    def _job_carrier(self, team, client, log):
         Basket = self.env["rakuten.basket"]
         # Baskets an earlier run left 'sending' (stopped after marking, or RMS failed), and
         # shipping reports waiting for the その他 row's id: ask RMS which rows it has before
@@ -180,7 +543,6 @@ class RakutenSync(models.AbstractModel):
         self._for_each_rms_order(
             unsure.order_id, client, log,
             lambda order, rms_order: (unsure & order.rakuten_basket_ids)._rakuten_verify(rms_order, client, log),
-            auto_commit,
         )
         baskets = Basket.search([
             ("order_id.team_id", "=", team.id),
@@ -207,12 +569,12 @@ class RakutenSync(models.AbstractModel):
             if payload:
                 requests.append((order, ready, payload))
         log.count_found = len(requests)
-        for chunk in _chunks(requests):
+        for chunk in split_every(CHUNK, requests):
             sent = self.env["rakuten.basket"]
             for _order, order_baskets, payload in chunk:
                 order_baskets._rakuten_mark_sending(payload)
                 sent |= order_baskets
-            self._commit(auto_commit)
+            self._commit_batch()
             body = [{"orderNumber": order.rakuten_order_number, "BasketidModelList": payload}
                     for order, _b, payload in chunk]
             request_ids, messages = client.update_order_shipping_async_detailed(body)
@@ -220,10 +582,10 @@ class RakutenSync(models.AbstractModel):
             for message in messages:
                 if message.is_error and message.order_number:
                     refused.setdefault(message.order_number, "%s: %s" % (message.message_code, message.message))
-            request_id = request_ids[0] if request_ids else False
+            request_ref = request_ids[0] if request_ids else False
             for order, order_baskets, _payload in chunk:
                 reason = refused.get(order.rakuten_order_number)
-                if reason or not request_id:
+                if reason or not request_ref:
                     order_baskets._rakuten_mark_refused(reason or _lt("RMS accepted no request."), log)
                 else:
                     # A basket sends either its shipping report (rows updated with the real
@@ -231,24 +593,24 @@ class RakutenSync(models.AbstractModel):
                     reported = order_baskets.filtered(lambda b: b.ship_state == "sending")
                     log._count("rows_updated", len(reported))
                     log._count("rows_set", len((order_baskets - reported).filtered(lambda b: b.carrier_state == "sending")))
-                    order_baskets._rakuten_mark_sent(request_id)
+                    order_baskets._rakuten_mark_sent(request_ref)
                     log._add_line(order.rakuten_order_number, "done",
-                                  _lt("Sent to Rakuten (request %(request)s).", request=request_id), order)
-            self._commit(auto_commit)
+                                  _lt("Sent to Rakuten (request %(request)s).", request=request_ref), order)
+            self._commit_batch()
 
     # ------------------------------------------------------------------
     # Follow RMS: payment and approval, carrier verification, cancellations
     # ------------------------------------------------------------------
     @api.model
-    def _cron_sync_orders(self, auto_commit=True):
-        return self._run_job(self._active_teams(), "payment", self._follow_team, auto_commit)
+    def _cron_follow(self):
+        return self._run("follow", self._active_teams())
 
-    def _follow_team(self, team, client, log, auto_commit):
+    def _job_follow(self, team, client, log):
         Order = self.env["sale.order"]
         now = datetime.now(timezone.utc)
         # Cancellations: RMS keeps cancelled orders searchable by status.
         cancelled = client.search_order(
-            now - CANCEL_LOOKBACK, now, order_progress_list=[800, 900], date_type=1
+            now - CANCEL_LOOKBACK, now, order_progress_list=list(codes.PROGRESS_CANCELLED), date_type=1
         )
         to_cancel = Order.search([
             ("team_id", "=", team.id),
@@ -259,11 +621,11 @@ class RakutenSync(models.AbstractModel):
         since = fields.Datetime.now() - PAYMENT_FOLLOW
         to_follow = Order.search([
             ("team_id", "=", team.id),
-            ("rakuten_slip_state", "not in", ("cancel",)),
+            ("rakuten_slip_state", "!=", "cancel"),
             "|", "|",
             # 楽天共通決済 orders until they ship: settlement, and a later refused re-authorization.
             "&", "&", "&", ("rakuten_is_rakuten_pay", "=", True),
-            ("rakuten_approval_state", "in", ("10", "20", "30")),
+            ("rakuten_approval_state", "in", FOLLOWED_APPROVAL_STATES),
             ("rakuten_slip_state", "not in", ("shipped", "new")),
             ("rakuten_order_datetime", ">=", since),
             # Rows RMS accepted, to verify ('sending' ones are the carrier job's to check).
@@ -274,17 +636,16 @@ class RakutenSync(models.AbstractModel):
         log.count_found = len(orders)
         self._for_each_rms_order(
             orders, client, log, lambda order, rms_order: order._rakuten_follow(team, rms_order, client, log),
-            auto_commit,
         )
 
     # ------------------------------------------------------------------
     # License key
     # ------------------------------------------------------------------
     @api.model
-    def _cron_check_licenses(self, auto_commit=True):
-        return self._run_job(self._active_teams(include_expired=True), "license", self._license_team, auto_commit)
+    def _cron_license(self):
+        return self._run("license", self._active_teams(include_expired=True))
 
-    def _license_team(self, team, client, log, auto_commit):
+    def _job_license(self, team, client, log):
         try:
             expiry = client.get_license_expiry()
         except RmsAuthError as error:

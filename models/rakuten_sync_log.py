@@ -1,25 +1,10 @@
-import threading
-from datetime import timedelta
-
 from odoo import _, api, fields, models
-from odoo.tools.translate import LazyTranslate
 
+from .rakuten_sync import JOBS
 from .rakuten_text import RakutenText
 
-_lt = LazyTranslate(__name__)
-
-#: A queued past import whose channel is busy is looked at again this much later.
-PAST_IMPORT_RETRY = timedelta(minutes=10)
-
-KINDS = [
-    ("import", "Order Import"),
-    ("confirm", "Order Confirmation"),
-    ("carrier", "Carrier Update"),
-    ("shipping", "Shipping Report"),
-    ("payment", "Payment Sync"),
-    ("cancel", "Cancellation Sync"),
-    ("license", "License Check"),
-]
+#: The log kinds: one per job of rakuten.sync (its JOBS table), labelled as there.
+KINDS = [(kind, job.label) for kind, job in JOBS.items()]
 STATES = [
     ("queued", "Queued"),
     ("running", "Running"),
@@ -30,16 +15,7 @@ STATES = [
     ("interrupted", "Interrupted"),
 ]
 #: The counters that tell what each kind of job did, in the order the log shows them.
-KIND_COUNTERS = {
-    "import": ("found", "imported", "updated", "unchanged", "deferred", "skipped", "failed"),
-    "confirm": ("found", "confirmed", "refused", "retried", "failed"),
-    "carrier": ("found", "rows_set", "rows_updated", "refused", "retried", "failed"),
-    "shipping": ("found", "rows_updated", "refused", "retried", "failed"),
-    # The follow job also verifies the rows RMS accepted: a refused shipping report shows here.
-    "payment": ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed"),
-    "cancel": ("found", "cancelled", "failed"),
-    "license": ("checked",),
-}
+KIND_COUNTERS = {kind: job.counters for kind, job in JOBS.items()}
 #: Counters of orders the job could not handle: the run ends 'Done with Errors'.
 PROBLEM_COUNTERS = ("failed", "refused")
 
@@ -200,53 +176,6 @@ class RakutenSyncLog(models.Model):
         })
         self.env.ref("sale_rakuten.ir_cron_rakuten_import_past_orders")._trigger()
         return log
-
-    @api.model
-    def _cron_import_past_orders(self, auto_commit=None):
-        """Run the oldest queued past import whose channel is free; the scheduler calls again
-        while some remain (``ir.cron._notify_progress``). Past imports of one channel run one
-        after the other, in the order they were queued, and never while another import of
-        the channel runs (its advisory lock). Returns the log that ran, if any.
-
-        ``auto_commit`` (by default: unless under test) commits each batch of orders."""
-        if auto_commit is None:
-            auto_commit = not getattr(threading.current_thread(), "testing", False)
-        self._rakuten_requeue_dead_past_imports()
-        queued = self.sudo().search([("state", "=", "queued"), ("is_past_import", "=", True)], order="id")
-        waiting_teams = set()
-        for log in queued:
-            if log.team_id in waiting_teams:
-                continue  # an earlier past import of this channel goes first
-            team = log.team_id.with_company(log.team_id.company_id)
-            if not team.rakuten_active:
-                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
-                continue
-            team._rakuten_import_orders(date_from=log.window_start, date_to=log.window_end,
-                                        auto_commit=auto_commit, log=log)
-            if log.state == "queued":
-                waiting_teams.add(log.team_id)  # another import of the channel is running
-                continue
-            remaining = self.sudo().search_count([("state", "=", "queued"), ("is_past_import", "=", True)])
-            self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
-            return log
-        if waiting_teams:
-            self.env.ref("sale_rakuten.ir_cron_rakuten_import_past_orders")._trigger(
-                fields.Datetime.now() + PAST_IMPORT_RETRY
-            )
-        self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-        return self.browse()
-
-    @api.model
-    def _rakuten_requeue_dead_past_imports(self):
-        """A past import still 'running' while its channel's import lock is free was stopped
-        with its worker (a server restart, a time limit): queue it again. Importing again is
-        safe, as orders already imported are recognised."""
-        for log in self.sudo().search([("state", "=", "running"), ("is_past_import", "=", True)]):
-            key = log.team_id._rakuten_lock_key("import")
-            self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            if self.env.cr.fetchone()[0]:
-                self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [key])
-                log.state = "queued"
 
     def action_view_orders(self):
         self.ensure_one()

@@ -4,7 +4,7 @@ from datetime import timezone
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
 from odoo.tools.translate import LazyTranslate
@@ -12,12 +12,13 @@ from odoo.tools.translate import LazyTranslate
 from ..rms import codes, mapping, sync
 from ..rms.messages import Message
 from ..rms.order import clean_text
+from .crm_team import MANAGER_GROUP
+from .rakuten_sync import FOLLOWED_APPROVAL_STATES
 from .rakuten_text import RakutenText, error_text, to_text
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
-MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
 #: The one key whose violation means "another run imported this order meanwhile".
 ORDER_NUMBER_CONSTRAINT = "sale_order_rakuten_order_number_uniq"
 
@@ -550,10 +551,10 @@ class SaleOrder(models.Model):
             "rakuten_request_amount": order.request_price if order.request_price >= 0 else 0.0,
             "rakuten_raw_data": raw_json(raw),
             "rakuten_basket_ids": [
-                (0, 0, self.env["rakuten.basket"]._rakuten_basket_vals(p, recipients[p.basket_id]))
+                Command.create(self.env["rakuten.basket"]._rakuten_basket_vals(p, recipients[p.basket_id]))
                 for p in order.packages
             ],
-            "order_line": [(0, 0, vals) for vals in line_vals],
+            "order_line": [Command.create(vals) for vals in line_vals],
         }
         if pricelist:
             vals["pricelist_id"] = pricelist.id
@@ -614,7 +615,7 @@ class SaleOrder(models.Model):
             if not self.rakuten_cancel_checked:  # a shipped order is handed to a person once
                 self._rakuten_apply_cancellation(team, log)
             return
-        if not (self.rakuten_is_rakuten_pay and self.rakuten_approval_state in ("10", "20", "30")):
+        if not (self.rakuten_is_rakuten_pay and self.rakuten_approval_state in FOLLOWED_APPROVAL_STATES):
             return
         status = None
         went_back = self.rakuten_approval_state == codes.APPROVAL_STATE_APPROVED and (

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ..rms import mapping
 
@@ -45,7 +45,7 @@ class SaleOrderLine(models.Model):
         if spec.kind == mapping.ITEM:
             product = products.get(spec.product_keys)
             if not product:
-                product, matched = team.rakuten_product_id, False
+                product, matched = team.rakuten_unmatched_product_id, False
         else:
             product = self.env.ref(KIND_PRODUCTS[spec.kind])
         tax = team._rakuten_tax(spec.tax_rate)
@@ -60,7 +60,7 @@ class SaleOrderLine(models.Model):
             "product_uom": product.uom_id.id,
             "price_unit": spec.price,
             "discount": 0.0,
-            "tax_id": [(6, 0, tax.ids)],
+            "tax_id": [Command.set(tax.ids)],
             "rakuten_line_kind": spec.kind,
             "rakuten_item_detail_id": str(spec.item_detail_id) if spec.item_detail_id else False,
             "rakuten_basket_number": str(spec.basket_id) if spec.basket_id else False,

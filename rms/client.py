@@ -1,5 +1,8 @@
 """Client for the Rakuten RMS RakutenPay order API (``/es/2.0/order/...``) and the
-license-management expiry call (``/es/1.0/license-management/...``).
+license-management expiry call (``/es/1.0/license-management/...``). The Item API 2.0 and
+Inventory API 2.0 calls (items.search, items.get/bulk-get, inventories bulk-get/bulk-upsert, the
+SKU migration probe) are in :mod:`rms.items_client`, mixed into the same :class:`RmsClient`, with
+their own pacing per function and their resend policy (bulk-upsert ABSOLUTE is idempotent).
 
 Plain Python (requests + urllib3); nothing here knows about Odoo.
 
@@ -33,19 +36,25 @@ from .exceptions import (
     RmsAuthError,
     RmsBadRequestError,
     RmsError,
+    RmsMaintenanceError,
     RmsRateLimitError,
     RmsResponseError,
     RmsServerError,
+    RmsThrottleError,
     redact,
 )
+from .items_client import InventoryRow, ItemBatch, ItemsApiMixin, MigrationProbe
 
 __all__ = [
     "DEFAULT_API_URL",
     "GET_ORDER_VERSION",
     "GET_PAYMENT_VERSION",
+    "InventoryRow",
+    "ItemBatch",
     "JST",
     "MAX_SEARCH_SPAN",
     "MAX_SEARCH_RESULTS",
+    "MigrationProbe",
     "OrderResult",
     "Pacer",
     "RmsClient",
@@ -68,6 +77,7 @@ MAX_PAGE_SIZE = 1000                   # requestRecordsAmount maximum
 ORDER_CHUNK = 100                      # getOrder / confirmOrder / updateOrderShippingAsync limit
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+ITEMS_RETRY_STATUSES = (500, 502, 503, 504)
 #: Calls that add or remove something on RMS. Sending one twice could do the work twice (a
 #: second shipping row, a second cancellation request), so they are resent only when RMS
 #: verifiably did not act: a refused connection, 429 Too Many Requests, or a maintenance
@@ -79,6 +89,9 @@ CAUTIOUS_RETRY_STATUSES = (429,)
 #: Gateway codes that say the call was not processed (RMS is in maintenance).
 MAINTENANCE_CODES = frozenset({"ES01-02"})
 AUTH_ERROR_CODES = frozenset({"ES01-01", "ES04-01", "ES04-03", "GA0001"})
+#: Gateway throttle answers (403 or 429): per-second (ES01-03, GA0003) or per-minute (ES01-04)
+#: limits. RMS did not act, so any call may be resent after the wait.
+THROTTLE_CODES = frozenset({"ES01-03", "ES01-04", "GA0003"})
 
 _RMS_DT_FORMAT = "%Y-%m-%dT%H:%M:%S+0900"
 _RATE_LIMIT_HINT = re.compile(r"too many requests|rate.?limit|throttl", re.IGNORECASE)
@@ -269,6 +282,14 @@ class _RmsRetry(Retry):
         return min(super().parse_retry_after(retry_after), self.RETRY_AFTER_MAX)
 
 
+class _ItemsRetry(_RmsRetry):
+    """The Item/Inventory calls' urllib3 retry: like :class:`_RmsRetry`, but never for 429, whose
+    throttle answers the client resends itself (rms/items_client.py), so they are not retried
+    twice over."""
+
+    RETRY_AFTER_STATUS_CODES = frozenset({503})
+
+
 class _RedactingFilter(logging.Filter):
     """Masks licenseKey query values and ESA tokens in urllib3's own log records (urllib3 logs
     request URLs at DEBUG and retry warnings with the URL, and the expiry call carries the license
@@ -328,14 +349,16 @@ def _unique(values):
 # client
 # --------------------------------------------------------------------------------------------
 
-class RmsClient:
-    """RMS RakutenPay order API client.
+class RmsClient(ItemsApiMixin):
+    """RMS RakutenPay order API client; the Item API 2.0 / Inventory API 2.0 calls come from
+    :class:`rms.items_client.ItemsApiMixin`.
 
     :param service_secret: RMS service secret
     :param license_key: RMS license key (valid about 90 days)
     :param base_url: API root, default ``https://api.rms.rakuten.co.jp/es/`` (a sandbox in tests)
     :param timeout: (connect, read) seconds or one number; always applied
-    :param min_interval: minimal seconds between the starts of two calls (0 = no pacing)
+    :param min_interval: minimal seconds between the starts of two order API calls; the Item and
+        Inventory functions each keep their own documented pace instead (0 = no pacing at all)
     :param max_retries: retries for 429/5xx/timeouts/connection errors
     :param backoff_factor: exponential backoff base (waits f, 2f, 4f, ...); 0 = no wait
     :param session: optional ``requests.Session``; the retrying adapter is mounted on it for
@@ -392,6 +415,22 @@ class RmsClient:
         )
         self._cautious_session = requests.Session()
         self._cautious_session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=cautious))
+        # Item/Inventory calls: urllib3 retries 5xx, timeouts and connection errors; the client
+        # itself resends the throttle (403/429) and 409 answers (rms/items_client.py), so 429 is
+        # not retried twice.
+        items_retry = _ItemsRetry(
+            total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
+            status_forcelist=ITEMS_RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "POST"}),
+            backoff_factor=backoff_factor, backoff_max=60,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+        self._items_session = requests.Session()
+        self._items_session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=items_retry))
+        self._function_pacers = {}
+        self._bulk_edit_notice = None
         _install_log_redaction()
 
     def __repr__(self):
@@ -401,6 +440,7 @@ class RmsClient:
 
     def close(self):
         self._cautious_session.close()
+        self._items_session.close()
         if self._owns_session:
             self.session.close()
 
@@ -428,31 +468,45 @@ class RmsClient:
 
     def _request(self, method, url, operation, *, body=None, params=None, count=1):
         """Send one call (urllib3 retries underneath) and return the decoded JSON object."""
+        data = self._encode(body)
+        cautious = operation in NON_IDEMPOTENT_OPERATIONS
+        session = self._cautious_session if cautious else self.session
+        response = self._send(method, url, operation, data=data, params=params, count=count,
+                              session=session)
+        for attempt in range(self.max_retries if cautious else 0):
+            if not self._maintenance(response):
+                break
+            # RMS said it did not process the call: resending it is safe.
+            time.sleep(min(self.backoff_factor * 2 ** attempt, 60))
+            response = self._send(method, url, operation, data=data, params=params, count=count,
+                                  session=session)
+        return self._decode(response, operation)
+
+    @staticmethod
+    def _encode(body):
+        if body is None:
+            return None
+        return json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
+
+    def _send(self, method, url, operation, *, data=None, params=None, count=1, session=None,
+              pacer=None, accept="application/json"):
+        """Wait for the pacer, send one request and return the raw ``requests`` response.
+
+        Network failures left after urllib3's retries become :class:`RmsServerError`; nothing
+        here reads the answer. ``pacer`` defaults to the client's own (the order API's pace).
+        """
         headers = {
             "Authorization": self._authorization.reveal(),
             "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
+            "Accept": accept,
         }
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
-        self.pacer.wait()
+        (pacer or self.pacer).wait()
         self._count(operation)
         started = time.perf_counter()
-        cautious = operation in NON_IDEMPOTENT_OPERATIONS
         try:
-            session = self._cautious_session if cautious else self.session
-            response = session.request(method, url, data=data, params=params, headers=headers,
-                                       timeout=self.timeout, allow_redirects=False)
-            for attempt in range(self.max_retries if cautious else 0):
-                if not self._maintenance(response):
-                    break
-                # RMS said it did not process the call: resending it is safe.
-                time.sleep(min(self.backoff_factor * 2 ** attempt, 60))
-                self.pacer.wait()
-                self._count(operation)
-                response = session.request(method, url, data=data, params=params, headers=headers,
-                                           timeout=self.timeout, allow_redirects=False)
+            response = (session or self.session).request(
+                method, url, data=data, params=params, headers=headers, timeout=self.timeout,
+                allow_redirects=False)
         except requests.exceptions.RetryError as exc:
             # only reachable with a custom session adapter raising on status
             raise RmsServerError(
@@ -471,7 +525,7 @@ class RmsClient:
         elapsed = time.perf_counter() - started
         _logger.debug("RMS %s: %s item(s), HTTP %s in %.3fs",
                       operation, count, response.status_code, elapsed)
-        return self._decode(response, operation)
+        return response
 
     @staticmethod
     def _maintenance(response):
@@ -508,7 +562,11 @@ class RmsClient:
     def _raise_gateway(self, gateway, status, operation):
         code = str(gateway.get("errorCode"))
         text = self._scrub(gateway.get("message") or "")
-        if code in AUTH_ERROR_CODES or status in (401, 403):
+        if code in THROTTLE_CODES:
+            cls, user = RmsThrottleError, None
+        elif code in MAINTENANCE_CODES:
+            cls, user = RmsMaintenanceError, None
+        elif code in AUTH_ERROR_CODES or status in (401, 403):
             cls = RmsAuthError
             user = _AUTH_USER_CODES.get(code) or _AUTH_USER_CODES.get(status)
         elif status == 429 or _RATE_LIMIT_HINT.search(text):

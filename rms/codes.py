@@ -11,6 +11,11 @@ Facts come from the RMS getOrder/searchOrder documentation (see
 (``ref/oms-semantics.md`` section 2).
 """
 
+from datetime import timedelta, timezone
+
+#: Japan time, RMS's time zone (Japan has no DST: a fixed offset is exact).
+JST = timezone(timedelta(hours=9), "JST")
+
 #: RMS marks an amount that is not determined yet (e.g. 送料未確定) with -9999.
 UNDETERMINED_PRICE = -9999
 

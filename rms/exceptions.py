@@ -17,6 +17,13 @@ __all__ = [
     "RmsServerError",
     "RmsBadRequestError",
     "RmsResponseError",
+    "RmsThrottleError",
+    "RmsMaintenanceError",
+    "RmsConflictError",
+    "RmsNotMigratedError",
+    "RmsInventoryRelativeError",
+    "RmsInventoryRangeError",
+    "RmsDuplicateRowError",
     "USER_MESSAGES",
 ]
 
@@ -62,6 +69,49 @@ USER_MESSAGES = {
     "auth_403": (
         "Rakuten RMS denied access (HTTP 403). In RMS, WEB API Service, edit the functions of this "
         "license key and enable the order functions (rpay.order.*) and license.expiryDate.get."),
+    # -- Item API 2.0 / Inventory API 2.0 (rms/items_client.py) ------------------------------
+    "throttle": (
+        "Rakuten RMS refused the call because this shop sent too many requests per second or "
+        "per minute (ES01-03, ES01-04 or GA0003). The call was retried after the wait RMS asked "
+        "for and still refused; the next scheduled run will try again."),
+    "maintenance": (
+        "Rakuten RMS is in maintenance (ES01-02) and did not process the call. It is kept and "
+        "sent again when the maintenance is over."),
+    "conflict": (
+        "Rakuten RMS was busy with another process on the same data (CE0001) and refused the call "
+        "after several retries. The next scheduled run will try again."),
+    "not_migrated": (
+        "This shop has not migrated to Rakuten's SKU model yet (IE1105): RMS refuses stock and "
+        "product writes until the migration. Stock and product writes stay off for this shop "
+        "until it has migrated."),
+    "inventory_relative": (
+        "Rakuten RMS refused a relative stock change for an SKU that has no stock record yet "
+        "(IE0500). Its first stock update must set an absolute quantity."),
+    "inventory_range": (
+        "Rakuten RMS refused the stock update: the quantity would leave the range 0 to 99999 "
+        "(IE0117)."),
+    "duplicate_rows": (
+        "Rakuten RMS refused the call: the same item management number and SKU appear twice in "
+        "one request (IE1102)."),
+    "items_no_bulk_edit": (
+        "Rakuten RMS refused %(operation)s (%(error_code)s): it needs the Item Bulk Edit option "
+        "(a paid RMS subscription) or the function is not enabled for this license key. The "
+        "items were read with items.search instead, which every shop has; its index can lag up "
+        "to 24 hours behind RMS."),
+    "auth_items": (
+        "Rakuten RMS refused the Item or Inventory API call (%(error_code)s). In RMS, WEB API "
+        "Service, edit the functions of this license key and enable Item API 2.0 and Inventory "
+        "API 2.0; if the key is correct and enabled, it may have expired."),
+    "probe_migrated": (
+        "Rakuten RMS answers shop.operationLeadTime.get, a function only shops migrated to the "
+        "SKU model have: this shop has migrated."),
+    "probe_not_migrated": (
+        "Rakuten RMS answered shop.operationLeadTime.get with %(result_code)s (no data), its "
+        "documented answer for a shop that has not migrated to the SKU model yet."),
+    "probe_unknown": (
+        "Whether this shop has migrated to the SKU model could not be read from Rakuten RMS "
+        "(%(detail)s). Enable shop.operationLeadTime.get (Shop API) for this license key in RMS, "
+        "WEB API Service; the first imported order with an SKU also tells it."),
 }
 
 # Last line of defence: even if a caller builds an error by hand, an Authorization value or a
@@ -163,6 +213,29 @@ class RmsServerError(RmsError):
     default_user_message = USER_MESSAGES["server"]  # English
 
 
+class RmsThrottleError(RmsRateLimitError):
+    """The gateway's throttle answer (ES01-03 QPS, ES01-04 QPM, GA0003; HTTP 403 or 429) still
+    returned after the bounded retries (each waited Retry-After, capped). RMS did not act."""
+
+    default_user_code = "throttle"
+    default_user_message = USER_MESSAGES["throttle"]  # English
+
+
+class RmsMaintenanceError(RmsServerError):
+    """503 ES01-02 "API In Maintenance" still returned after the retries. RMS did nothing: the
+    caller keeps the call (e.g. a stock push) and replays it after the maintenance."""
+
+    default_user_code = "maintenance"
+    default_user_message = USER_MESSAGES["maintenance"]  # English
+
+
+class RmsConflictError(RmsServerError):
+    """409 CE0001 (conflict with another RMS process) still returned after the retries."""
+
+    default_user_code = "conflict"
+    default_user_message = USER_MESSAGES["conflict"]  # English
+
+
 class RmsBadRequestError(RmsError):
     """HTTP 400/404/405, or an ERROR message for the whole call (e.g.
     ORDER_EXT_API_SEARCH_ORDER_ERROR_009/011). Not retried."""
@@ -177,3 +250,32 @@ class RmsResponseError(RmsError):
     default_user_code = "response"
     default_user_message = USER_MESSAGES["response"]  # English
 
+
+class RmsNotMigratedError(RmsBadRequestError):
+    """400 IE1105: the endpoint is disabled because the shop has not migrated to the SKU model.
+    The Odoo side keeps stock and product writes off for the shop until it migrates."""
+
+    default_user_code = "not_migrated"
+    default_user_message = USER_MESSAGES["not_migrated"]  # English
+
+
+class RmsInventoryRelativeError(RmsBadRequestError):
+    """400 IE0500: a RELATIVE change for a manageNumber + variantId with no stock record yet."""
+
+    default_user_code = "inventory_relative"
+    default_user_message = USER_MESSAGES["inventory_relative"]  # English
+
+
+class RmsInventoryRangeError(RmsBadRequestError):
+    """400 IE0117: the quantity after the update would leave 0..99999."""
+
+    default_user_code = "inventory_range"
+    default_user_message = USER_MESSAGES["inventory_range"]  # English
+
+
+class RmsDuplicateRowError(RmsBadRequestError):
+    """400 IE1102: the same manageNumber + variantId twice in one bulk call. The client removes
+    duplicates before sending, so this means RMS folded two spellings together."""
+
+    default_user_code = "duplicate_rows"
+    default_user_message = USER_MESSAGES["duplicate_rows"]  # English

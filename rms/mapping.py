@@ -62,8 +62,13 @@ CHECK_REASONS = {
     # Always on (hold_reasons): money or codes that cannot be right are never shipped as is.
     "money_negative": "Rakuten sent a negative amount, which cannot be right: %(amounts)s.",
     "money_absurd": "Rakuten sent an amount too large to be right: %(amounts)s.",
-    "money_undetermined": "Rakuten has not determined all amounts of the order yet (-9999): %(amounts)s.",
-    "tax_rate_unknown": "Rakuten sent a tax rate that Odoo does not map (only 0.1, 0.08 and 0 are): %(rates)s.",
+    "money_undetermined": (
+        "Rakuten has not determined all amounts of the order yet (-9999): %(amounts)s."
+    ),
+    "tax_rate_unknown": (
+        "Rakuten sent a tax rate that Odoo does not map (only 0.1, 0.08 and 0 are): "
+        "%(rates)s."
+    ),
     "zero_units": "An item is ordered with 0 units: %(items)s.",
     "text_cleaned": "Characters that cannot be stored (such as NUL) were removed from: %(fields)s.",
 }
@@ -234,7 +239,10 @@ def expected_total(order):
 
 
 def confirm_reasons(order, checks, unmatched_items=(), odoo_total=None):
-    """The confirmation checks of ``checks`` that ``order`` matches: ``[(check, template, args)]``."""
+    """The confirmation checks of ``checks`` that ``order`` matches.
+
+    ``[(check, template, args)]``.
+    """
     found = []
 
     def add(check, **args):
@@ -285,6 +293,59 @@ def _amounts(order):
     return amounts
 
 
+def _money_problems(order):
+    """The amounts of ``order`` that cannot be right: ``(negative, absurd, undetermined)``."""
+    negative, absurd, undetermined = [], [], []
+    for path, amount, may_be_undetermined in _amounts(order):
+        if amount is None:
+            continue
+        if amount == UNDETERMINED and may_be_undetermined:
+            undetermined.append(path)
+        elif amount < 0:
+            negative.append("%s %s" % (path, amount))
+        elif amount > MAX_TOTAL:
+            absurd.append("%s %s" % (path, amount))
+    for item in order.items:
+        if item.price_tax_incl > MAX_UNIT_PRICE or item.units > MAX_UNITS:
+            absurd.append(
+                "%s: %s x %s"
+                % (
+                    item.item_name or item.item_detail_id,
+                    item.price_tax_incl,
+                    item.units,
+                )
+            )
+    total = expected_total(order)
+    if total is not None and total > MAX_TOTAL:
+        absurd.append("total %s" % total)
+    elif total is not None and total < 0:
+        negative.append("total %s" % total)
+    return negative, absurd, undetermined
+
+
+def _unknown_rates(order):
+    """The tax rates of ``order`` Odoo does not map, each with where it was found."""
+    rates = []
+    for item in order.items:
+        if item.tax_rate not in KNOWN_RATES:
+            rates.append(
+                "%s (%s)" % (item.tax_rate, item.item_name or item.item_detail_id)
+            )
+    for package in order.packages:
+        for rate, what in (
+            (package.postage_tax_rate, "postageTaxRate"),
+            (package.delivery_tax_rate, "deliveryTaxRate"),
+        ):
+            if rate is not None and rate not in KNOWN_RATES:
+                rates.append("%s (%s)" % (rate, what))
+    if (
+        order.payment_charge_tax_rate is not None
+        and order.payment_charge_tax_rate not in KNOWN_RATES
+    ):
+        rates.append("%s (paymentChargeTaxRate)" % order.payment_charge_tax_rate)
+    return rates
+
+
 def hold_reasons(order):
     """Reasons that hold ``order`` in 確認待ち whatever the channel's checks:
     ``[(code, template, args)]`` like :func:`confirm_reasons`.
@@ -299,43 +360,21 @@ def hold_reasons(order):
     def add(code, **args):
         found.append((code, CHECK_REASONS[code], args))
 
-    negative, absurd, undetermined = [], [], []
-    for path, amount, may_be_undetermined in _amounts(order):
-        if amount is None:
-            continue
-        if amount == UNDETERMINED and may_be_undetermined:
-            undetermined.append(path)
-        elif amount < 0:
-            negative.append("%s %s" % (path, amount))
-        elif amount > MAX_TOTAL:
-            absurd.append("%s %s" % (path, amount))
-    for item in order.items:
-        if item.price_tax_incl > MAX_UNIT_PRICE or item.units > MAX_UNITS:
-            absurd.append("%s: %s x %s" % (item.item_name or item.item_detail_id, item.price_tax_incl, item.units))
-    total = expected_total(order)
-    if total is not None and total > MAX_TOTAL:
-        absurd.append("total %s" % total)
-    elif total is not None and total < 0:
-        negative.append("total %s" % total)
+    negative, absurd, undetermined = _money_problems(order)
     if negative:
         add("money_negative", amounts=", ".join(negative))
     if absurd:
         add("money_absurd", amounts=", ".join(dict.fromkeys(absurd)))
     if undetermined:
         add("money_undetermined", amounts=", ".join(undetermined))
-    rates = []
-    for item in order.items:
-        if item.tax_rate not in KNOWN_RATES:
-            rates.append("%s (%s)" % (item.tax_rate, item.item_name or item.item_detail_id))
-    for package in order.packages:
-        for rate, what in ((package.postage_tax_rate, "postageTaxRate"), (package.delivery_tax_rate, "deliveryTaxRate")):
-            if rate is not None and rate not in KNOWN_RATES:
-                rates.append("%s (%s)" % (rate, what))
-    if order.payment_charge_tax_rate is not None and order.payment_charge_tax_rate not in KNOWN_RATES:
-        rates.append("%s (paymentChargeTaxRate)" % order.payment_charge_tax_rate)
+    rates = _unknown_rates(order)
     if rates:
         add("tax_rate_unknown", rates=", ".join(dict.fromkeys(rates)))
-    zero = [item.item_name or str(item.item_detail_id) for item in order.items if item.units == 0]
+    zero = [
+        item.item_name or str(item.item_detail_id)
+        for item in order.items
+        if item.units == 0
+    ]
     if zero:
         add("zero_units", items=", ".join(zero))
     if order.cleaned_fields:

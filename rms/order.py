@@ -23,10 +23,11 @@ Conventions
 import re
 import reprlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from .codes import (
+    JST,
     COUPON_CAPITAL,
     COUPON_CAPITAL_SHOP,
     RPAY_COMMON,
@@ -37,7 +38,6 @@ from .codes import (
 )
 
 #: Japan Standard Time (no daylight saving time).
-JST = timezone(timedelta(hours=9), "JST")
 #: Oldest getOrder version understood (7 adds ItemModel.SkuModelList).
 MIN_VERSION = 7
 #: Standard consumption tax rate, used for tax-exclusive wrapping prices.

@@ -30,6 +30,7 @@ from datetime import timedelta, timezone
 from enum import Enum
 
 from .codes import (
+    JST,
     DATE_TYPE_ORDER,
     DATE_TYPE_ORDER_CONFIRMATION,
     ORDER_PROGRESS_EN,
@@ -44,10 +45,8 @@ from .codes import (
     PROGRESS_WAITING_CONFIRMATION,
     PROGRESS_WAITING_SHIPMENT,
 )
-
 from .messages import Message
 
-JST = timezone(timedelta(hours=9), "JST")
 #: searchOrder cannot start more than 730 days back.
 MAX_LOOKBACK = timedelta(days=730)
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from odoo.addons.sale_rakuten.rms.codes import JST
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
 
-JST = timezone(timedelta(hours=9))
 SECRET = "sbx-secret-4f2a9c"
 LICENSE_KEY = "SL3-0000-license-7e1d"
 
@@ -41,12 +41,13 @@ class RakutenCase(TransactionCase):
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
         cls.products = cls.env["product.product"]
         for entry in CATALOG:
-            for _variant, sku, _info in entry[8]:
+            for variant in entry.variants:
+                sku = variant.merchant_defined_sku_id
                 cls.products |= cls.env["product.product"].create({
-                    "name": "%s %s" % (entry[2], sku),
+                    "name": "%s %s" % (entry.item_name, sku),
                     "default_code": sku,
                     "is_storable": True,
-                    "list_price": entry[3],
+                    "list_price": entry.price,
                     "company_id": False,
                 })
         stock = cls.warehouse.lot_stock_id
@@ -99,7 +100,7 @@ class RakutenCase(TransactionCase):
             "rakuten_pricelist_id": pricelist.id,
             "rakuten_tax_10_id": tax_10.id,
             "rakuten_tax_8_id": tax_8.id,
-            "rakuten_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+            "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
             "member_ids": [Command.clear()],
         }
         vals.update(values)
@@ -144,6 +145,24 @@ class RakutenCase(TransactionCase):
         [number] = self.sandbox.generate_orders(1, now=ordered, mix=table, hours=0)
         self.sandbox.orders[number].update(fields)
         return number
+
+    def run_cron_job(self, kind):
+        """Run the scheduled action of job ``kind`` (``rakuten.sync._cron_<kind>``) as the
+        scheduler does (under test it commits nothing); return the logs of every channel."""
+        return getattr(self.env["rakuten.sync"], "_cron_" + kind)()
+
+    def run_job(self, kind, team=None):
+        """Run the scheduled action of job ``kind``; return the log of ``team`` (this
+        channel by default), empty when the job skipped the channel."""
+        team = team or self.team
+        log = self.run_cron_job(kind).filtered(lambda l: l.team_id == team)
+        self.assertLessEqual(len(log), 1, "one log per channel and run")
+        return log
+
+    def lock_key(self, kind="import", team=None):
+        """The two integers of the advisory lock of job ``kind`` for ``team``, for tests that
+        hold it from another cursor."""
+        return self.env["rakuten.sync"]._lock_key(kind, team or self.team)
 
     def import_orders(self, team=None):
         return (team or self.team)._rakuten_import_orders()

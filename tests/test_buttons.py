@@ -38,8 +38,8 @@ ACTION_TYPES = {
     "ir.actions.act_window", "ir.actions.client", "ir.actions.act_url", "ir.actions.act_window_close",
     "ir.actions.report", "ir.actions.server",
 }
-QUIET = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.rms.client",
-         "odoo.addons.sale_rakuten.models.rakuten_sync", "urllib3.connectionpool")
+QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client",
+         "urllib3.connectionpool")
 
 
 class _Values:
@@ -128,16 +128,16 @@ class TestButtons(RakutenCase):
         team.rakuten_manual_confirm = False
         orders = {key: cls.env["sale.order"].search([("rakuten_order_number", "=", number)])
                   for key, number in numbers.items()}
-        Sync._cron_update_carriers(auto_commit=False)  # the その他 rows
-        Sync._cron_sync_orders(auto_commit=False)  # their ids
+        Sync._cron_carrier()  # the その他 rows
+        Sync._cron_follow()  # their ids
         cls._ship(orders["shipped"], "1234-5678")
         cls.error_picking = cls._ship(orders["ship_error"], "9" * 121)  # RMS takes 120 characters at most
         sandbox.set_progress(numbers["cancel"], 900)
         with mute_logger(*QUIET):
-            cls.carrier_log = Sync._cron_update_carriers(auto_commit=False).filtered(lambda l: l.team_id == team)
-            cls.follow_log = Sync._cron_sync_orders(auto_commit=False).filtered(lambda l: l.team_id == team)
-            cls.confirm_log = Sync._cron_confirm_orders(auto_commit=False).filtered(lambda l: l.team_id == team)
-            cls.license_log = Sync._cron_check_licenses(auto_commit=False).filtered(lambda l: l.team_id == team)
+            cls.carrier_log = Sync._cron_carrier().filtered(lambda l: l.team_id == team)
+            cls.follow_log = Sync._cron_follow().filtered(lambda l: l.team_id == team)
+            cls.confirm_log = Sync._cron_confirm().filtered(lambda l: l.team_id == team)
+            cls.license_log = Sync._cron_license().filtered(lambda l: l.team_id == team)
         cls.orders = orders
         cls.new_team = cls.env["crm.team"].create({"name": "Not connected yet", "member_ids": [Command.clear()]})
         cls.refused_team = cls._make_team(cls.company, cls.warehouse, "Refused shop", "refusedshop")
@@ -164,7 +164,7 @@ class TestButtons(RakutenCase):
             "rakuten.import.wizard": lambda: self.wizard,
             "delivery.carrier": lambda: self.carrier,
             "res.config.settings": lambda: self.env["res.config.settings"].create({}),
-            "product.product": lambda: self.products[:3] | self.team.rakuten_product_id,
+            "product.product": lambda: self.products[:3] | self.team.rakuten_unmatched_product_id,
             "res.partner": lambda: self.all_orders().partner_id,
         }
         if model not in fixtures:

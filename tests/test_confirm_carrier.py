@@ -2,7 +2,7 @@
 row per basket and the shipping report (※5) through updateOrderShippingAsync, checked against
 the RMS sandbox (its stored rows and its call counters).
 
-The jobs are called with ``auto_commit=False`` (tests never commit).
+The jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
 import copy
 from contextlib import contextmanager
@@ -22,7 +22,7 @@ CONFIRM = "confirmOrder"
 GET = "getOrder"
 ASYNC = "updateOrderShippingAsync"
 RESULT = "getResultUpdateOrderShippingAsync"
-QUIET = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.rms.client",
+QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client",
          "urllib3.connectionpool")
 
 
@@ -55,20 +55,19 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(len(orders), len(numbers), [(l.order_number, l.reason) for l in log.line_ids])
         return orders
 
-    def _job(self, method):
-        logs = getattr(self.env["rakuten.sync"], method)(auto_commit=False)
-        log = logs.filtered(lambda l: l.team_id == self.team)
+    def _job(self, kind):
+        log = self.run_job(kind)
         self.assertLessEqual(len(log), 1)
         return log
 
     def confirm_job(self):
-        return self._job("_cron_confirm_orders")
+        return self._job("confirm")
 
     def carrier_job(self):
-        return self._job("_cron_update_carriers")
+        return self._job("carrier")
 
     def follow_job(self):
-        return self._job("_cron_sync_orders")
+        return self._job("follow")
 
     def line(self, log, number):
         lines = log.line_ids.filtered(lambda l: l.order_number == number)
@@ -116,14 +115,6 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(set(baskets.mapped("carrier_state")), {"done"})
         self.sandbox.reset_counters()
 
-    def undetermine_postage(self, number):
-        raw = self.sandbox.orders[number]
-        original = copy.deepcopy(raw)
-        raw["postagePrice"] = UNDETERMINED
-        for package in raw["PackageModelList"]:
-            package["postagePrice"] = UNDETERMINED
-        return original
-
     # ------------------------------------------------------------------
     # Auto-confirm
     # ------------------------------------------------------------------
@@ -133,7 +124,7 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(set(orders.mapped("rakuten_confirm_state")), {"todo"})
         cancelled, no_postage = numbers[3], numbers[77]
         self.sandbox.set_progress(cancelled, 900)
-        original = self.undetermine_postage(no_postage)
+        original = self.sandbox.undetermine_postage(no_postage)
         self.sandbox.reset_counters()
 
         with self.wire() as sent:
@@ -289,7 +280,7 @@ class TestConfirmCarrier(RakutenCase):
             ),
         )
         self.assertEqual(set(orders.rakuten_basket_ids.mapped("carrier_state")), {"sent"})
-        self.assertTrue(all(orders.rakuten_basket_ids.mapped("request_id")))
+        self.assertTrue(all(orders.rakuten_basket_ids.mapped("request_ref")))
         for number in numbers:
             for index, _basket in enumerate(self.basket_ids(number)):
                 rows = self.rows(number, index)
@@ -306,8 +297,8 @@ class TestConfirmCarrier(RakutenCase):
                 package = next(p for p in self.sandbox.orders[order.rakuten_order_number]["PackageModelList"]
                                if str(p["basketId"]) == basket.basket_id)
                 self.assertEqual(basket.carrier_state, "done")
-                self.assertEqual(basket.shipping_detail_ids, str(package["ShippingModelList"][0]["shippingDetailId"]))
-        multi_ids = self.sale_order(multi).rakuten_basket_ids.mapped("shipping_detail_ids")
+                self.assertEqual(basket.shipping_detail_refs, str(package["ShippingModelList"][0]["shippingDetailId"]))
+        multi_ids = self.sale_order(multi).rakuten_basket_ids.mapped("shipping_detail_refs")
         self.assertEqual(len(set(multi_ids)), 2)
 
         # Nothing is ever sent twice.
@@ -347,7 +338,7 @@ class TestConfirmCarrier(RakutenCase):
                          sorted(never_sent.mapped("rakuten_order_number")))
         self.assertEqual(set(lost_answer.rakuten_basket_ids.mapped("carrier_state")), {"done"})
         for basket in lost_answer.rakuten_basket_ids:
-            self.assertEqual(basket.shipping_detail_ids,
+            self.assertEqual(basket.shipping_detail_refs,
                              str(self.rows(basket.order_id.rakuten_order_number)[0]["shippingDetailId"]))
         self.assertEqual(set(never_sent.rakuten_basket_ids.mapped("carrier_state")), {"sent"})
         for number in numbers:
@@ -435,7 +426,7 @@ class TestConfirmCarrier(RakutenCase):
         self.set_carrier_rows([number])
         basket = order.rakuten_basket_ids
         other_id = self.rows(number)[0]["shippingDetailId"]
-        self.assertEqual(basket.shipping_detail_ids, str(other_id))
+        self.assertEqual(basket.shipping_detail_refs, str(other_id))
 
         picking = self.ship(order, "1234-5678-9012")
         self.assertEqual(basket.ship_state, "pending")
@@ -503,7 +494,7 @@ class TestConfirmCarrier(RakutenCase):
         self.assertEqual(basket.ship_state, "done")
         rows = self.rows(number)
         self.assertEqual([(r["deliveryCompany"], r["shippingNumber"]) for r in rows], [("1001", "111"), ("1001", "222")])
-        self.assertEqual(basket.shipping_detail_ids, ",".join(str(r["shippingDetailId"]) for r in rows))
+        self.assertEqual(basket.shipping_detail_refs, ",".join(str(r["shippingDetailId"]) for r in rows))
 
         # One parcel number corrected: still two rows, the same ids.
         picking.carrier_tracking_ref = "111, 333"

@@ -6,7 +6,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.sale_rakuten.tools import demo
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
 
-SKUS = [sku for entry in CATALOG for _variant, sku, _info in entry[8]]
+SKUS = [variant.merchant_defined_sku_id for entry in CATALOG for variant in entry.variants]
 
 
 @tagged("post_install", "-at_install")
@@ -100,4 +100,4 @@ class TestDemoSetup(TransactionCase):
         items = orders.order_line.filtered(lambda line: line.product_id.default_code in SKUS)
         self.assertTrue(items)
         self.assertFalse(orders.order_line.filtered(
-            lambda line: line.product_id == self.team.rakuten_product_id))
+            lambda line: line.product_id == self.team.rakuten_unmatched_product_id))

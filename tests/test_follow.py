@@ -2,7 +2,7 @@
 (自動入金確認), 承認NG, RMS-side cancellations (※1), the license key, and the follow job's
 reliability.
 
-Jobs are called with ``auto_commit=False`` (tests never commit).
+Jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
 import functools
 from contextlib import contextmanager
@@ -15,14 +15,14 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.sale_rakuten.models.crm_team import MANAGER_GROUP
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
-from .common import RakutenCase, rms_datetime
+from .common import RakutenCase
 
 RMS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
-JOB_KINDS = ("confirm", "carrier", "payment")
+JOB_KINDS = ("confirm", "carrier", "follow")
 
 
 @tagged("post_install", "-at_install")
@@ -57,8 +57,7 @@ class TestFollow(RakutenCase):
     # ------------------------------------------------------------------
     def follow(self):
         """Run the follow job (payment, approval, cancellations); return this channel's log."""
-        logs = self.env["rakuten.sync"]._cron_sync_orders(auto_commit=False)
-        log = logs.filtered(lambda l: l.team_id == self.team)
+        log = self.run_job("follow")
         self.assertEqual(len(log), 1, "one follow log per channel")
         return log
 
@@ -87,12 +86,6 @@ class TestFollow(RakutenCase):
             ("location_id", "child_of", self.warehouse.lot_stock_id.id),
         ])
         return sum(quants.mapped("reserved_quantity"))
-
-    def age_order(self, number, delta):
-        raw = self.sandbox.orders[number]
-        for key in ("orderDatetime", "shopOrderCfmDatetime", "orderFixDatetime"):
-            if raw.get(key):
-                raw[key] = rms_datetime(datetime.strptime(raw[key], RMS_FORMAT) - delta)
 
     def ship(self, order):
         picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
@@ -303,7 +296,7 @@ class TestFollow(RakutenCase):
         self.import_orders()
         for number, age in ((recent, 61), (old, 64)):
             self.imported(number, "ready")
-            self.age_order(number, timedelta(days=age))
+            self.sandbox.age_order(number, timedelta(days=age))
             self.sandbox.set_progress(number, 900)
         log = self.follow()
         self.assertEqual(log.state, "done", log.message)
@@ -344,8 +337,7 @@ class TestFollow(RakutenCase):
     # License key
     # ------------------------------------------------------------------
     def check_licenses(self):
-        logs = self.env["rakuten.sync"]._cron_check_licenses(auto_commit=False)
-        log = logs.filtered(lambda l: l.team_id == self.team)
+        log = self.run_job("license")
         self.assertEqual(len(log), 1)
         self.team.invalidate_recordset(["rakuten_license_state"])
         return log
@@ -387,7 +379,7 @@ class TestFollow(RakutenCase):
                 self.sandbox.expired_license = True
             else:
                 self.sandbox.license_expiry = (now - timedelta(days=1)).date()
-            with mute_logger("odoo.addons.sale_rakuten.models.crm_team"):
+            with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
                 log = self.check_licenses()
             self.assertEqual(log.state, "failed")
             self.assertEqual(self.team.rakuten_license_state, "refused")
@@ -400,15 +392,14 @@ class TestFollow(RakutenCase):
         logs_before = self.team_logs(JOB_KINDS)
         Sync = self.env["rakuten.sync"]
         for _run in range(3):
-            for job in (Sync._cron_confirm_orders, Sync._cron_update_carriers, Sync._cron_sync_orders):
-                logs = job(auto_commit=False)
+            for job in (Sync._cron_confirm, Sync._cron_carrier, Sync._cron_follow):
+                logs = job()
                 self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
         self.assertEqual(self.team_logs(JOB_KINDS), logs_before, "no log flood")
         self.assertFalse(+self.sandbox.calls, "no RMS call")
 
     def run_import_cron(self):
-        logs = self.env["crm.team"]._cron_rakuten_import_orders(auto_commit=False)
-        return logs.filtered(lambda l: l.team_id == self.team)
+        return self.run_job("import")
 
     def check_expiry_flow(self, how):
         number = self.add_order(progress=300)
@@ -420,7 +411,7 @@ class TestFollow(RakutenCase):
             self.assert_jobs_skip()
 
         # The import is tried again at most once an hour.
-        with mute_logger("odoo.addons.sale_rakuten.models.crm_team"):
+        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
             for minutes, retried in ((10, False), (59, False), (61, True), (90, False), (120, False),
                                      (122, True)):
                 with freeze_time(now + timedelta(minutes=minutes)):
@@ -500,7 +491,7 @@ class TestFollow(RakutenCase):
         self.import_orders()
         self.sandbox.set_progress(number, 300)
         self.sandbox.error_rate_5xx = 1.0
-        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.crm_team"):
+        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.follow()
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)

@@ -31,7 +31,7 @@ from .common import RakutenCase
 ROUNDS = 3
 VALID = 150
 HOSTILE = 12
-MUTED = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.models.sale_order", "odoo.sql_db")
+MUTED = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.models.sale_order", "odoo.sql_db")
 SHIPPABLE = (mapping.SLIP_READY, mapping.SLIP_WAITING_PAYMENT)
 
 

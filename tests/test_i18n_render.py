@@ -17,7 +17,6 @@ from odoo.tests import tagged
 
 from odoo.addons.sale_rakuten.models.crm_team import DEFAULT_CANCEL_REASON
 from odoo.addons.sale_rakuten.rms.client import RmsClient
-from odoo.addons.sale_rakuten.rms.codes import UNDETERMINED_PRICE
 
 from .common import RakutenCase
 
@@ -71,17 +70,8 @@ class TestI18nRender(RakutenCase):
             [("team_id", "=", self.team.id), ("order_number", "=", number)]
         )
 
-    def undetermine_postage(self, number):
-        raw = self.sandbox.orders[number]
-        raw.update(postagePrice=UNDETERMINED_PRICE, totalPrice=UNDETERMINED_PRICE, requestPrice=UNDETERMINED_PRICE)
-        for package in raw["PackageModelList"]:
-            package.update(postagePrice=UNDETERMINED_PRICE, totalPrice=UNDETERMINED_PRICE)
-        for summary in raw["TaxSummaryModelList"]:
-            summary.update(reqPrice=UNDETERMINED_PRICE, reqPriceTax=UNDETERMINED_PRICE, totalPrice=UNDETERMINED_PRICE)
-
-    def job(self, method):
-        logs = getattr(self.env["rakuten.sync"], method)(auto_commit=False)
-        log = logs.filtered(lambda l: l.team_id == self.team)
+    def job(self, kind):
+        log = self.run_job(kind)
         self.assertEqual(len(log), 1)
         return log
 
@@ -107,7 +97,7 @@ class TestI18nRender(RakutenCase):
         item["SkuModelList"][0].update(merchantDefinedSkuId="NO-SUCH-SKU", skuInfo="")
         plain = self.add_order(progress=300, payment="card")
         postage = self.add_order(progress=300, payment="card")
-        self.undetermine_postage(postage)
+        self.sandbox.undetermine_postage(postage)
         selective = self.add_order(progress=100, payment="cod")
         club = self.add_order(mix={"order_type": {5: 1.0}})
         reserved = self.add_order(mix={"order_type": {6: 1.0}})
@@ -198,7 +188,7 @@ class TestI18nRender(RakutenCase):
         self.import_orders()
         order = self.sale_order(number)
         self.assertEqual(order.rakuten_slip_state, "waiting_payment")
-        log = self.job("_cron_sync_orders")
+        log = self.job("follow")
         self.assertEqual(order.rakuten_slip_state, "ready", log.message)
         self.assert_rendered(self.read_in(self.line(log, number), "reason"), "楽天で決済が確定しました。",
                              "Rakuten settled the payment.")
@@ -223,7 +213,7 @@ class TestI18nRender(RakutenCase):
         self.import_orders()
         order = self.sale_order(number)
         self.sandbox.set_progress(number, 900)
-        log = self.job("_cron_sync_orders")
+        log = self.job("follow")
         self.assertEqual(order.rakuten_slip_state, "cancel", log.message)
         self.assert_rendered(self.read_in(order, "rakuten_cancel_reason"), "RMSでキャンセル", "Cancelled in RMS")
         self.assert_rendered(self.read_in(self.line(log, number), "reason"), "キャンセル: RMSでキャンセル",
@@ -236,7 +226,7 @@ class TestI18nRender(RakutenCase):
         number = self.add_order(progress=300, payment="cod")
         self.import_orders()
         self.sandbox.set_progress(number, 900)
-        self.job("_cron_sync_orders")
+        self.job("follow")
         # the shop's language, Japanese, is the one written on the order
         self.assertEqual(self.read_in(self.sale_order(number), "rakuten_cancel_reason"), ("楽天側でキャンセル",) * 2)
 
@@ -250,7 +240,7 @@ class TestI18nRender(RakutenCase):
         order = self.sale_order(number)
         self.assertEqual(order.rakuten_confirm_state, "todo")
         self.sandbox.set_progress(number, 900)
-        log = self.job("_cron_confirm_orders")
+        log = self.job("confirm")
         self.assertEqual(order.rakuten_confirm_state, "error", log.message)
         text_ja, text_en = self.read_in(order, "rakuten_confirm_error")
         rms = text_en[text_en.index("(") + 1:text_en.rindex(")")]  # RMS's code and message
@@ -278,7 +268,7 @@ class TestI18nRender(RakutenCase):
 
         picking.write({"carrier_id": self.yamato.id, "carrier_tracking_ref": "1" * 121})
         self.assertIs(picking.with_context(skip_sms=True).button_validate(), True)
-        log = self.job("_cron_update_carriers")
+        log = self.job("carrier")
         basket = order.rakuten_basket_ids
         self.assertEqual(basket.ship_state, "error")
         self.assert_rendered(self.read_in(basket, "sync_error"), "お荷物伝票番号は最大120文字です。",
@@ -325,7 +315,7 @@ class TestI18nRender(RakutenCase):
                              "Rakuten RMS is unavailable or did not answer in time")
 
     def test_license_check_message(self):
-        log = self.job("_cron_check_licenses")
+        log = self.job("license")
         self.assertEqual(log.state, "done", log.message)
         self.assert_rendered(self.read_in(log, "message"), "ライセンスキーの有効期限:", "License key valid until")
 

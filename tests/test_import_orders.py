@@ -21,7 +21,7 @@ from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG
 
 from .common import RakutenCase
 
-CATALOG_INDEX = {entry[0]: index for index, entry in enumerate(CATALOG)}
+CATALOG_INDEX = {entry.manage_number: index for index, entry in enumerate(CATALOG)}
 PERCENT = {0.1: 10, 0.08: 8}
 AMOUNTS_REASON = "differs from Rakuten"
 

@@ -19,7 +19,7 @@ from odoo.addons.sale_rakuten.rms import mapping
 from .common import RakutenCase
 
 SHIPPABLE = ("ready", "waiting_payment")
-MUTED = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.models.sale_order", "odoo.sql_db")
+MUTED = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.models.sale_order", "odoo.sql_db")
 
 
 @tagged("post_install", "-at_install")
@@ -126,16 +126,16 @@ class TestImportPoison(RakutenCase):
 
     def test_a_batch_that_breaks_as_a_whole_is_retried_order_by_order(self):
         valid = self.add_orders(10)
-        team_class = type(self.env["crm.team"])
-        original = team_class._rakuten_process_batch
+        sync_class = type(self.env["rakuten.sync"])
+        original = sync_class._import_batch
         bad = valid[4]
 
-        def breaks_on_bad(team, log, numbers, *args):
+        def breaks_on_bad(sync, team, log, numbers, *args):
             if bad in numbers:
-                team.env.cr.execute("SELECT 1 / 0")
-            return original(team, log, numbers, *args)
+                sync.env.cr.execute("SELECT 1 / 0")
+            return original(sync, team, log, numbers, *args)
 
-        with patch.object(team_class, "_rakuten_process_batch", breaks_on_bad):
+        with patch.object(sync_class, "_import_batch", breaks_on_bad):
             log = self.run_import()
         self.assertEqual(log.state, "partial")
         self.assert_all_imported(log, [n for n in valid if n != bad])

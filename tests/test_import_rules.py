@@ -1,12 +1,11 @@
 """The import rules of the spec, end to end: sandbox RMS -> cron / _rakuten_import_orders ->
 sale orders, pending queue and sync log.
 
-The cron entry point is called with ``auto_commit=False`` (tests never commit).
+The cron entry point commits nothing under test (rakuten.sync decides: only in a cron worker).
 """
-import copy
 import functools
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest.mock import patch
 
 from psycopg2 import IntegrityError
@@ -19,7 +18,7 @@ from odoo.tools import mute_logger
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 from odoo.addons.sale_rakuten.rms.exceptions import RmsServerError
 
-from .common import RakutenCase, rms_datetime
+from .common import RakutenCase
 
 UNDETERMINED = -9999
 RMS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -32,7 +31,7 @@ class TestImportRules(RakutenCase):
     # ------------------------------------------------------------------
     def run_cron(self):
         """Run the scheduled import (without commits); return this channel's sync log."""
-        logs = self.env["crm.team"]._cron_rakuten_import_orders(auto_commit=False)
+        logs = self.run_cron_job("import")
         log = logs.filtered(lambda l: l.team_id == self.team)
         self.assertEqual(len(log), 1, "the cron writes one sync log per active channel")
         return log
@@ -46,29 +45,6 @@ class TestImportRules(RakutenCase):
         return self.env["rakuten.pending.order"].search(
             [("team_id", "=", self.team.id), ("order_number", "=", number)]
         )
-
-    def age_order(self, number, delta):
-        """Time passes: move the order's dates (ordered, confirmed, fixed) back by ``delta``."""
-        raw = self.sandbox.orders[number]
-        for key in ("orderDatetime", "shopOrderCfmDatetime", "orderFixDatetime"):
-            if raw.get(key):
-                raw[key] = rms_datetime(datetime.strptime(raw[key], RMS_FORMAT) - delta)
-
-    def undetermine_postage(self, number):
-        """送料未確定: postage -9999 on the order and its package, totals -9999 as RMS shows
-        them. Returns the order as it was, to "set the postage" again later."""
-        raw = self.sandbox.orders[number]
-        original = copy.deepcopy(raw)
-        raw.update(postagePrice=UNDETERMINED, totalPrice=UNDETERMINED, requestPrice=UNDETERMINED)
-        for package in raw["PackageModelList"]:
-            package.update(postagePrice=UNDETERMINED, totalPrice=UNDETERMINED)
-        for summary in raw["TaxSummaryModelList"]:
-            summary.update(reqPrice=UNDETERMINED, reqPriceTax=UNDETERMINED, totalPrice=UNDETERMINED)
-        return original
-
-    def replace_order(self, number, raw):
-        self.sandbox.orders[number].clear()
-        self.sandbox.orders[number].update(copy.deepcopy(raw))
 
     def add_units(self, number, extra):
         """The shop changes the order in RMS: ``extra`` more units of the first item."""
@@ -142,7 +118,7 @@ class TestImportRules(RakutenCase):
     def test_import_rules_table(self):
         """Each rule of the spec through one cron run; then ※2/※4 turn the skipped ones on."""
         postage = self.add_order(progress=100, payment="card")
-        self.undetermine_postage(postage)
+        self.sandbox.undetermine_postage(postage)
         cases = [
             # (label, number, outcome, slip state or reason fragments)
             ("楽天ペイ card at 100", self.add_order(progress=100, payment="card"), "imported", "waiting_payment"),
@@ -237,7 +213,7 @@ class TestImportRules(RakutenCase):
         for progress in (400, 500, 900):
             self.sandbox.set_progress(numbers[progress], progress)
         for number in numbers.values():
-            self.age_order(number, timedelta(minutes=40))
+            self.sandbox.age_order(number, timedelta(minutes=40))
         club = self.add_order(mix={"order_type": {5: 1.0}})
         # A 頒布会 order already waiting in the queue is skipped with the CSV hint too.
         self.env["rakuten.pending.order"]._rakuten_defer(self.team, club, "queued by hand")
@@ -266,15 +242,15 @@ class TestImportRules(RakutenCase):
         is older than the search window: the pending queue is fetched again."""
         young = self.add_order(minutes_ago=10, progress=300)
         postage = self.add_order(minutes_ago=60, progress=100)
-        determined = self.undetermine_postage(postage)
+        determined = self.sandbox.undetermine_postage(postage)
         log = self.run_cron()
         self.assert_not_imported(log, young, "deferred", "30 minutes")
         self.assert_not_imported(log, postage, "deferred", "Postage is not determined")
 
         # Two days pass (the server was fine, the orders just waited); the shop sets the postage.
-        self.replace_order(postage, determined)
+        self.sandbox.replace_order(postage, determined)
         for number in (young, postage):
-            self.age_order(number, timedelta(days=2))
+            self.sandbox.age_order(number, timedelta(days=2))
         with self.spy_searches() as searches:
             log = self.run_cron()
         found = {number for _request, numbers in searches for number in numbers}
@@ -316,7 +292,7 @@ class TestImportRules(RakutenCase):
         self.team.rakuten_last_import_start = watermark
 
         self.sandbox.error_rate_5xx = 1.0
-        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.crm_team"):
+        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.run_cron()
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)
@@ -326,7 +302,7 @@ class TestImportRules(RakutenCase):
 
         self.sandbox.error_rate_5xx = 0.0
         self.sandbox.expired_license = True
-        with mute_logger("odoo.addons.sale_rakuten.models.crm_team"):
+        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.import_orders()
         self.assertEqual(log.state, "failed")
         self.assertIn("ES01-01", log.message)
@@ -347,15 +323,15 @@ class TestImportRules(RakutenCase):
         number = self.add_order(progress=300)
         watermark = fields.Datetime.now().replace(microsecond=0) - timedelta(hours=2)
         self.team.rakuten_last_import_start = watermark
-        Team = type(self.env["crm.team"])
-        original = Team._rakuten_process_batch_isolated
+        Sync = type(self.env["rakuten.sync"])
+        original = Sync._import_batch_isolated
 
-        def broken(team, log, *args):
-            original(team, log, *args)
-            team.env.cr.execute("SELECT 1 / 0")
+        def broken(sync, team, log, *args):
+            original(sync, team, log, *args)
+            sync.env.cr.execute("SELECT 1 / 0")
 
-        with patch.object(Team, "_rakuten_process_batch_isolated", broken), \
-                mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.crm_team"):
+        with patch.object(Sync, "_import_batch_isolated", broken), \
+                mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.import_orders()
         self.assertEqual(log.state, "failed")
         self.assertIn("division by zero", log.message)
@@ -363,9 +339,9 @@ class TestImportRules(RakutenCase):
         self.assertFalse(self.sale_order(number))
         self.assertEqual(self.team.rakuten_last_import_start, watermark)
         with self.registry.cursor() as other:
-            other.execute("SELECT pg_try_advisory_lock(%s)", [self.team._rakuten_lock_key()])
+            other.execute("SELECT pg_try_advisory_lock(%s, %s)", self.lock_key())
             self.assertTrue(other.fetchone()[0], "the failed run released the channel's lock")
-            other.execute("SELECT pg_advisory_unlock(%s)", [self.team._rakuten_lock_key()])
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", self.lock_key())
         log = self.run_cron()
         self.assert_imported(log, number, "waiting_payment")
 
@@ -466,7 +442,7 @@ class TestImportRules(RakutenCase):
 
         # 10 hours later the shop confirms it in RMS: its order date is out of the 24-hour
         # window, its confirmation date (dateType 2) is not.
-        self.age_order(number, timedelta(hours=10))
+        self.sandbox.age_order(number, timedelta(hours=10))
         self.sandbox.set_progress(number, 200)
         self.assertTrue(self.sandbox.orders[number]["shopOrderCfmDatetime"])
         with self.spy_searches() as searches:
@@ -496,14 +472,14 @@ class TestImportRules(RakutenCase):
 
     def test_second_import_of_the_channel_stops(self):
         number = self.add_order(progress=300)
-        key = self.team._rakuten_lock_key()
+        key = self.lock_key()
         with self.registry.cursor() as other:
-            other.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            other.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
             self.assertTrue(other.fetchone()[0], "no import of the channel runs")
             try:
                 log = self.import_orders()
             finally:
-                other.execute("SELECT pg_advisory_unlock(%s)", [key])
+                other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         self.assertEqual(log.state, "skipped")
         self.assertRegex(log.message, r"^Another (import|run)\b.*(running|in progress)")
         self.assertFalse(self.sale_order(number))
@@ -565,7 +541,7 @@ class TestImportRules(RakutenCase):
         order = self.assert_imported(log, number, "to_confirm")
         line = order.order_line.filtered(lambda l: l.rakuten_unmatched)
         self.assertEqual(len(line), 1)
-        self.assertEqual(line.product_id, self.team.rakuten_product_id)
+        self.assertEqual(line.product_id, self.team.rakuten_unmatched_product_id)
         self.assertEqual(line.name, "幻の限定品")
         self.assertEqual(line.price_unit, item["priceTaxIncl"])
         self.assertEqual(line.product_uom_qty, item["units"])
@@ -574,4 +550,4 @@ class TestImportRules(RakutenCase):
         self.assertIn("matches no product", order.rakuten_confirm_reasons)
         others = order.order_line.filtered(lambda l: l.rakuten_line_kind == "item") - line
         self.assertFalse(others.filtered("rakuten_unmatched"))
-        self.assertNotIn(self.team.rakuten_product_id, others.product_id)
+        self.assertNotIn(self.team.rakuten_unmatched_product_id, others.product_id)

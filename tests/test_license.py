@@ -122,9 +122,9 @@ class TestLicenseStatus(RakutenCase):
     def test_license_check_job_skips_nothing_but_the_others_skip_refused_channels(self):
         self.team._rakuten_set_auth_failure("ES01-01: Un-Authorised")
         self.assertIn(self.team, self.env["rakuten.sync"]._active_teams(include_expired=True))
-        logs = self.env["rakuten.sync"]._cron_sync_orders(auto_commit=False)
+        logs = self.run_cron_job("follow")
         self.assertFalse(logs.filtered(lambda l: l.team_id == self.team))
-        logs = self.env["rakuten.sync"]._cron_check_licenses(auto_commit=False)
+        logs = self.run_cron_job("license")
         log = logs.filtered(lambda l: l.team_id == self.team)
         self.assertEqual(log.state, "done", "the key works again")
         self.assertEqual(self.status()[0], "ok")

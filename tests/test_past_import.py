@@ -9,12 +9,12 @@ from odoo.tests import tagged
 from odoo.tests.common import RecordCapturer
 from odoo.tools import mute_logger
 
-from odoo.addons.sale_rakuten.models.crm_team import CrmTeam
+from odoo.addons.sale_rakuten.models.rakuten_sync import RakutenSync
 
 from .common import RakutenCase
 
 CRON = "sale_rakuten.ir_cron_rakuten_import_past_orders"
-QUIET = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.rms.client")
+QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client")
 
 
 @tagged("post_install", "-at_install")
@@ -35,7 +35,7 @@ class TestPastImport(RakutenCase):
         return RecordCapturer(self.env["ir.cron.trigger"].sudo(), [("cron_id", "=", self.env.ref(xmlid).id)])
 
     def run_cron(self):
-        return self.env["rakuten.sync.log"]._cron_import_past_orders(auto_commit=False)
+        return self.env["rakuten.sync"]._cron_import_past_orders()
 
     def queued_log(self, action):
         log = self.env["rakuten.sync.log"].browse(action["params"]["next"]["res_id"])
@@ -81,13 +81,13 @@ class TestPastImport(RakutenCase):
         self.add_order(progress=300, minutes_ago=3 * 24 * 60)
         log = self.queued_log(self.queue())
         seen = []
-        original = CrmTeam._rakuten_run_import
+        original = RakutenSync._job_import
 
-        def spy(team, run_log, *args, **kwargs):
+        def spy(sync, team, client, run_log):
             seen.append((run_log, run_log.state))
-            return original(team, run_log, *args, **kwargs)
+            return original(sync, team, client, run_log)
 
-        with patch.object(CrmTeam, "_rakuten_run_import", spy):
+        with patch.object(RakutenSync, "_job_import", spy):
             self.run_cron()
         self.assertEqual(seen, [(log, "running")])
         self.assertEqual(log.state, "done")
@@ -111,9 +111,9 @@ class TestPastImport(RakutenCase):
     def test_a_running_import_of_the_channel_keeps_it_queued(self):
         number = self.add_order(progress=300, minutes_ago=2 * 24 * 60)
         log = self.queued_log(self.queue())
-        key = self.team._rakuten_lock_key()
+        key = self.lock_key()
         with self.registry.cursor() as other:
-            other.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            other.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
             self.assertTrue(other.fetchone()[0])
             try:
                 with self.capture_triggers(CRON) as triggers:
@@ -121,7 +121,7 @@ class TestPastImport(RakutenCase):
                 # The normal import cannot overlap either.
                 self.assertEqual(self.import_orders().state, "skipped")
             finally:
-                other.execute("SELECT pg_advisory_unlock(%s)", [key])
+                other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         self.assertEqual(log.state, "queued", "waits for its turn")
         self.assertEqual(len(triggers.records), 1, "the cron looks again later")
         self.assertGreater(triggers.records.call_at, fields.Datetime.now() + timedelta(minutes=5))

@@ -382,7 +382,7 @@ class TestMultiCompany(RakutenCase):
 
     def test_cron_imports_every_channel_and_a_failing_one_stops_nothing(self):
         number_a, number_b = self.add_order(), self.add_order_b()
-        logs = self.env["crm.team"]._cron_rakuten_import_orders(auto_commit=False)
+        logs = self.run_cron_job("import")
         log_a = logs.filtered(lambda l: l.team_id == self.team)
         log_b = logs.filtered(lambda l: l.team_id == self.team_b)
         self.assertEqual((log_a.state, log_a.count_imported), ("done", 1), log_a.message)
@@ -394,7 +394,7 @@ class TestMultiCompany(RakutenCase):
         self.team_b.sequence, self.team.sequence = 1, 2
         self.sandbox_b.expired_license = True
         number_a2, number_b2 = self.add_order(minutes_ago=45), self.add_order_b(minutes_ago=45)
-        logs = self.env["crm.team"]._cron_rakuten_import_orders(auto_commit=False)
+        logs = self.run_cron_job("import")
         log_a = logs.filtered(lambda l: l.team_id == self.team)
         log_b = logs.filtered(lambda l: l.team_id == self.team_b)
         self.assertEqual(log_b.state, "failed")

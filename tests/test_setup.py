@@ -97,7 +97,7 @@ class TestSetup(TransactionCase):
         self.assertEqual(team.company_id, self.company)
         self.assertEqual(team.rakuten_shop_url, "firsthour")
         self.assertEqual(team.rakuten_warehouse_id, self.warehouse)
-        self.assertEqual(team.rakuten_product_id, self.unmatched)
+        self.assertEqual(team.rakuten_unmatched_product_id, self.unmatched)
         # No yen pricelist and no tax-included tax yet: not invented by the form.
         self.assertFalse(team.rakuten_pricelist_id)
         self.assertFalse(team.rakuten_tax_10_id | team.rakuten_tax_8_id)
@@ -151,7 +151,7 @@ class TestSetup(TransactionCase):
         for button in buttons:
             button()
         names = ["company_id", "rakuten_warehouse_id", "rakuten_pricelist_id", "rakuten_tax_10_id",
-                 "rakuten_tax_8_id", "rakuten_product_id"]
+                 "rakuten_tax_8_id", "rakuten_unmatched_product_id"]
         settings = team.read(names)
         counts = (
             self.env["product.pricelist"].search_count([("company_id", "=", self.company.id)]),
@@ -281,7 +281,7 @@ class TestSetup(TransactionCase):
         form.rakuten_shop_url = "standard"
         self.assertEqual(form.company_id, self.company)
         self.assertEqual(form.rakuten_warehouse_id, self.warehouse)
-        self.assertEqual(form.rakuten_product_id, self.unmatched)
+        self.assertEqual(form.rakuten_unmatched_product_id, self.unmatched)
 
     def test_pasted_shop_url_is_reduced_when_the_field_is_left(self):
         form = Form(self.env["crm.team"].with_env(self.uenv))
@@ -353,7 +353,7 @@ class TestSetup(TransactionCase):
             self.assertEqual(form.rakuten_pricelist_id, team.rakuten_pricelist_id)
             self.assertEqual(form.rakuten_tax_10_id, team.rakuten_tax_10_id)
             self.assertEqual(form.rakuten_tax_8_id, team.rakuten_tax_8_id)
-            self.assertEqual(form.rakuten_product_id, self.unmatched)
+            self.assertEqual(form.rakuten_unmatched_product_id, self.unmatched)
             form.rakuten_shop_url = "second"
         self.assertEqual(form.record.rakuten_setup_missing, "credentials authorization")
 
@@ -374,7 +374,7 @@ class TestSetup(TransactionCase):
         self.assertEqual(form.rakuten_warehouse_id, self.warehouse)
         form.company_id = other
         self.assertEqual(form.rakuten_warehouse_id.company_id, other)
-        self.assertEqual(form.rakuten_product_id, self.unmatched, "shared by all companies: kept")
+        self.assertEqual(form.rakuten_unmatched_product_id, self.unmatched, "shared by all companies: kept")
         self.assertFalse(form.rakuten_tax_10_id)
         form.save()
 

@@ -110,7 +110,7 @@ class TestHandChangedMoneyStates(RakutenCase):
 
         cancelled = self.imported("waiting_payment")
         self.sandbox.set_progress(cancelled.rakuten_order_number, 900)
-        self.env["rakuten.sync"]._cron_sync_orders(auto_commit=False)
+        self.run_cron_job("follow")
         self.assertEqual(cancelled.rakuten_slip_state, "cancel")
         for field, value in (("rakuten_payment_state", "2"), ("rakuten_approval_state", "30"),
                              ("rakuten_payment_state", "0")):

@@ -4,8 +4,7 @@ cap, the no-oversell design, interrupted pushes, the migration gate, and the nig
 RMS's Inventory API and its stock, which Rakuten orders take from at order time, are the
 sandbox's; jobs run as the scheduler runs them, without commits (tests never commit).
 """
-from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command
@@ -13,7 +12,7 @@ from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sale_rakuten.rms.client import RmsClient
-from odoo.addons.sale_rakuten.rms.exceptions import RmsBadRequestError, RmsError, RmsServerError
+from odoo.addons.sale_rakuten.rms.exceptions import RmsBadRequestError, RmsServerError
 from odoo.addons.sale_rakuten.rms.stock import StockRule
 from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG
 
@@ -36,6 +35,8 @@ class StockMixin:
         cls.skus = Sku
         by_code = {p.default_code: p for p in cls.products}
         for manage, variant, code in cls.catalog_skus():
+            if not code or code not in by_code:
+                continue
             cls.skus |= Sku.create({"team_id": cls.team.id, "manage_number": manage, "variant_id": variant,
                                     "sku_number": code, "product_id": by_code[code].id})
 
@@ -50,91 +51,49 @@ class StockMixin:
     @classmethod
     def catalog_skus(cls):
         for entry in CATALOG:
-            for variant, code, _info in entry[8]:
-                yield entry[0], variant, code
+            for variant in entry.variants:
+                yield entry.manage_number, variant.variant_id, variant.merchant_defined_sku_id
 
     def reset_rms_stock(self):
-        self.fake_stock = {(m, v): self.initial_rms for m, v, _c in self.catalog_skus()}
-        self.fake_calls = Counter()
-        test = self
-
-        def get_inventories(client, pairs):
-            test.fake_calls["get"] += 1
-            return [{"manageNumber": m, "variantId": v, "quantity": test.fake_stock[(m, v)]}
-                    for m, v in pairs if (m, v) in test.fake_stock]
-
-        def upsert_inventories(client, rows):
-            test.fake_calls["upsert"] += 1
-            for row in rows:
-                key = (row["manageNumber"], row["variantId"])
-                if row["mode"] == "ABSOLUTE":
-                    test.fake_stock[key] = row["quantity"]
-                else:
-                    test.fake_stock[key] += row["quantity"]
-                    assert 0 <= test.fake_stock[key] <= 99999
-
-        for name, method in (("get_inventories", get_inventories), ("upsert_inventories", upsert_inventories)):
-            patcher = patch.object(RmsClient, name, method, create=True)
-            patcher.start()
-            self.addCleanup(patcher.stop)
+        """RMS's stock of every catalogue SKU back to ``initial_rms`` (the sandbox lives for
+        the whole class)."""
+        self.sandbox.sku_migrated = True
+        for manage, variant, _code in self.catalog_skus():
+            self.sandbox.set_stock(manage, variant, self.initial_rms)
 
     def rms_quantity(self, sku):
-        return self.fake_stock.get(sku._key())
+        return self.sandbox.stock.get(sku._key())
 
     def set_rms_quantity(self, sku, quantity):
-        self.fake_stock[sku._key()] = quantity
+        self.sandbox.set_stock(sku.manage_number, sku.variant_id, quantity)
 
     def upsert_calls(self):
-        return self.fake_calls["upsert"]
+        return self.sandbox.calls["inventories.bulk.upsert"]
 
     def place_rakuten_order(self, sku, units):
         """A buyer orders ``units`` of ``sku`` on Rakuten now: RMS takes them off its stock."""
-        number = self.add_order(minutes_ago=0, progress=100)
-        order = self.sandbox.orders[number]
-        package = order["PackageModelList"][0]
-        del order["PackageModelList"][1:]
-        item = package["ItemModelList"][0]
-        del package["ItemModelList"][1:]
-        item.update({"manageNumber": sku.manage_number, "units": units})
-        item["SkuModelList"][0].update(variantId=sku.variant_id, merchantDefinedSkuId=sku.sku_number)
-        item["itemNumber"] = sku.product_id.default_code
-        self.fake_stock[sku._key()] -= units
+        number = self.sandbox.place_order([(sku.manage_number, sku.variant_id, units)])
+        self.assertTrue(number, "RMS had the stock")
         return number
 
     def cancel_rakuten_order(self, number):
-        order = self.sandbox.orders[number]
-        self.sandbox.set_progress(number, 900)
-        for package in order["PackageModelList"]:
-            for item in package["ItemModelList"]:
-                self.fake_stock[(item["manageNumber"], item["SkuModelList"][0]["variantId"])] += item["units"]
+        self.sandbox.set_progress(number, 900)  # RMS gives the units back
 
     def import_placed(self, number):
         """Time passes (the 30-minute wait), then the import runs."""
-        order = self.sandbox.orders[number]
-        moment = datetime.strptime(order["orderDatetime"], "%Y-%m-%dT%H:%M:%S%z") - timedelta(minutes=40)
-        order["orderDatetime"] = moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.sandbox.age_order(number, timedelta(minutes=40))
         self.import_orders()
 
     # -- Odoo ---------------------------------------------------------------------------------
-    def _job_log(self, kind):
-        log = self.env["rakuten.sync.log"].create({"team_id": self.team.id, "kind": "import"})
-        savepoint = self.env.cr.savepoint()
-        try:
-            with self.team._rakuten_client() as client:
-                getattr(self.env["rakuten.sync"], "_job_" + kind)(self.team, client, log)
-            savepoint.close(rollback=False)
-            log._finish()
-        except RmsError as error:
-            savepoint.close(rollback=False)
-            log._finish("failed", error)
+    def push(self):
+        log = self.env["rakuten.sync"]._run("stock", self.team)
         self.env.invalidate_all()
         return log
 
-    def push(self):
-        return self._job_log("stock")
-
     def check(self):
-        return self._job_log("stock_check")
+        log = self.env["rakuten.sync"]._run("stock_check", self.team)
+        self.env.invalidate_all()
+        return log
 
     def receive(self, product, quantity):
         self.env["stock.quant"]._update_available_quantity(product, self.warehouse.lot_stock_id, quantity)
@@ -310,7 +269,7 @@ class TestStockPush(StockMixin, RakutenCase):
         self.push()
         sku = self.skus[0]
         self.receive(sku.product_id, 10)
-        original = RmsClient.upsert_inventories
+        original = RmsClient.adjust_inventories
         placed = []
 
         def upsert(client, rows, *args, **kwargs):
@@ -318,7 +277,7 @@ class TestStockPush(StockMixin, RakutenCase):
                 placed.append(self.place_rakuten_order(sku, 4))
             return original(client, rows, *args, **kwargs)
 
-        with patch.object(RmsClient, "upsert_inventories", upsert):
+        with patch.object(RmsClient, "adjust_inventories", upsert):
             self.push()
         self.assertEqual(self.rms_quantity(sku), 1006, "1000 + 10 - 4: the order's units stay sold")
 
@@ -386,13 +345,13 @@ class TestStockPush(StockMixin, RakutenCase):
         self.push()
         sku = self.skus[0]
         self.receive(sku.product_id, 5)
-        original = RmsClient.upsert_inventories
+        original = RmsClient.adjust_inventories
 
         def applied_then_timeout(client, rows, *args, **kwargs):
             original(client, rows, *args, **kwargs)
             raise RmsServerError("timed out", operation="inventories.bulk-upsert")
 
-        with patch.object(RmsClient, "upsert_inventories", applied_then_timeout), \
+        with patch.object(RmsClient, "adjust_inventories", applied_then_timeout), \
                 mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
                             "odoo.addons.sale_rakuten.models.rakuten_sync"):
             log = self.push()
@@ -412,7 +371,7 @@ class TestStockPush(StockMixin, RakutenCase):
         def refused(client, rows, *args, **kwargs):
             raise RmsServerError("connection failed", operation="inventories.bulk-upsert")
 
-        with patch.object(RmsClient, "upsert_inventories", refused), \
+        with patch.object(RmsClient, "adjust_inventories", refused), \
                 mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
                             "odoo.addons.sale_rakuten.models.rakuten_sync"):
             self.push()
@@ -426,7 +385,7 @@ class TestStockPush(StockMixin, RakutenCase):
         """RMS rejects a whole bulk-upsert for one bad row: the others are read again and sent
         in halves, the bad one ends in error with a line in the log."""
         bad = self.skus[3]
-        original = RmsClient.upsert_inventories
+        original = RmsClient.adjust_inventories
 
         def refuse_bad(client, rows, *args, **kwargs):
             if any(row["variantId"] == bad.variant_id for row in rows):
@@ -434,7 +393,7 @@ class TestStockPush(StockMixin, RakutenCase):
             return original(client, rows, *args, **kwargs)
 
         self.reset_rms_stock()
-        with patch.object(RmsClient, "upsert_inventories", refuse_bad), \
+        with patch.object(RmsClient, "adjust_inventories", refuse_bad), \
                 mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku"):
             log = self.push()
         self.assertEqual(log.state, "partial")
@@ -457,10 +416,26 @@ class TestStockPush(StockMixin, RakutenCase):
         calls = sum(self.sandbox.calls.values())
         log = self.push()
         self.assertEqual(log.state, "done")
-        self.assertEqual(sum(self.sandbox.calls.values()) + sum(self.fake_calls.values()), calls, "no RMS call at all")
+        self.assertEqual(sum(self.sandbox.calls.values()), calls, "no RMS call at all")
         for lang, text in (("en_US", "has not migrated to Rakuten's SKU model"), ("ja_JP", "SKU")):
             self.assertIn(text, log.with_context(lang=lang).message)
         self.assertEqual(self.rms_quantity(self.skus[0]), self.initial_rms)
+
+    def test_rms_refusing_stock_writes_is_reported(self):
+        """The channel says migrated, RMS says not (IE1105): the run stops and says why."""
+        self.receive(self.skus[0].product_id, 1)
+        self.sandbox.sku_migrated = False
+        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
+                         "odoo.addons.sale_rakuten.models.rakuten_sync"):
+            log = self.push()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("IE1105", log.with_context(lang="en_US").message)
+        self.assertIn("IE1105", log.with_context(lang="ja_JP").message)
+        self.assertNotEqual(log.with_context(lang="en_US").message, log.with_context(lang="ja_JP").message)
+        self.assertEqual(self.rms_quantity(self.skus[0]), self.initial_rms)
+        self.sandbox.sku_migrated = True
+        self.push()
+        self.assertEqual(self.rms_quantity(self.skus[0]), 1001)
 
     def test_switched_off_channel_sends_nothing(self):
         self.team.rakuten_stock_push = False

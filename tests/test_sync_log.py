@@ -2,6 +2,7 @@
 form shows those counters only, and a failed run still shows the RMS calls it made."""
 import copy
 import functools
+import threading
 from unittest.mock import patch
 
 from lxml import etree
@@ -10,13 +11,14 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.sale_rakuten.models.rakuten_sync import JOBS
 from odoo.addons.sale_rakuten.models.rakuten_sync_log import KIND_COUNTERS, KINDS
 from odoo.addons.sale_rakuten.rms.client import RmsClient
 
 from .common import RakutenCase
 
-QUIET = ("odoo.addons.sale_rakuten.models.crm_team", "odoo.addons.sale_rakuten.rms.client",
-         "urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync")
+QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client",
+         "urllib3.connectionpool")
 ALL_COUNTERS = sorted({name for names in KIND_COUNTERS.values() for name in names})
 
 
@@ -35,9 +37,8 @@ class TestSyncLogCounters(RakutenCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    def job(self, method):
-        logs = getattr(self.env["rakuten.sync"], method)(auto_commit=False)
-        log = logs.filtered(lambda l: l.team_id == self.team)
+    def job(self, kind):
+        log = self.run_job(kind)
         self.assertEqual(len(log), 1)
         return log
 
@@ -62,6 +63,26 @@ class TestSyncLogCounters(RakutenCase):
     # ------------------------------------------------------------------
     # Import
     # ------------------------------------------------------------------
+    def test_every_job_has_one_name_from_cron_to_log_kind(self):
+        """Each job of the table is a _job_<kind> and a _cron_<kind> of rakuten.sync, called by
+        a scheduled action, and a kind of the log; nothing else is a kind."""
+        Sync = self.env["rakuten.sync"]
+        crons = self.env["ir.cron"].search([("model_id.model", "=", "rakuten.sync")]).mapped("code")
+        for kind in JOBS:
+            self.assertTrue(callable(getattr(Sync, "_job_%s" % kind, None)), kind)
+            self.assertIn("model._cron_%s()" % kind, crons)
+        self.assertEqual([kind for kind, _label in KINDS], list(JOBS))
+        self.assertIn("model._cron_import_past_orders()", crons)
+
+    def test_runs_commit_only_in_a_cron_worker_never_under_test(self):
+        Sync = self.env["rakuten.sync"]
+        in_cron = Sync.with_context(ir_cron_progress_id=1)
+        self.assertFalse(in_cron._commits(), "under test, not even in a cron worker")
+        self.assertFalse(Sync._commit_batch(), "job bodies' commit point commits nothing here")
+        with patch.object(threading.current_thread(), "testing", False):
+            self.assertTrue(in_cron._commits(), "the scheduler or Run Manually")
+            self.assertFalse(Sync._commits(), "a button inside a request (Import Now)")
+
     def test_import_counts_every_order_once(self):
         imported = self.add_order(progress=300)
         deferred = self.add_order(progress=300, minutes_ago=5)  # within the 30-minute wait
@@ -134,7 +155,7 @@ class TestSyncLogCounters(RakutenCase):
         raw["postagePrice"] = -9999
         for package in raw["PackageModelList"]:
             package["postagePrice"] = -9999
-        log = self.job("_cron_confirm_orders")
+        log = self.job("confirm")
         self.assertEqual(log.state, "partial", "a refused order needs a person")
         self.assertEqual(self.counters(log), {"found": 4, "confirmed": 2, "refused": 1, "retried": 1})
         self.assertEqual(self.outcomes(log), {"done": 2, "failed": 1, "deferred": 1})
@@ -148,13 +169,13 @@ class TestSyncLogCounters(RakutenCase):
         self.team.rakuten_auto_ship_report = True
         numbers = [self.add_order(progress=300, minutes_ago=45) for _i in range(2)]
         self.import_orders()
-        log = self.job("_cron_update_carriers")
+        log = self.job("carrier")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"found": 2, "rows_set": 2})
-        self.job("_cron_sync_orders")  # verifies the rows
+        self.job("follow")  # verifies the rows
 
         self.ship(self.sale_order(numbers[0]), "1234-5678")
-        log = self.job("_cron_update_carriers")
+        log = self.job("carrier")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"found": 1, "rows_updated": 1})
         self.assertEqual(log.summary, "Found 1 · Carrier Rows Set 0 · Shipments Reported 1 · Refused 0 · "
@@ -164,12 +185,12 @@ class TestSyncLogCounters(RakutenCase):
         self.team.rakuten_auto_ship_report = True
         number = self.add_order(progress=300, minutes_ago=45)
         self.import_orders()
-        self.job("_cron_update_carriers")
-        self.job("_cron_sync_orders")
+        self.job("carrier")
+        self.job("follow")
         self.sandbox.set_progress(number, 900)
         self.ship(self.sale_order(number), "1234")
-        self.job("_cron_update_carriers")
-        log = self.job("_cron_sync_orders")
+        self.job("carrier")
+        log = self.job("follow")
         self.assertEqual(self.counters(log).get("refused"), 1, log.line_ids.mapped("reason"))
         self.assertEqual(log.state, "partial")
 
@@ -185,7 +206,7 @@ class TestSyncLogCounters(RakutenCase):
         self.sandbox.orders[refused]["cautionDisplayType"] = 1
         self.sandbox.set_payment_status(refused, 30400)
         self.sandbox.set_progress(cancelled, 900)
-        log = self.job("_cron_sync_orders")
+        log = self.job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log),
                          {"found": 3, "settled": 1, "approval_refused": 1, "cancelled": 1})
@@ -197,7 +218,7 @@ class TestSyncLogCounters(RakutenCase):
     # License
     # ------------------------------------------------------------------
     def test_license_check_counts_the_key(self):
-        log = self.job("_cron_check_licenses")
+        log = self.job("license")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.counters(log), {"checked": 1})
         self.assertEqual(log.summary, "Keys Checked 1")
@@ -239,7 +260,7 @@ class TestSyncLogCounters(RakutenCase):
     def test_summary_is_in_the_readers_language(self):
         self.env["res.lang"]._activate_lang("ja_JP")
         self.env["ir.module.module"]._load_module_terms(["sale_rakuten"], ["ja_JP"], overwrite=True)
-        log = self.job("_cron_check_licenses")
+        log = self.job("license")
         log.invalidate_recordset(["summary"])
         self.assertEqual(log.with_context(lang="ja_JP").summary, "確認したライセンスキー 1")
         self.assertEqual(log.with_context(lang="en_US").summary, "Keys Checked 1")

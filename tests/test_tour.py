@@ -43,7 +43,7 @@ class TestTour(RakutenCase, HttpCase):
             [("name", "in", ("web", "sales_team", "sale", "sale_rakuten"))]
         )._update_translations("ja_JP")
         # imported by the scheduler, whose user reads English ...
-        self.env["crm.team"].with_context(lang="en_US")._cron_rakuten_import_orders(auto_commit=False)
+        self.env["rakuten.sync"].with_context(lang="en_US")._cron_import()
         order = self.sale_order(self.remarks)
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
         # ... and read by a merchant who reads Japanese

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark rms.client.RmsClient against the local RMS sandbox.
 
-Starts tools/rms_sandbox.py in-process, generates N orders placed over the last 24 hours,
+Starts tools/rms_sandbox in-process, generates N orders placed over the last 24 hours,
 then does what one import run does: searchOrder over the window, getOrder for every order
 listed, confirmOrder for the orders at 100 (注文確認待ち). Prints the orders listed, the calls
 by endpoint as counted by the sandbox, calls per 1,000 orders, elapsed time, orders/s and the

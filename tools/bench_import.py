@@ -31,9 +31,11 @@ writes cProfile data of the timed runs to PREFIX.import and PREFIX.floor.
 
     python3 tools/bench_import.py -c /tmp/dev/odoo.cfg -d dev_bench --orders 2000 --lines 3
 """
+
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import gc
-import os
 import resource
 import sys
 import time
@@ -92,16 +94,16 @@ def setup(env, sandbox, catalog):
 
     tax_10, tax_8 = tax(10), tax(8)
     warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-    skus = {sku: entry for entry in catalog for _variant, sku, _info in entry[8]}
+    skus = {variant.merchant_defined_sku_id: entry for entry in catalog for variant in entry.variants}
     Product = env["product.product"]
     existing = {p.default_code: p for p in Product.search([("default_code", "in", list(skus))])}
     missing = [sku for sku in skus if sku not in existing]
     if missing:
         created = Product.create([{
-            "name": "%s %s" % (skus[sku][2], sku),
+            "name": "%s %s" % (skus[sku].item_name, sku),
             "default_code": sku,
             "is_storable": True,
-            "list_price": skus[sku][3],
+            "list_price": skus[sku].price,
             "company_id": False,
         } for sku in missing])
         existing.update({p.default_code: p for p in created})
@@ -126,7 +128,7 @@ def setup(env, sandbox, catalog):
         "rakuten_pricelist_id": pricelist.id,
         "rakuten_tax_10_id": tax_10.id,
         "rakuten_tax_8_id": tax_8.id,
-        "rakuten_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+        "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
         "rakuten_last_import_start": False,
     }
     if team:
@@ -279,7 +281,7 @@ def run_floor(env, team, sandbox, all_orders, numbers, trace=False):
         started = time.perf_counter()
         customers = Partner.create([customer for customer, _r, _v in inputs])
         recipients = {}
-        for customer, (_c, recipient, _v) in zip(customers, inputs):
+        for customer, (_c, recipient, _v) in zip(customers, inputs, strict=True):
             if recipient:
                 recipients[customer.id] = Partner.create(
                     dict(recipient, parent_id=customer.id, type="delivery", company_id=team.company_id.id))
@@ -287,7 +289,7 @@ def run_floor(env, team, sandbox, all_orders, numbers, trace=False):
         partners_elapsed = time.perf_counter() - started
         with Measure(cr, sandbox, trace) as measure:
             sale_orders = SaleOrder
-            for customer, (_c, _r, vals) in zip(customers, inputs):
+            for customer, (_c, _r, vals) in zip(customers, inputs, strict=True):
                 shipping = recipients.get(customer.id, customer)
                 sale_order = SaleOrder.create(dict(
                     vals, partner_id=customer.id, partner_invoice_id=customer.id,
@@ -317,7 +319,8 @@ def report(args, imp, floor, memory, floor_mem, out=sys.stdout):
     n = args.orders
     w = out.write
     w("orders: %d, item lines per order: %d, seed: %d (all rolled back)\n" % (n, args.lines, args.seed))
-    w("import: log %s, found %d, imported %d, failed %d, deferred %d, skipped %d -> all imported: %s\n" % (
+    w("import: log %s, found %d, imported %d, failed %d, deferred %d, skipped %d"
+        " -> all imported: %s\n" % (
         imp["state"], imp["found"], imp["imported"], imp["failed"], imp["deferred"], imp["skipped"],
         "yes" if imp["imported"] == n else "NO"))
     if imp["message"]:

@@ -54,7 +54,7 @@ def make_team(env, sandbox, shop_url):
         "rakuten_api_url": sandbox.url, "rakuten_request_interval": 0.0,
         "rakuten_authorization_type": "rakuten_pay", "rakuten_warehouse_id": warehouse.id,
         "rakuten_pricelist_id": pricelist.id, "rakuten_tax_10_id": tax(10).id, "rakuten_tax_8_id": tax(8).id,
-        "rakuten_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+        "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
         "member_ids": [Command.clear()], "rakuten_sku_migrated": True, "rakuten_stock_push": True,
         # The import is not benchmarked here: it runs rarely (no orders of this channel).
         "rakuten_last_import_start": odoo.fields.Datetime.now(),

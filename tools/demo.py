@@ -10,7 +10,7 @@ Needs an installed Odoo 18.0 (``import odoo``) and PostgreSQL; it builds nothing
 * creates the database ``sale_rakuten_demo`` (``--db``) the way Odoo's database manager
   does, in Japanese for Japan (language ja_JP, company in yen, admin/admin), installs
   sale_rakuten (or updates it when the database exists: a second run reuses it);
-* starts the RMS sandbox (tools/rms_sandbox.py) inside this process on 127.0.0.1; it keeps
+* starts the RMS sandbox (tools/rms_sandbox/) inside this process on 127.0.0.1; it keeps
   placing new orders every minute (``--every``), and its orders are saved next to the
   database so that a restart continues with the orders Odoo already imported;
 * registers the sandbox's catalogue as stocked products (internal reference = the SKU the
@@ -24,6 +24,9 @@ Database access: the role of the test command (``sale_rakuten``/``sale_rakuten``
 and the script runs as root. Files (odoo.cfg, filestore, the sandbox's orders) live in
 ``--data-dir`` (default ``~/.local/share/sale_rakuten_demo``).
 """
+
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import contextlib
 import json
@@ -44,7 +47,7 @@ else:
 
 
 DEFAULT_DB = "sale_rakuten_demo"
-# The sandbox's demo credentials (the defaults of `python tools/rms_sandbox.py`): printed on
+# The sandbox's demo credentials (the defaults of `python tools/rms_sandbox`): printed on
 # purpose, they open nothing but the sandbox.
 SANDBOX_SECRET = "sandbox-secret"
 SANDBOX_KEY = "sandbox-key"
@@ -145,11 +148,12 @@ def ensure_postgres(args):
         return
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_user) or "'" in args.db_password:
         sys.exit("cannot create the PostgreSQL role %r: unusual name or password" % args.db_user)
+    u, p = args.db_user, args.db_password
     sql = (
-        "DO $$BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{u}') THEN "
-        "ALTER ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; ELSE "
-        "CREATE ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; END IF; END$$;"
-    ).format(u=args.db_user, p=args.db_password)
+        f"DO $$BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{u}') THEN "
+        f"ALTER ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; ELSE "
+        f"CREATE ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; END IF; END$$;"
+    )
     if os.geteuid() == 0 and _is_local(args.db_host) and shutil.which("runuser"):
         cmd = ["runuser", "-u", "postgres", "--", "env", "-u", "PGHOST", "-u", "PGPASSWORD",
                "psql", "-w", "-p", str(args.db_port), "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql]
@@ -289,15 +293,17 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
     if warehouse.name == "My Company":  # named after the company before it was renamed
         warehouse.name = WAREHOUSE_NAME
     for entry in CATALOG:
-        for _variant, sku, info in entry[8]:
+        for variant in entry.variants:
+            sku = variant.merchant_defined_sku_id
             product = env["product.product"].search([("default_code", "=", sku)], limit=1)
             if not product:
+                values = [part.split(":")[-1] for part in variant.sku_info.splitlines()]
                 product = env["product.product"].create({
-                    "name": " ".join([entry[2]] + [part.split(":")[-1] for part in info.splitlines()]),
+                    "name": " ".join([entry.item_name] + values),
                     "default_code": sku,
                     "is_storable": True,
-                    "list_price": entry[3],
-                    "taxes_id": [Command.set(taxes[entry[4]].ids)],
+                    "list_price": entry.price,
+                    "taxes_id": [Command.set(taxes[entry.tax_pct].ids)],
                     "company_id": False,
                 })
                 env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, STOCK_QUANTITY)
@@ -325,7 +331,7 @@ def setup_demo(env, sandbox_url, *, secret=SANDBOX_SECRET, license_key=SANDBOX_K
             rakuten_pricelist_id=pricelist.id,
             rakuten_tax_10_id=taxes[10].id,
             rakuten_tax_8_id=taxes[8].id,
-            rakuten_product_id=env.ref("sale_rakuten.product_rakuten_unmatched").id,
+            rakuten_unmatched_product_id=env.ref("sale_rakuten.product_rakuten_unmatched").id,
             member_ids=[Command.link(admin.id)],
             rakuten_active=True,
         ))
@@ -357,7 +363,8 @@ def summary(args, team_id):
         "              %s/odoo/action-sale_rakuten.rakuten_sync_log_action" % base,
         "  The RMS sandbox places new orders every %s s; the Rakuten jobs run every minute."
         % (("%g" % args.every) if args.every > 0 else "(never)"),
-        "  Stop with Ctrl+C; run again to continue with the same database (--reset: start over).",
+        "  Stop with Ctrl+C; run again to continue with the same database"
+            " (--reset: start over).",
         "=" * 72,
         "",
     ])
@@ -456,7 +463,8 @@ def main(argv=None):
         url = sandbox.start()
         team = setup_demo(env, url)
         team_id = team.id
-        cr.commit()
+        # A command-line script, not a job: the set-up stays even if the first import fails.
+        cr.commit()  # pylint: disable=invalid-commit
         # The channel's key is read at once (as Test Connection does), and the orders already
         # waiting arrive now, imported as the admin presses Import Now.
         admin = env.ref("base.user_admin")

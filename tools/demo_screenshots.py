@@ -8,6 +8,9 @@ Drives headless Chromium (Debian's /usr/bin/chromium, or --chrome) over the DevT
 protocol (``websocket-client``), logged in as the demo's admin, who reads Japanese (install a
 Japanese font first, e.g. Debian's fonts-noto-cjk, or the Japanese text shows as boxes).
 """
+
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import base64
 import json
@@ -70,7 +73,8 @@ class Browser:
 
     def wait_for(self, selector, timeout=30):
         deadline = time.time() + timeout
-        probe = ("!!document.querySelector(%s) && !document.querySelector('.o_loading_indicator, .o_blockUI')"
+        probe = ("!!document.querySelector(%s)"
+            " && !document.querySelector('.o_loading_indicator, .o_blockUI')"
                  % json.dumps(selector))
         while time.time() < deadline:
             if self.js(probe):
@@ -82,7 +86,8 @@ class Browser:
         """Click the first element matching ``selector`` (whose text contains ``text``)."""
         self.wait_for(selector)
         found = self.js(
-            "(() => { const el = [...document.querySelectorAll(%s)].find(e => !%s || e.textContent.includes(%s));"
+            "(() => { const el = [...document.querySelectorAll(%s)]"
+            ".find(e => !%s || e.textContent.includes(%s));"
             " if (el) { el.click(); } return !!el; })()" % (json.dumps(selector), json.dumps(text), json.dumps(text))
         )
         if not found:

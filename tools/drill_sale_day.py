@@ -111,7 +111,7 @@ def setup(env, sandbox, keys, initial, args):
         "rakuten_api_url": sandbox.url, "rakuten_request_interval": 0.0,
         "rakuten_authorization_type": "rakuten_pay", "rakuten_warehouse_id": warehouse.id,
         "rakuten_pricelist_id": pricelist.id, "rakuten_tax_10_id": tax(10).id, "rakuten_tax_8_id": tax(8).id,
-        "rakuten_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+        "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
         "rakuten_wait_minutes": 0, "member_ids": [Command.clear()],
         "rakuten_sku_migrated": True, "rakuten_stock_push": True,
         "rakuten_stock_safety": args.safety,

@@ -7,7 +7,7 @@
 #                                                the addon, e.g. tests/test_buttons.py) only those,
 #                                                and no uninstall check
 #
-# Pure tier: rms/ and tools/rms_sandbox.py with plain pytest, no Odoo, no database.
+# Pure tier: rms/ and tools/rms_sandbox/ with plain pytest, no Odoo, no database.
 # Odoo tier: where `import odoo` works, a fresh PostgreSQL database is created, the addon
 # is installed into it, the TransactionCase tests run with pytest-odoo, then the addon is
 # uninstalled and checked to leave nothing behind. The database is dropped afterwards.

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_datetime
 
 #: searchOrder reaches back 730 days.
@@ -20,9 +20,9 @@ class RakutenImportWizard(models.TransientModel):
     def _check_dates(self):
         for wizard in self:
             if wizard.date_from >= wizard.date_to:
-                raise UserError(_("The start of the range must be before its end."))
+                raise ValidationError(_("The start of the range must be before its end."))
             if wizard.date_from < fields.Datetime.now() - timedelta(days=MAX_DAYS_BACK):
-                raise UserError(_("Rakuten keeps orders searchable for %(days)s days only.", days=MAX_DAYS_BACK))
+                raise ValidationError(_("Rakuten keeps orders searchable for %(days)s days only.", days=MAX_DAYS_BACK))
 
     def action_import(self):
         """Queue the import of the orders placed in the range (up to two years of orders: far

@@ -3,6 +3,7 @@ behaviour of the real urllib3 stack is checked against a throw-away local HTTP s
 
 import base64
 import copy
+import itertools
 import json
 import logging
 import os
@@ -631,7 +632,7 @@ def test_pacing_spaces_request_starts(rsps):
         starts.append(fake.now)
         fake.now += 0.25          # the caller works a little between calls
     assert fake.sleeps == [0.75, 0.75]
-    assert [b - a for a, b in zip(starts, starts[1:])] == [1.0, 1.0]
+    assert [b - a for a, b in itertools.pairwise(starts)] == [1.0, 1.0]
     fake.now += 5                 # idle long enough: no wait
     paced.search_order(datetime(2026, 11, 27), datetime(2026, 11, 28))
     assert fake.sleeps == [0.75, 0.75]

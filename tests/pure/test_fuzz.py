@@ -18,11 +18,18 @@ import json
 import os
 from datetime import datetime, timezone
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from rms import mapping, rules
-from rms.order import MAX_TEXT, OrderParseError, _UNSTORABLE, parse_order, valid_order_number
+from rms.order import (
+    _UNSTORABLE,
+    MAX_TEXT,
+    OrderParseError,
+    parse_order,
+    valid_order_number,
+)
 from tools.hostile_orders import HOSTILE_TEXTS, hostile_orders
 
 NOW = datetime(2025, 3, 2, 12, 0, tzinfo=timezone.utc)

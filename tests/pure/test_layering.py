@@ -2,8 +2,9 @@
 
 * rms/ is pure Python: it imports the standard library, requests and urllib3, and its own
   modules, relatively. Never odoo, never the addon package, never ``rms`` absolutely.
-* tools/rms_sandbox.py is an independent emulator: standard library only (not rms/, not
-  requests), so testing the client against it is not testing the client against itself.
+* tools/rms_sandbox/ is an independent emulator: standard library only (not rms/, not
+  requests), so testing the client against it is not testing the client against itself. Its
+  modules import each other relatively (or as ``tools.rms_sandbox``), never anything else.
 """
 import ast
 import os
@@ -15,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RMS = ROOT / "rms"
-SANDBOX = ROOT / "tools" / "rms_sandbox.py"
+SANDBOX = ROOT / "tools" / "rms_sandbox"
+SANDBOX_MODULES = sorted(SANDBOX.rglob("*.py"))
 STDLIB = frozenset(sys.stdlib_module_names)
 RMS_THIRD_PARTY = frozenset({"requests", "urllib3"})
 RMS_MODULES = sorted(RMS.glob("*.py"))
@@ -63,13 +65,20 @@ def rms_violations(source, filename="<source>"):
     return problems
 
 
-def sandbox_violations(source, filename="<source>"):
+def sandbox_violations(source, filename="<source>", depth=0):
+    """Import rules of a module of the sandbox package, ``depth`` folders below its root
+    (0: tools/rms_sandbox/x.py, 1: tools/rms_sandbox/operations/x.py)."""
     problems = []
-    for level, module, _names, line in imports(source, filename):
+    for level, module, names, line in imports(source, filename):
         where = "%s:%d" % (filename, line)
-        if level != 0:
-            problems.append("%s relative or dynamic import (%s)" % (where, module))
-        elif module.split(".")[0] not in STDLIB:
+        if level == -1:
+            problems.append("%s dynamic import (%s)" % (where, module))
+        elif level > depth + 1:
+            problems.append("%s relative import leaves the sandbox package (level %d)" % (where, level))
+        elif level >= 1:
+            continue  # a module of the package itself
+        elif module != "tools.rms_sandbox" and not module.startswith("tools.rms_sandbox.") \
+                and module.split(".")[0] not in STDLIB:
             problems.append("%s imports %s (not the standard library)" % (where, module))
     return problems
 
@@ -104,9 +113,18 @@ def test_rms_checker_accepts(source):
 
 
 @pytest.mark.parametrize("source", ["import rms.client", "from rms import codes", "import requests",
-                                    "from . import x", "import odoo"])
+                                    "from .. import models", "from ...rms import client",
+                                    "import odoo", "import tools.demo", "__import__('rms')",
+                                    "def f():\n    import requests\n"])
 def test_sandbox_checker_rejects(source):
     assert sandbox_violations(source)
+
+
+@pytest.mark.parametrize("source", ["import json\nfrom http.server import HTTPServer",
+                                    "from . import catalog\nfrom .common import JST",
+                                    "from tools.rms_sandbox.state import RmsSandbox"])
+def test_sandbox_checker_accepts(source):
+    assert sandbox_violations(source) == []
 
 
 # --- the real files ---------------------------------------------------------------------------
@@ -134,8 +152,17 @@ def test_rms_modules_do_use_relative_imports():
     assert {"client.py", "order.py", "mapping.py"} <= relative
 
 
-def test_sandbox_imports_only_the_standard_library():
-    assert sandbox_violations(SANDBOX.read_text(encoding="utf-8"), "tools/rms_sandbox.py") == []
+def test_sandbox_is_a_package_of_modules():
+    names = {str(p.relative_to(SANDBOX)) for p in SANDBOX_MODULES}
+    assert {"__init__.py", "__main__.py", "server.py", "state.py", "generator.py", "faults.py",
+            "operations/orders.py", "operations/items.py", "operations/inventory.py"} <= names
+    assert not (ROOT / "tools" / "rms_sandbox.py").exists()
+
+
+@pytest.mark.parametrize("path", SANDBOX_MODULES, ids=lambda p: str(p.relative_to(SANDBOX)))
+def test_sandbox_imports_only_the_standard_library(path):
+    depth = len(path.relative_to(SANDBOX).parts) - 1
+    assert sandbox_violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), depth) == []
 
 
 def test_no_subpackages_escape_the_check():
@@ -169,6 +196,7 @@ def test_sandbox_loads_neither_rms_nor_requests():
         "for name in ('rms', 'requests', 'urllib3', 'odoo'):\n"
         "    sys.modules[name] = None\n"
         "import tools.rms_sandbox\n"
+        "import tools.rms_sandbox.__main__\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('rms', 'requests', 'urllib3',"
         " 'odoo') and sys.modules[m] is not None)\n"
         "assert not loaded, loaded\n"

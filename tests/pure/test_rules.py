@@ -51,44 +51,44 @@ def after(order, minutes):
     return order.order_datetime + timedelta(minutes=minutes)
 
 
-O = ShopOptions
+DEFAULT = ShopOptions
 MANUAL = ShopOptions(manual_confirm=True)
 
 # (id, order attributes, options, minutes since the order, decision, code)
 ROWS = [
     # 楽天ペイ (rpaySettlementFlag 1) at 100/200/300: import
-    ("rpay-100", dict(progress=100), O(), 120, IMPORT, "import"),
-    ("rpay-200", dict(progress=200), O(), 120, IMPORT, "import"),
-    ("rpay-300", dict(progress=300), O(), 120, IMPORT, "import"),
+    ("rpay-100", dict(progress=100), DEFAULT(), 120, IMPORT, "import"),
+    ("rpay-200", dict(progress=200), DEFAULT(), 120, IMPORT, "import"),
+    ("rpay-300", dict(progress=300), DEFAULT(), 120, IMPORT, "import"),
     # 選択制決済 at 100/200: defer; at 300: import
-    ("selective-100", dict(progress=100, rpay=0), O(), 120, DEFER, "selective_payment_waiting"),
-    ("selective-200", dict(progress=200, rpay=0), O(), 120, DEFER, "selective_payment_waiting"),
-    ("selective-300", dict(progress=300, rpay=0), O(), 120, IMPORT, "import"),
+    ("selective-100", dict(progress=100, rpay=0), DEFAULT(), 120, DEFER, "selective_payment_waiting"),
+    ("selective-200", dict(progress=200, rpay=0), DEFAULT(), 120, DEFER, "selective_payment_waiting"),
+    ("selective-300", dict(progress=300, rpay=0), DEFAULT(), 120, IMPORT, "import"),
     # order types
-    ("type-1-normal", dict(order_type=1), O(), 120, IMPORT, "import"),
-    ("type-4-subscription", dict(order_type=4), O(), 120, IMPORT, "import"),
-    ("type-5-distribution-club", dict(order_type=5), O(), 120, SKIP, "order_type_distribution_club"),
-    ("type-5-even-with-reservations-on", dict(order_type=5), O(import_reserved_orders=True), 120,
+    ("type-1-normal", dict(order_type=1), DEFAULT(), 120, IMPORT, "import"),
+    ("type-4-subscription", dict(order_type=4), DEFAULT(), 120, IMPORT, "import"),
+    ("type-5-distribution-club", dict(order_type=5), DEFAULT(), 120, SKIP, "order_type_distribution_club"),
+    ("type-5-even-with-reservations-on", dict(order_type=5), DEFAULT(import_reserved_orders=True), 120,
      SKIP, "order_type_distribution_club"),
-    ("type-6-reservation-off", dict(order_type=6), O(), 120, SKIP, "reservation_disabled"),
-    ("type-6-reservation-on", dict(order_type=6), O(import_reserved_orders=True), 120, IMPORT, "import"),
-    ("type-2-unknown", dict(order_type=2), O(), 120, SKIP, "order_type_unknown"),
+    ("type-6-reservation-off", dict(order_type=6), DEFAULT(), 120, SKIP, "reservation_disabled"),
+    ("type-6-reservation-on", dict(order_type=6), DEFAULT(import_reserved_orders=True), 120, IMPORT, "import"),
+    ("type-2-unknown", dict(order_type=2), DEFAULT(), 120, SKIP, "order_type_unknown"),
     # 送料未確定
-    ("postage-undetermined", dict(postage=-9999, package_postage=-9999), O(), 120,
+    ("postage-undetermined", dict(postage=-9999, package_postage=-9999), DEFAULT(), 120,
      DEFER, "postage_undetermined"),
-    ("postage-undetermined-package-only", dict(package_postage=-9999), O(), 120,
+    ("postage-undetermined-package-only", dict(package_postage=-9999), DEFAULT(), 120,
      DEFER, "postage_undetermined"),
     # 第一類医薬品 (※2)
-    ("drug-off", dict(drug=True), O(), 120, SKIP, "drug_disabled"),
-    ("drug-on", dict(drug=True), O(import_drug_orders=True), 120, IMPORT, "import"),
+    ("drug-off", dict(drug=True), DEFAULT(), 120, SKIP, "drug_disabled"),
+    ("drug-on", dict(drug=True), DEFAULT(import_drug_orders=True), 120, IMPORT, "import"),
     # 30 minutes for non-あす楽 orders
-    ("wait-29-min", dict(), O(), 29, DEFER, "cancellation_window"),
-    ("wait-31-min", dict(), O(), 31, IMPORT, "import"),
-    ("wait-exactly-30-min", dict(), O(), 30, IMPORT, "import"),
-    ("wait-custom-45-at-31", dict(), O(wait_minutes=45), 31, DEFER, "cancellation_window"),
-    ("wait-zero", dict(), O(wait_minutes=0), 0, IMPORT, "import"),
-    ("asuraku-1-min", dict(asuraku=True), O(), 1, IMPORT, "import"),
-    ("asuraku-selective-300-1-min", dict(asuraku=True, progress=300, rpay=0), O(), 1, IMPORT, "import"),
+    ("wait-29-min", dict(), DEFAULT(), 29, DEFER, "cancellation_window"),
+    ("wait-31-min", dict(), DEFAULT(), 31, IMPORT, "import"),
+    ("wait-exactly-30-min", dict(), DEFAULT(), 30, IMPORT, "import"),
+    ("wait-custom-45-at-31", dict(), DEFAULT(wait_minutes=45), 31, DEFER, "cancellation_window"),
+    ("wait-zero", dict(), DEFAULT(wait_minutes=0), 0, IMPORT, "import"),
+    ("asuraku-1-min", dict(asuraku=True), DEFAULT(), 1, IMPORT, "import"),
+    ("asuraku-selective-300-1-min", dict(asuraku=True, progress=300, rpay=0), DEFAULT(), 1, IMPORT, "import"),
     # ※3 manual confirmation: provisional at 100, import at 200/300
     ("manual-rpay-100", dict(progress=100), MANUAL, 120, PROVISIONAL, "provisional"),
     ("manual-rpay-100-no-wait", dict(progress=100), MANUAL, 1, PROVISIONAL, "provisional"),
@@ -99,28 +99,28 @@ ROWS = [
     ("manual-selective-200", dict(progress=200, rpay=0), MANUAL, 120, PROVISIONAL, "provisional"),
     ("manual-selective-300", dict(progress=300, rpay=0), MANUAL, 120, IMPORT, "import"),
     # RMS statuses
-    ("progress-400", dict(progress=400), O(), 120, DEFER, "change_pending"),
-    ("progress-500", dict(progress=500), O(), 120, SKIP, "already_shipped"),
-    ("progress-600", dict(progress=600), O(), 120, SKIP, "already_shipped"),
-    ("progress-700", dict(progress=700), O(), 120, SKIP, "already_shipped"),
-    ("progress-800", dict(progress=800), O(), 120, SKIP, "cancelled"),
-    ("progress-900", dict(progress=900), O(), 120, SKIP, "cancelled"),
-    ("progress-150-unknown", dict(progress=150), O(), 120, SKIP, "progress_unknown"),
+    ("progress-400", dict(progress=400), DEFAULT(), 120, DEFER, "change_pending"),
+    ("progress-500", dict(progress=500), DEFAULT(), 120, SKIP, "already_shipped"),
+    ("progress-600", dict(progress=600), DEFAULT(), 120, SKIP, "already_shipped"),
+    ("progress-700", dict(progress=700), DEFAULT(), 120, SKIP, "already_shipped"),
+    ("progress-800", dict(progress=800), DEFAULT(), 120, SKIP, "cancelled"),
+    ("progress-900", dict(progress=900), DEFAULT(), 120, SKIP, "cancelled"),
+    ("progress-150-unknown", dict(progress=150), DEFAULT(), 120, SKIP, "progress_unknown"),
     # precedence: the first matching rule wins
-    ("prec-type5-before-cancelled", dict(order_type=5, progress=900), O(), 120,
+    ("prec-type5-before-cancelled", dict(order_type=5, progress=900), DEFAULT(), 120,
      SKIP, "order_type_distribution_club"),
-    ("prec-reservation-before-postage", dict(order_type=6, postage=-9999, package_postage=-9999), O(),
+    ("prec-reservation-before-postage", dict(order_type=6, postage=-9999, package_postage=-9999), DEFAULT(),
      120, SKIP, "reservation_disabled"),
-    ("prec-cancelled-before-drug", dict(progress=900, drug=True), O(), 120, SKIP, "cancelled"),
-    ("prec-change-before-drug", dict(progress=400, drug=True), O(), 120, DEFER, "change_pending"),
-    ("prec-shipped-before-postage", dict(progress=500, postage=-9999), O(), 120, SKIP, "already_shipped"),
-    ("prec-drug-before-postage", dict(drug=True, postage=-9999), O(), 120, SKIP, "drug_disabled"),
+    ("prec-cancelled-before-drug", dict(progress=900, drug=True), DEFAULT(), 120, SKIP, "cancelled"),
+    ("prec-change-before-drug", dict(progress=400, drug=True), DEFAULT(), 120, DEFER, "change_pending"),
+    ("prec-shipped-before-postage", dict(progress=500, postage=-9999), DEFAULT(), 120, SKIP, "already_shipped"),
+    ("prec-drug-before-postage", dict(drug=True, postage=-9999), DEFAULT(), 120, SKIP, "drug_disabled"),
     ("prec-postage-before-provisional", dict(postage=-9999), MANUAL, 120, DEFER, "postage_undetermined"),
-    ("prec-postage-before-wait", dict(postage=-9999), O(), 1, DEFER, "postage_undetermined"),
+    ("prec-postage-before-wait", dict(postage=-9999), DEFAULT(), 1, DEFER, "postage_undetermined"),
     ("prec-cancelled-in-manual-mode", dict(progress=800), MANUAL, 120, SKIP, "cancelled"),
     ("prec-provisional-before-selective", dict(progress=200, rpay=0), MANUAL, 1, PROVISIONAL, "provisional"),
-    ("prec-selective-before-wait", dict(progress=200, rpay=0), O(), 1, DEFER, "selective_payment_waiting"),
-    ("prec-drug-on-then-wait", dict(drug=True), O(import_drug_orders=True), 5, DEFER, "cancellation_window"),
+    ("prec-selective-before-wait", dict(progress=200, rpay=0), DEFAULT(), 1, DEFER, "selective_payment_waiting"),
+    ("prec-drug-on-then-wait", dict(drug=True), DEFAULT(import_drug_orders=True), 5, DEFER, "cancellation_window"),
 ]
 
 
@@ -151,23 +151,23 @@ def test_reasons_are_stable_templates():
 
 def test_reason_texts():
     order = make(postage=-9999)
-    assert decide(order, O(), after(order, 60)).reason == (
+    assert decide(order, DEFAULT(), after(order, 60)).reason == (
         "Postage is not determined yet: set it in RMS; the order will be imported once it is."
     )
-    shipped = decide(make(progress=500), O(), after(BASE, 60))
+    shipped = decide(make(progress=500), DEFAULT(), after(BASE, 60))
     assert "500 Shipped (RMS)" in shipped.reason
     # the status name is a message of its own, rendered in the reader's language
     assert shipped.reason_args == {"progress": 500, "progress_name": Message("Shipped (RMS)")}
     assert shipped.message == Message(shipped.reason_template, shipped.reason_args)
-    selective = decide(make(progress=100, rpay=0), O(), after(BASE, 60))
+    selective = decide(make(progress=100, rpay=0), DEFAULT(), after(BASE, 60))
     # the payment method's name is RMS's own text
     assert "Selective payment (代金引換)" in selective.reason
     assert "100 Awaiting order confirmation" in selective.reason
-    assert "Distribution-club" in decide(make(order_type=5), O(), after(BASE, 60)).reason
-    assert "※4" in decide(make(order_type=6), O(), after(BASE, 60)).reason
-    assert "※2" in decide(make(drug=True), O(), after(BASE, 60)).reason
+    assert "Distribution-club" in decide(make(order_type=5), DEFAULT(), after(BASE, 60)).reason
+    assert "※4" in decide(make(order_type=6), DEFAULT(), after(BASE, 60)).reason
+    assert "※2" in decide(make(drug=True), DEFAULT(), after(BASE, 60)).reason
     assert "[New]" in decide(make(), MANUAL, after(BASE, 60)).reason
-    imported = decide(make(), O(), after(BASE, 60))
+    imported = decide(make(), DEFAULT(), after(BASE, 60))
     assert "RakutenPay" in imported.reason
     assert imported.reason_args["payment"] == Message(PAYMENT_RAKUTEN_PAY)
 
@@ -182,7 +182,7 @@ def test_english_reasons_hold_no_japanese():
 
 def test_wait_reason_names_minutes_and_time_in_japan():
     # ordered 10:15 JST, now 10:35 JST -> importable after 10:45 JST
-    result = decide(make(), O(), datetime(2025, 3, 1, 1, 35, tzinfo=timezone.utc))
+    result = decide(make(), DEFAULT(), datetime(2025, 3, 1, 1, 35, tzinfo=timezone.utc))
     assert result.decision is DEFER
     assert result.reason_args == {"minutes": 30, "ready_at": "2025-03-01 10:45"}
     assert "less than 30 minutes ago" in result.reason
@@ -190,30 +190,30 @@ def test_wait_reason_names_minutes_and_time_in_japan():
 
 def test_naive_now_means_utc():
     order = make()  # 2025-03-01 10:15 JST = 01:15 UTC
-    assert decide(order, O(), datetime(2025, 3, 1, 1, 40)).decision is DEFER
+    assert decide(order, DEFAULT(), datetime(2025, 3, 1, 1, 40)).decision is DEFER
     # 01:50 read as JST would be before the order and still be waiting
-    assert decide(order, O(), datetime(2025, 3, 1, 1, 50)).decision is IMPORT
+    assert decide(order, DEFAULT(), datetime(2025, 3, 1, 1, 50)).decision is IMPORT
 
 
 @freeze_time("2025-03-01 01:44:00")  # UTC: 29 minutes after the order
 def test_decide_with_the_clock():
     order = make()
-    assert decide(order, O(), datetime.now(timezone.utc)).decision is DEFER
+    assert decide(order, DEFAULT(), datetime.now(timezone.utc)).decision is DEFER
     with freeze_time("2025-03-01 01:46:00"):
-        assert decide(order, O(), datetime.now(timezone.utc)).decision is IMPORT
+        assert decide(order, DEFAULT(), datetime.now(timezone.utc)).decision is IMPORT
 
 
 # The fixtures themselves, two hours after each order
 FIXTURE_ROWS = [
-    ("rpay_card", O(), IMPORT, "import"),
-    ("cod_selective", O(), IMPORT, "import"),
-    ("multi_recipient", O(), IMPORT, "import"),
-    ("asuraku", O(), IMPORT, "import"),
-    ("postage_undetermined", O(), DEFER, "postage_undetermined"),
-    ("drug", O(), SKIP, "drug_disabled"),
-    ("drug", O(import_drug_orders=True), IMPORT, "import"),
-    ("reserved", O(), SKIP, "reservation_disabled"),
-    ("reserved", O(import_reserved_orders=True), IMPORT, "import"),
+    ("rpay_card", DEFAULT(), IMPORT, "import"),
+    ("cod_selective", DEFAULT(), IMPORT, "import"),
+    ("multi_recipient", DEFAULT(), IMPORT, "import"),
+    ("asuraku", DEFAULT(), IMPORT, "import"),
+    ("postage_undetermined", DEFAULT(), DEFER, "postage_undetermined"),
+    ("drug", DEFAULT(), SKIP, "drug_disabled"),
+    ("drug", DEFAULT(import_drug_orders=True), IMPORT, "import"),
+    ("reserved", DEFAULT(), SKIP, "reservation_disabled"),
+    ("reserved", DEFAULT(import_reserved_orders=True), IMPORT, "import"),
     ("rpay_card", MANUAL, PROVISIONAL, "provisional"),
     ("cod_selective", MANUAL, IMPORT, "import"),
 ]
@@ -228,8 +228,8 @@ def test_decide_on_fixtures(name, options, decision, code):
 
 def test_asuraku_fixture_imported_right_away():
     order = load("asuraku")
-    assert decide(order, O(), after(order, 1)).decision is IMPORT
-    assert decide(load("rpay_card"), O(), after(order, 1)).decision is DEFER
+    assert decide(order, DEFAULT(), after(order, 1)).decision is IMPORT
+    assert decide(load("rpay_card"), DEFAULT(), after(order, 1)).decision is DEFER
 
 
 # ---------------------------------------------------------------------------

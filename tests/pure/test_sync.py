@@ -1,11 +1,11 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from rms import sync
+from rms.codes import JST
 from rms.client import OrderResult, RmsMessage
 
-JST = timezone(timedelta(hours=9))
 NUMBER = "338123-20261128-0000012301"
 
 

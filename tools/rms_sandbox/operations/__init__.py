@@ -1,0 +1,1 @@
+"""One module per RMS area; each holds a mixin of :class:`~..state.RmsSandbox`."""
