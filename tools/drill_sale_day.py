@@ -120,7 +120,8 @@ def setup(env, sandbox, keys, initial, args):
         "rakuten_authorization_type": "rakuten_pay", "rakuten_warehouse_id": warehouse.id,
         "rakuten_pricelist_id": pricelist.id, "rakuten_tax_10_id": tax(10).id, "rakuten_tax_8_id": tax(8).id,
         "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
-        "rakuten_wait_minutes": 0, "member_ids": [Command.clear()],
+        # Non-あす楽 orders wait before import (30 minutes on Rakuten; here --wait minutes).
+        "rakuten_wait_minutes": args.wait, "member_ids": [Command.clear()],
         "rakuten_sku_migrated": True, "rakuten_stock_push": True,
         "rakuten_stock_safety": args.safety,
     })
@@ -147,6 +148,21 @@ def setup(env, sandbox, keys, initial, args):
     return team, warehouse, products, customer
 
 
+def naive():
+    """The design the push avoids: ABSOLUTE rows of the free quantity, no held units."""
+    from odoo.addons.sale_rakuten.models import rakuten_sku
+    from odoo.addons.sale_rakuten.rms import stock
+
+    def plan_row(key, target, rms_quantity):
+        target = max(0, min(int(target), stock.MAX_QUANTITY))
+        if rms_quantity is not None and target == rms_quantity:
+            return None
+        return stock.PushRow(key[0], key[1], stock.ABSOLUTE, target, target)
+
+    stock.plan_row = plan_row
+    rakuten_sku.RakutenSku._stock_held_by_product = lambda self, products: dict.fromkeys(products.ids, 0)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
@@ -156,10 +172,17 @@ def main(argv=None):
     parser.add_argument("--stock", type=int, default=15, help="initial units of each SKU (default 15)")
     parser.add_argument("--safety", type=int, default=0, help="the channel's safety stock (default 0)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wait", type=int, default=1,
+                        help="minutes a Rakuten order waits before Odoo imports it (default 1)")
+    parser.add_argument("--naive", action="store_true",
+                        help="for comparison: push Odoo's sellable quantity ABSOLUTE, ignoring the orders RMS "
+                        "has and Odoo has not imported (what the design avoids)")
     args = parser.parse_args(argv)
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     from odoo.addons.sale_rakuten.tools.rms_sandbox import RmsSandbox
 
+    if args.naive:
+        naive()
     rng = random.Random(args.seed)
     sandbox = RmsSandbox(SECRET, LICENSE_KEY, seed=args.seed)
     keys = [(entry.manage_number, variant.variant_id)
@@ -240,6 +263,8 @@ def main(argv=None):
         # Closing: every postage set, every order old enough, imported; one last push.
         for number, original in buyers.undetermined.items():
             sandbox.replace_order(number, original)
+        for number, _key, _units in buyers.placed:  # the wait is over for every order
+            sandbox.age_order(number, timedelta(minutes=args.wait + 1))
         for _round in range(3):
             imports()
         push()
@@ -257,8 +282,9 @@ def main(argv=None):
         unimported = [n for n, _k, _u in buyers.placed
                       if not env["sale.order"].search_count([("rakuten_order_number", "=", n)])
                       and sandbox.orders[n]["orderProgress"] != 900]
-        print("drill: %d s, %d SKUs of %d units, safety stock %d, seed %d (all rolled back)" % (
-            args.seconds, len(keys), args.stock, args.safety, args.seed))
+        print("drill: %d s, %d SKUs of %d units, safety stock %d, seed %d%s (all rolled back)" % (
+            args.seconds, len(keys), args.stock, args.safety, args.seed,
+            ", NAIVE push (ABSOLUTE, no held units)" if args.naive else ""))
         print("Rakuten orders: %d accepted by RMS, %d refused by RMS (no stock), %d cancelled on Rakuten, "
               "%d waited for their postage" % (len(buyers.placed), buyers.refused, buyers.cancelled,
                                                buyers.undetermined_count))
