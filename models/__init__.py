@@ -6,6 +6,8 @@ from . import product_template
 from . import rakuten_basket
 from . import rakuten_pending_order
 from . import rakuten_sku
+from . import rakuten_stock_change
+from . import rakuten_stock_hold
 from . import rakuten_sync
 from . import rakuten_sync_log
 from . import rakuten_sync_log_line
@@ -13,4 +15,6 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import sale_order_line
+from . import stock_move
 from . import stock_picking
+from . import stock_quant

@@ -121,6 +121,54 @@ class CrmTeam(models.Model):
         help="※6 The shop uses Rakuten's SKU model (SKU project migration): products and "
         "inventory are matched by SKU.",
     )
+    # ※6 Stock to Rakuten (在庫連携): the channel's rule; a SKU may have its own (rakuten.sku).
+    rakuten_stock_push = fields.Boolean(
+        string="Send Stock to Rakuten",
+        tracking=True,
+        help="※6 Odoo sets the stock of every Rakuten SKU mapped to a product: the free quantity "
+        "of the ship-from warehouse, less the safety stock, times the allocation rate, under the "
+        "maximum. Sent within a minute of a stock change, and every 5 minutes; only SKUs whose "
+        "quantity differs from Rakuten's are sent. Needs the SKU migration.",
+    )
+    rakuten_stock_safety = fields.Integer(
+        string="Safety Stock",
+        help="予備在庫数: units of each product never offered on Rakuten.",
+    )
+    rakuten_stock_rate = fields.Integer(
+        string="Allocation Rate (%)",
+        default=100,
+        help="在庫割当率: the share of the free quantity (after the safety stock) offered on "
+        "Rakuten, rounded down. 100 offers all of it, 0 none.",
+    )
+    rakuten_stock_use_cap = fields.Boolean(
+        string="Limit the Quantity",
+        help="Offer at most the maximum quantity of each SKU on Rakuten.",
+    )
+    rakuten_stock_cap = fields.Integer(
+        string="Maximum Quantity",
+        help="The most units of one SKU shown on Rakuten when the quantity is limited.",
+    )
+
+    rakuten_stock_push_since = fields.Datetime(
+        string="Stock Sent Since",
+        compute="_compute_rakuten_stock_push_since",
+        store=True,
+        help="When stock started to be sent (switched on, and the SKU migration done): every SKU "
+        "is checked against Rakuten once from then on.",
+    )
+
+    @api.depends("rakuten_stock_push", "rakuten_sku_migrated")
+    def _compute_rakuten_stock_push_since(self):
+        for team in self:
+            if not (team.rakuten_stock_push and team.rakuten_sku_migrated):
+                team.rakuten_stock_push_since = False
+            elif not team.rakuten_stock_push_since:
+                team.rakuten_stock_push_since = fields.Datetime.now()
+
+    @api.constrains("rakuten_stock_safety", "rakuten_stock_rate", "rakuten_stock_cap")
+    def _check_rakuten_stock_rule(self):
+        self.env["rakuten.sku"]._check_stock_rule_values(self, "rakuten_stock_")
+    # ※6 Stock to Rakuten: end of the channel's fields.
     rakuten_authorization_type = fields.Selection(
         selection=[
             ("rakuten_pay", "RakutenPay (楽天ペイ)"),

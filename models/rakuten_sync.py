@@ -57,6 +57,9 @@ JOBS = {
     # ※6: counts SKUs; a warning is a SKU registered without its barcode or image.
     "products": Job(8, "Products from Rakuten",
                     ("found", "created", "updated", "matched", "unchanged", "skipped", "warning", "failed")),
+    # ※6 Stock to Rakuten (lock numbers kept clear of the other ※6 jobs).
+    "stock": Job(20, "Stock to Rakuten", ("found", "stock_pushed", "stock_unchanged", "failed")),
+    "stock_check": Job(21, "Stock Check", ("found", "stock_unchanged", "stock_differences", "failed")),
 }
 
 
@@ -732,3 +735,26 @@ class RakutenSync(models.AbstractModel):
         if not previous:
             return None
         return previous.date_start.replace(tzinfo=timezone.utc) - timedelta(days=1)
+
+    # ------------------------------------------------------------------
+    # ※6 Stock to Rakuten (在庫連携): the stock push and the nightly stock check
+    # ------------------------------------------------------------------
+    @api.model
+    def _stock_teams(self):
+        return self._active_teams().filtered(lambda t: t.rakuten_stock_push)
+
+    @api.model
+    def _cron_stock(self):
+        return self._run("stock", self._stock_teams())
+
+    @api.model
+    def _cron_stock_check(self):
+        return self._run("stock_check", self._stock_teams())
+
+    def _job_stock(self, team, client, log):
+        """Send the sellable quantity of the channel's changed SKUs (rakuten.sku._stock_push)."""
+        self.env["rakuten.sku"]._stock_push(team, client, log)
+
+    def _job_stock_check(self, team, client, log):
+        """Compare Rakuten's stock with what Odoo can sell; report and re-check differences."""
+        self.env["rakuten.sku"]._stock_check(team, client, log)

@@ -76,6 +76,15 @@ class RakutenSyncLog(models.Model):
     count_warning = fields.Integer(
         string="Warnings", readonly=True,
         help="SKUs registered without their barcode (another product has it) or image (download failed).")
+    # ※6 Stock to Rakuten (the stock push and the nightly stock check)
+    count_stock_pushed = fields.Integer(
+        string="SKUs Sent", readonly=True, help="SKUs whose quantity was sent to Rakuten.")
+    count_stock_unchanged = fields.Integer(
+        string="SKUs Unchanged", readonly=True,
+        help="SKUs checked whose quantity on Rakuten was already right: nothing was sent.")
+    count_stock_differences = fields.Integer(
+        string="Differences", readonly=True,
+        help="SKUs whose quantity on Rakuten differed from what Odoo can sell; the next push corrects them.")
     summary = fields.Char(
         string="Result", compute="_compute_summary",
         help="The counters of this kind of job.")

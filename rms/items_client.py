@@ -174,15 +174,16 @@ class ItemsApiMixin:
         return pacer
 
     def _items_call(self, method, path, operation, *, body=None, params=None, count=1,
-                    version="2.0", accept="application/json"):
+                    version="2.0", accept="application/json", session=None):
         """Send one Item/Inventory call, resending throttle and 409 answers; return the response
-        (2xx) or raise the typed error."""
+        (2xx) or raise the typed error. ``session``: the one that resends lost answers
+        (``_items_session``) unless told otherwise."""
         url = f"{self.base_url}{version}/{path}"
         data = self._encode(body)
         pacer = self._function_pacer(operation)
         for attempt in range(self.max_retries + 1):
             response = self._send(method, url, operation, data=data, params=params, count=count,
-                                  session=self._items_session, pacer=pacer, accept=accept)
+                                  session=session or self._items_session, pacer=pacer, accept=accept)
             if 200 <= response.status_code < 300:
                 return response
             gateway, code, text, path_ = self._items_error(response)
@@ -470,6 +471,49 @@ class ItemsApiMixin:
             try:
                 self._items_call("POST", "inventories/bulk-upsert", operation, body=body,
                                  count=len(chunk))
+            except RmsError as exc:
+                exc.partial_results = list(sent)
+                raise
+            sent.extend(chunk)
+        return sent
+
+    def adjust_inventories(self, rows):
+        """Bring RMS stock where it should be with rows that may be RELATIVE: Inventory API
+        **2.0** inventories/bulk-upsert, 400 rows a call, 1 call/s. ``rows``: dicts
+        ``{manageNumber, variantId, mode, quantity}``, ``mode`` ABSOLUTE (0..99999) or
+        RELATIVE (a difference, -99999..99999). The stock push reads RMS's quantity first and
+        sends the difference, so that an order placed meanwhile is not wiped out (rms/stock.py).
+        Returns the rows sent, in order.
+
+        A RELATIVE row sent twice counts twice. So, unlike :meth:`upsert_inventories`, a call
+        whose answer was lost (read timeout, a 5xx from a gateway) is never resent: it raises
+        :class:`~rms.exceptions.RmsServerError`, and the caller reads RMS again before sending
+        anything. It is resent only when nothing can have been applied: a refused connection,
+        and the answers that say RMS did not act (throttle, 409 CE0001), as every call here.
+        Rows are checked (ValueError) before anything is sent.
+        """
+        operation = "inventories.bulk.upsert"
+        checked = []
+        for row in rows:
+            mode, quantity = row.get("mode"), row.get("quantity")
+            low = 0 if mode == "ABSOLUTE" else -MAX_QUANTITY
+            if mode not in ("ABSOLUTE", "RELATIVE") or isinstance(quantity, bool) \
+                    or not isinstance(quantity, int) or not low <= quantity <= MAX_QUANTITY:
+                raise ValueError(f"{operation}: {mode!r} {quantity!r} for {row.get('manageNumber')}/"
+                                 f"{row.get('variantId')} is no ABSOLUTE 0..{MAX_QUANTITY} nor "
+                                 f"RELATIVE -{MAX_QUANTITY}..{MAX_QUANTITY} integer")
+            checked.append(InventoryRow(str(row["manageNumber"]), str(row["variantId"]), quantity))
+        self._unique_keys(checked, operation)
+        rows = list(rows)
+        sent = []
+        for index in range(0, len(rows), INVENTORY_UPSERT_CHUNK):
+            chunk = rows[index:index + INVENTORY_UPSERT_CHUNK]
+            body = {"inventories": [{"manageNumber": str(r["manageNumber"]), "variantId": str(r["variantId"]),
+                                     "mode": r["mode"], "quantity": r["quantity"]} for r in chunk]}
+            try:
+                # The cautious session: no resend after a read timeout or a 5xx.
+                self._items_call("POST", "inventories/bulk-upsert", operation, body=body,
+                                 count=len(chunk), session=self._cautious_session)
             except RmsError as exc:
                 exc.partial_results = list(sent)
                 raise

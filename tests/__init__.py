@@ -19,3 +19,4 @@ from . import test_demo
 from . import test_tour
 from . import test_products
 from . import test_products_sandbox
+from . import test_stock
