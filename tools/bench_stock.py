@@ -134,7 +134,7 @@ class CronWorker(threading.Thread):
 
     def __init__(self, dbname, poll=60.0):
         super().__init__(daemon=True)
-        self.dbname, self.poll = dbname, poll
+        self.database, self.poll = dbname, poll
         self.stop_event = threading.Event()
 
     def run(self):
@@ -150,14 +150,14 @@ class CronWorker(threading.Thread):
                 woken = bool(conn.notifies)
                 conn.notifies.clear()
                 if woken:
-                    ir_cron._process_jobs(self.dbname)
+                    ir_cron._process_jobs(self.database)
 
 
 def part_trigger(registry, sandbox, args):
     """Delay from a committed delivery of a mapped product to the push reaching the sandbox."""
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "en_US"})
-        team, warehouse = make_team(env, sandbox, "benchtrigger")
+        team, warehouse = make_team(env, sandbox, "benchtrigger%d" % (int(time.time()) % 100000))
         products, skus = make_skus(env, sandbox, team, warehouse, 1, "BT")
         env["rakuten.sync"]._run("stock", team)
         ids = (team.id, products.id, skus.id, warehouse.id)
