@@ -16,11 +16,12 @@ Endpoints (under ``<base_url>2.0/``; rms-items-inventory.md §1, rms-api.md §7)
 * **Pacing** is per function: each has its own :class:`rms.client.Pacer` at its documented rate
   (``FUNCTION_INTERVALS``), sharing the clock and sleep of the client's pacer. A client built
   with ``min_interval=0`` (tests, the local sandbox) paces nothing.
-* **Retries.** Every call here is safe to resend: reads change nothing, and the only write,
-  inventories.bulk.upsert, is always sent with mode ``ABSOLUTE``: sending the same quantities
-  twice leaves RMS in the same state as sending them once, so a call whose answer was lost (read
-  timeout, 5xx from a gateway) is resent like a read. RELATIVE is never sent: a resent delta
-  would count twice. On top of urllib3's retries of 5xx/timeouts/connection errors, the client
+* **Retries.** Reads change nothing and are resent. :meth:`upsert_inventories` sends mode
+  ``ABSOLUTE`` only: sending the same quantities twice leaves RMS in the same state as sending
+  them once, so a call whose answer was lost (read timeout, 5xx from a gateway) is resent like a
+  read. :meth:`adjust_inventories` (the stock push) may send RELATIVE rows, which count twice if
+  sent twice: it uses the cautious session and is never resent after a lost answer (the next
+  push reads RMS again). On top of urllib3's retries of 5xx/timeouts/connection errors, the client
   resends, at most ``max_retries`` times, the answers that say RMS did not act: the gateway's
   throttle answers (ES01-03, ES01-04, GA0003; 403 or 429), waiting Retry-After (capped at
   ``RETRY_AFTER_MAX``) or the backoff, and 409 CE0001 (conflict with another RMS process).
