@@ -22,7 +22,9 @@ def check(text):
     if subject.startswith(("Merge ", "Revert ", "fixup! ", "squash! ")):
         return None
     if len(subject) > MAX_SUBJECT:
-        return f"subject is {len(subject)} characters, at most {MAX_SUBJECT}: {subject!r}"
+        return (
+            f"subject is {len(subject)} characters, at most {MAX_SUBJECT}: {subject!r}"
+        )
     if len(lines) > 1 and lines[1].strip():
         return "the subject must be followed by a blank line before the body"
     return None

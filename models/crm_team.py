@@ -20,13 +20,23 @@ MANAGER_GROUP = "sale_rakuten.group_rakuten_manager"
 RMS_TIMEOUT = 60
 #: The settings the set-up checks, in the order the Rakuten page shows what is missing.
 SETUP_ITEMS = (
-    "company", "shop_url", "credentials", "authorization", "warehouse", "pricelist", "taxes", "product",
+    "company",
+    "shop_url",
+    "credentials",
+    "authorization",
+    "warehouse",
+    "pricelist",
+    "taxes",
+    "product",
 )
 #: The Rakuten tax rates (percent) and the channel field that holds each.
 SETUP_TAX_FIELDS = {10.0: "rakuten_tax_10_id", 8.0: "rakuten_tax_8_id"}
 #: Slip states counted on the channel (the ones a person acts on), in workflow order.
 COUNTED_SLIP_STATES = (
-    mapping.SLIP_NEW, mapping.SLIP_TO_CONFIRM, mapping.SLIP_WAITING_PAYMENT, mapping.SLIP_READY,
+    mapping.SLIP_NEW,
+    mapping.SLIP_TO_CONFIRM,
+    mapping.SLIP_WAITING_PAYMENT,
+    mapping.SLIP_READY,
 )
 UNMATCHED_PRODUCT = "sale_rakuten.product_rakuten_unmatched"
 
@@ -168,6 +178,7 @@ class CrmTeam(models.Model):
     @api.constrains("rakuten_stock_safety", "rakuten_stock_rate", "rakuten_stock_cap")
     def _check_rakuten_stock_rule(self):
         self.env["rakuten.sku"]._check_stock_rule_values(self, "rakuten_stock_")
+
     # ※6 Stock to Rakuten: end of the channel's fields.
     rakuten_authorization_type = fields.Selection(
         selection=[
@@ -303,12 +314,18 @@ class CrmTeam(models.Model):
         compute="_compute_rakuten_setup",
         help="What is still missing before the Rakuten RMS API can be used, and how to fix it.",
     )
-    rakuten_count_new = fields.Integer(string="New", compute="_compute_rakuten_slip_counts")
-    rakuten_count_to_confirm = fields.Integer(string="To Confirm", compute="_compute_rakuten_slip_counts")
+    rakuten_count_new = fields.Integer(
+        string="New", compute="_compute_rakuten_slip_counts"
+    )
+    rakuten_count_to_confirm = fields.Integer(
+        string="To Confirm", compute="_compute_rakuten_slip_counts"
+    )
     rakuten_count_waiting_payment = fields.Integer(
         string="Waiting for Payment", compute="_compute_rakuten_slip_counts"
     )
-    rakuten_count_ready = fields.Integer(string="Ready to Ship", compute="_compute_rakuten_slip_counts")
+    rakuten_count_ready = fields.Integer(
+        string="Ready to Ship", compute="_compute_rakuten_slip_counts"
+    )
 
     _sql_constraints = [
         (
@@ -328,7 +345,9 @@ class CrmTeam(models.Model):
                 team.rakuten_service_secret and team.rakuten_license_key
             )
 
-    @api.depends("rakuten_license_expiry", "rakuten_auth_error", "rakuten_credentials_set")
+    @api.depends(
+        "rakuten_license_expiry", "rakuten_auth_error", "rakuten_credentials_set"
+    )
     @api.depends_context("lang")
     def _compute_rakuten_license_state(self):
         now = datetime.now(timezone.utc)
@@ -336,7 +355,10 @@ class CrmTeam(models.Model):
             expiry = team.rakuten_license_expiry
             expiry = expiry.replace(tzinfo=timezone.utc) if expiry else None
             state = sync.license_status(
-                expiry, now, key_set=team.rakuten_credentials_set, refused=bool(team.rakuten_auth_error)
+                expiry,
+                now,
+                key_set=team.rakuten_credentials_set,
+                refused=bool(team.rakuten_auth_error),
             )
             team.rakuten_license_state = state
             team.rakuten_license_status = team._rakuten_license_text(state, expiry, now)
@@ -367,32 +389,49 @@ class CrmTeam(models.Model):
 
     def _rakuten_set_auth_failure(self, message):
         """``message``: the RmsAuthError, or any text :class:`RakutenText` stores."""
-        self.sudo().write({"rakuten_auth_error": message, "rakuten_auth_error_date": fields.Datetime.now()})
+        self.sudo().write(
+            {
+                "rakuten_auth_error": message,
+                "rakuten_auth_error_date": fields.Datetime.now(),
+            }
+        )
 
     def _rakuten_store_license_expiry(self, expiry):
         """Store the expiry RMS gave; from 14 days before it, the Rakuten managers get an
         activity on the channel (once per expiry date)."""
         self.ensure_one()
         team = self.sudo()
-        team.write({
-            "rakuten_license_expiry": expiry.astimezone(timezone.utc).replace(tzinfo=None),
-            "rakuten_auth_error": False,
-            "rakuten_auth_error_date": False,
-        })
+        team.write(
+            {
+                "rakuten_license_expiry": expiry.astimezone(timezone.utc).replace(
+                    tzinfo=None
+                ),
+                "rakuten_auth_error": False,
+                "rakuten_auth_error_date": False,
+            }
+        )
         if team.rakuten_license_state != "warning":
             return
         # Activities cannot be re-rendered per reader: they are written in the shop's language.
         team = team.with_context(lang=team._rakuten_lang())
-        summary = team.env._("Renew the Rakuten license key (expires %(date)s)", date=expiry.strftime("%Y-%m-%d"))
-        managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: not u.share and team.company_id in u.company_ids)
+        summary = team.env._(
+            "Renew the Rakuten license key (expires %(date)s)",
+            date=expiry.strftime("%Y-%m-%d"),
+        )
+        managers = self.env.ref(MANAGER_GROUP).users.filtered(
+            lambda u: not u.share and team.company_id in u.company_ids
+        )
         existing = team.activity_ids.filtered(lambda a: a.summary == summary).user_id
         for user in managers - existing:
             team.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=summary,
-                note=team.env._("The RMS license key of %(team)s expires on %(date)s. Issue a new key in "
-                                "RMS (WEB API Service) and save it on the channel's Rakuten page.",
-                                team=team.name, date=expiry.strftime("%Y-%m-%d")),
+                note=team.env._(
+                    "The RMS license key of %(team)s expires on %(date)s. Issue a new key in "
+                    "RMS (WEB API Service) and save it on the channel's Rakuten page.",
+                    team=team.name,
+                    date=expiry.strftime("%Y-%m-%d"),
+                ),
                 user_id=user.id,
                 date_deadline=expiry.date(),
             )
@@ -405,7 +444,9 @@ class CrmTeam(models.Model):
         )
         pending = dict(
             self.env["rakuten.pending.order"]._read_group(
-                [("team_id", "in", self.ids), ("state", "=", "waiting")], ["team_id"], ["__count"]
+                [("team_id", "in", self.ids), ("state", "=", "waiting")],
+                ["team_id"],
+                ["__count"],
             )
         )
         for team in self:
@@ -435,18 +476,28 @@ class CrmTeam(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("rakuten_shop_url"):
-                vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
-            if (vals.get("rakuten_shop_url") or vals.get("rakuten_active")) and not vals.get("company_id"):
+                vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(
+                    vals["rakuten_shop_url"]
+                )
+            if (
+                vals.get("rakuten_shop_url") or vals.get("rakuten_active")
+            ) and not vals.get("company_id"):
                 # A Rakuten shop belongs to one company (its warehouse, taxes, pricelist).
                 vals["company_id"] = self.env.company.id
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("rakuten_shop_url"):
-            vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(vals["rakuten_shop_url"])
-        if (vals.get("rakuten_shop_url") or vals.get("rakuten_active")) and "company_id" not in vals:
+            vals["rakuten_shop_url"] = self._rakuten_clean_shop_url(
+                vals["rakuten_shop_url"]
+            )
+        if (
+            vals.get("rakuten_shop_url") or vals.get("rakuten_active")
+        ) and "company_id" not in vals:
             # A channel without company becomes a Rakuten shop: it gets the current company.
-            self.filtered(lambda t: not t.company_id).write({"company_id": self.env.company.id})
+            self.filtered(lambda t: not t.company_id).write(
+                {"company_id": self.env.company.id}
+            )
         if {"rakuten_service_secret", "rakuten_license_key"} & set(vals):
             # A new key: the jobs resume at once, and the next check reads its expiry.
             vals = dict(vals, rakuten_auth_error=False, rakuten_auth_error_date=False)
@@ -507,7 +558,9 @@ class CrmTeam(models.Model):
                     )
             if team.rakuten_wait_minutes < 0 or team.rakuten_window_hours < 1:
                 raise ValidationError(
-                    _("The wait must not be negative and the import window is at least 1 hour.")
+                    _(
+                        "The wait must not be negative and the import window is at least 1 hour."
+                    )
                 )
 
     # ------------------------------------------------------------------
@@ -518,10 +571,19 @@ class CrmTeam(models.Model):
         values = super().default_get(fields_list)
         if self.env.context.get("rakuten_new_shop"):
             # "New Rakuten Shop" (Settings > Sales): the Rakuten page opens filled in.
-            company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+            company = (
+                self.env["res.company"].browse(values.get("company_id"))
+                or self.env.company
+            )
             values.setdefault("company_id", company.id)
             defaults = self._rakuten_found_values(company)
-            values.update({name: value.id for name, value in defaults.items() if value and name in fields_list})
+            values.update(
+                {
+                    name: value.id
+                    for name, value in defaults.items()
+                    if value and name in fields_list
+                }
+            )
         return values
 
     @api.onchange("rakuten_shop_url")
@@ -533,10 +595,12 @@ class CrmTeam(models.Model):
                 continue
             code = normalize_shop_url(team.rakuten_shop_url)
             if not code:
-                return {"warning": {
-                    "title": _("Rakuten Shop URL"),
-                    "message": self._rakuten_shop_url_error(team.rakuten_shop_url),
-                }}
+                return {
+                    "warning": {
+                        "title": _("Rakuten Shop URL"),
+                        "message": self._rakuten_shop_url_error(team.rakuten_shop_url),
+                    }
+                }
             if code != team.rakuten_shop_url:
                 team.rakuten_shop_url = code
 
@@ -562,7 +626,8 @@ class CrmTeam(models.Model):
         return {
             name: value
             for name, value in self._rakuten_found_values(company).items()
-            if (value and not self[name]) or (self[name] and not self._rakuten_fits_company(self[name], company))
+            if (value and not self[name])
+            or (self[name] and not self._rakuten_fits_company(self[name], company))
         }
 
     @api.model
@@ -584,7 +649,9 @@ class CrmTeam(models.Model):
 
     @api.model
     def _rakuten_find_warehouse(self, company):
-        return self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        return self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
 
     @api.model
     def _rakuten_jpy(self):
@@ -593,10 +660,12 @@ class CrmTeam(models.Model):
     @api.model
     def _rakuten_find_pricelist(self, company):
         """A yen pricelist of the company, else a yen pricelist shared by all companies."""
-        pricelists = self.env["product.pricelist"].search([
-            ("currency_id", "=", self._rakuten_jpy().id),
-            ("company_id", "in", (company.id, False)),
-        ])
+        pricelists = self.env["product.pricelist"].search(
+            [
+                ("currency_id", "=", self._rakuten_jpy().id),
+                ("company_id", "in", (company.id, False)),
+            ]
+        )
         return pricelists.filtered("company_id")[:1] or pricelists[:1]
 
     @api.model
@@ -613,7 +682,8 @@ class CrmTeam(models.Model):
         """The company's sales tax of ``amount`` percent included in the price (l10n_jp ships
         its 10 % and 8 % sales taxes excluded from the price: those are not taken)."""
         return self.env["account.tax"].search(
-            self._rakuten_tax_domain(company, amount) + [("price_include", "=", True)], limit=1
+            self._rakuten_tax_domain(company, amount) + [("price_include", "=", True)],
+            limit=1,
         )
 
     @api.model
@@ -650,16 +720,22 @@ class CrmTeam(models.Model):
         for team in self:
             missing = team._rakuten_setup_missing_items(jpy)
             team.rakuten_setup_missing = " ".join(missing) or False
-            team.rakuten_setup_todo = "\n".join("• %s" % text for text in missing.values()) or False
+            team.rakuten_setup_todo = (
+                "\n".join("• %s" % text for text in missing.values()) or False
+            )
 
     def _rakuten_setup_missing_items(self, jpy):
         """``{code: what to do}`` for every setting still missing, in the reader's language."""
         self.ensure_one()
         todo = {}
         if not self.company_id:
-            todo["company"] = _("Set the company of this sales channel: press Use Current Company.")
+            todo["company"] = _(
+                "Set the company of this sales channel: press Use Current Company."
+            )
         if not self.rakuten_shop_url:
-            todo["shop_url"] = _("Enter the Rakuten Shop URL: the XXXX of https://www.rakuten.ne.jp/XXXX/.")
+            todo["shop_url"] = _(
+                "Enter the Rakuten Shop URL: the XXXX of https://www.rakuten.ne.jp/XXXX/."
+            )
         if not self.rakuten_credentials_set:
             todo["credentials"] = _(
                 "A Rakuten manager enters the Service Secret and License Key from RMS "
@@ -670,13 +746,18 @@ class CrmTeam(models.Model):
                 "Choose the Authorization Type (オーソリ区分): RakutenPay for a RakutenPay shop."
             )
         if not self.rakuten_warehouse_id:
-            todo["warehouse"] = _("Choose the warehouse the shop ships from, or press Use Company Warehouse.")
+            todo["warehouse"] = _(
+                "Choose the warehouse the shop ships from, or press Use Company Warehouse."
+            )
         if self.rakuten_pricelist_id.currency_id != jpy:
             todo["pricelist"] = _(
                 "Choose a pricelist in yen (JPY), or press Use a Yen Pricelist (created if the "
                 "company has none)."
             )
-        if not all(self._rakuten_tax_ok(self[name], amount) for amount, name in SETUP_TAX_FIELDS.items()):
+        if not all(
+            self._rakuten_tax_ok(self[name], amount)
+            for amount, name in SETUP_TAX_FIELDS.items()
+        ):
             todo["taxes"] = _(
                 "Choose the 10% and 8% sales taxes included in the price, or press Use "
                 "Tax-Included Taxes (created if the company has none)."
@@ -703,7 +784,9 @@ class CrmTeam(models.Model):
         return self._rakuten_setup_fix(("product",))
 
     def action_rakuten_setup_all(self):
-        return self._rakuten_setup_fix(("company", "warehouse", "pricelist", "taxes", "product"))
+        return self._rakuten_setup_fix(
+            ("company", "warehouse", "pricelist", "taxes", "product")
+        )
 
     def _rakuten_setup_fix(self, items):
         """Fix the ``items`` of the set-up of these channels; say what was done. Pressed twice,
@@ -723,14 +806,21 @@ class CrmTeam(models.Model):
                 warehouse = team._rakuten_find_warehouse(company)
                 if warehouse:
                     vals["rakuten_warehouse_id"] = warehouse.id
-                    done.append(self._rakuten_setup_done("rakuten_warehouse_id", warehouse))
+                    done.append(
+                        self._rakuten_setup_done("rakuten_warehouse_id", warehouse)
+                    )
             if "pricelist" in items and team.rakuten_pricelist_id.currency_id != jpy:
                 pricelist, created = team._rakuten_get_pricelist(company)
                 vals["rakuten_pricelist_id"] = pricelist.id
-                done.append(self._rakuten_setup_done("rakuten_pricelist_id", pricelist, created))
+                done.append(
+                    self._rakuten_setup_done("rakuten_pricelist_id", pricelist, created)
+                )
             if "taxes" in items:
                 for amount, name in SETUP_TAX_FIELDS.items():
-                    if team._rakuten_tax_ok(team[name], amount) and team[name].company_id in company.parent_ids:
+                    if (
+                        team._rakuten_tax_ok(team[name], amount)
+                        and team[name].company_id in company.parent_ids
+                    ):
                         continue
                     tax, created = team._rakuten_get_tax(company, amount)
                     vals[name] = tax.id
@@ -739,21 +829,33 @@ class CrmTeam(models.Model):
                 product = team._rakuten_find_product(company)
                 if product:
                     vals["rakuten_unmatched_product_id"] = product.id
-                    done.append(self._rakuten_setup_done("rakuten_unmatched_product_id", product))
+                    done.append(
+                        self._rakuten_setup_done(
+                            "rakuten_unmatched_product_id", product
+                        )
+                    )
             if vals:
                 team.write(vals)
         if done:
-            return self._rakuten_setup_notify(_("Rakuten set-up"), "; ".join(done), "success")
+            return self._rakuten_setup_notify(
+                _("Rakuten set-up"), "; ".join(done), "success"
+            )
         return self._rakuten_setup_notify(
-            _("Rakuten set-up"), _("Nothing to change: these settings are already done."), "info"
+            _("Rakuten set-up"),
+            _("Nothing to change: these settings are already done."),
+            "info",
         )
 
     @api.model
     def _rakuten_setup_done(self, field_name, record, created=False):
-        """"<setting>: <value>", the setting's label in the user's language."""
+        """ "<setting>: <value>", the setting's label in the user's language."""
         label = self._rakuten_label(field_name)
         if created:
-            return _("%(setting)s: %(name)s (created)", setting=label, name=record.display_name)
+            return _(
+                "%(setting)s: %(name)s (created)",
+                setting=label,
+                name=record.display_name,
+            )
         return _("%(setting)s: %(name)s", setting=label, name=record.display_name)
 
     @api.model
@@ -786,7 +888,8 @@ class CrmTeam(models.Model):
             # Activating a currency is a settings right; the set-up needs yen whoever presses.
             jpy.sudo().active = True
         pricelist = self._rakuten_create_named(
-            self.env["product.pricelist"], _lt("Rakuten Ichiba"),
+            self.env["product.pricelist"],
+            _lt("Rakuten Ichiba"),
             {"currency_id": jpy.id, "company_id": company.id},
         )
         return pricelist, True
@@ -795,14 +898,18 @@ class CrmTeam(models.Model):
     def _rakuten_create_named(self, model, name, values):
         """Create a record whose translatable name is ``name`` (a lazy text) in every
         installed language."""
-        record = model.with_context(lang="en_US").create(dict(values, name=name._translate("en_US")))
+        record = model.with_context(lang="en_US").create(
+            dict(values, name=name._translate("en_US"))
+        )
         self._rakuten_translate_name(record, name)
         return record.with_env(model.env)
 
     @api.model
     def _rakuten_translate_name(self, record, name):
         translations = {
-            lang: name._translate(lang) for lang, _label in self.env["res.lang"].get_installed() if lang != "en_US"
+            lang: name._translate(lang)
+            for lang, _label in self.env["res.lang"].get_installed()
+            if lang != "en_US"
         }
         if translations:
             record.update_field_translations("name", translations)
@@ -821,14 +928,21 @@ class CrmTeam(models.Model):
         name = _lt("%(rate)s%% Tax Included", rate=int(amount))
         archived = Tax.with_context(active_test=False).search(
             self._rakuten_tax_domain(company, amount)
-            + [("name", "=", name._translate("en_US")), ("active", "=", False), ("price_include", "=", True)],
+            + [
+                ("name", "=", name._translate("en_US")),
+                ("active", "=", False),
+                ("price_include", "=", True),
+            ],
             limit=1,
         )
         if archived:
             archived.active = True
             return archived.sudo(False), False
         excluded = Tax.search(self._rakuten_tax_domain(company, amount), limit=1)
-        values = {"price_include_override": "tax_included", "include_base_amount": False}
+        values = {
+            "price_include_override": "tax_included",
+            "include_base_amount": False,
+        }
         if excluded:
             tax = excluded.with_context(lang="en_US").copy(
                 dict(
@@ -842,16 +956,24 @@ class CrmTeam(models.Model):
             )
             self._rakuten_translate_name(tax, name)
         else:
-            country = company.account_fiscal_country_id or company.country_id or self.env.ref("base.jp")
-            tax = self._rakuten_create_named(Tax, name, dict(
-                values,
-                amount=amount,
-                amount_type="percent",
-                type_tax_use="sale",
-                company_id=company.id,
-                country_id=country.id,
-                tax_group_id=self._rakuten_tax_group(company, country, amount).id,
-            ))
+            country = (
+                company.account_fiscal_country_id
+                or company.country_id
+                or self.env.ref("base.jp")
+            )
+            tax = self._rakuten_create_named(
+                Tax,
+                name,
+                dict(
+                    values,
+                    amount=amount,
+                    amount_type="percent",
+                    type_tax_use="sale",
+                    company_id=company.id,
+                    country_id=country.id,
+                    tax_group_id=self._rakuten_tax_group(company, country, amount).id,
+                ),
+            )
         return tax.sudo(False), True
 
     @api.model
@@ -859,27 +981,39 @@ class CrmTeam(models.Model):
         """The company's tax group of ``amount`` percent: the group of a sales tax of that rate,
         else a group named after the rate (such as l10n_jp's "GST 10%"), else a new one."""
         Group = self.env["account.tax.group"].sudo()
-        tax = self.env["account.tax"].sudo().search(
-            self._rakuten_tax_domain(company, amount) + [("tax_group_id.country_id", "in", (country.id, False))],
-            limit=1,
+        tax = (
+            self.env["account.tax"]
+            .sudo()
+            .search(
+                self._rakuten_tax_domain(company, amount)
+                + [("tax_group_id.country_id", "in", (country.id, False))],
+                limit=1,
+            )
         )
         if tax:
             return tax.tax_group_id
         rate = re.compile(r"(?<![\d.])%d\s*%%" % int(amount))
-        groups = Group.search([
-            *Group._check_company_domain(company),
-            ("country_id", "in", (country.id, False)),
-        ])
+        groups = Group.search(
+            [
+                *Group._check_company_domain(company),
+                ("country_id", "in", (country.id, False)),
+            ]
+        )
         group = groups.filtered(lambda g: rate.search(g.name or ""))[:1]
         return group or self._rakuten_create_named(
-            Group, _lt("Tax %(rate)s%%", rate=int(amount)), {"company_id": company.id, "country_id": country.id}
+            Group,
+            _lt("Tax %(rate)s%%", rate=int(amount)),
+            {"company_id": company.id, "country_id": country.id},
         )
 
     def _compute_rakuten_slip_counts(self):
         counts = {
             (team, state): count
             for team, state, count in self.env["sale.order"]._read_group(
-                [("team_id", "in", self.ids), ("rakuten_slip_state", "in", COUNTED_SLIP_STATES)],
+                [
+                    ("team_id", "in", self.ids),
+                    ("rakuten_slip_state", "in", COUNTED_SLIP_STATES),
+                ],
                 ["team_id", "rakuten_slip_state"],
                 ["__count"],
             )
@@ -893,9 +1027,16 @@ class CrmTeam(models.Model):
         (``rakuten_slip_state``, as the buttons of the channel pass it); all of them without."""
         self.ensure_one()
         state = self.env.context.get("rakuten_slip_state")
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale_rakuten.action_rakuten_orders")
-        action["domain"] = [("rakuten_order_number", "!=", False), ("team_id", "=", self.id)]
-        if state in dict(self.env["sale.order"]._fields["rakuten_slip_state"].selection):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_rakuten.action_rakuten_orders"
+        )
+        action["domain"] = [
+            ("rakuten_order_number", "!=", False),
+            ("team_id", "=", self.id),
+        ]
+        if state in dict(
+            self.env["sale.order"]._fields["rakuten_slip_state"].selection
+        ):
             action["context"] = {"search_default_rakuten_%s" % state: 1}
         action["display_name"] = _("Rakuten Orders of %(team)s", team=self.display_name)
         return action
@@ -910,7 +1051,10 @@ class CrmTeam(models.Model):
         team = self.sudo()
         if not team.rakuten_credentials_set:
             raise UserError(
-                _("Enter the service secret and license key of %(team)s first.", team=team.name)
+                _(
+                    "Enter the service secret and license key of %(team)s first.",
+                    team=team.name,
+                )
             )
         return RmsClient(
             team.rakuten_service_secret,
@@ -948,7 +1092,11 @@ class CrmTeam(models.Model):
         installed = {code for code, _name in self.env["res.lang"].get_installed()}
         if team.company_id.partner_id.lang in installed:
             return team.company_id.partner_id.lang
-        langs = Counter(lang for lang in (team.user_id | team.member_ids).mapped("lang") if lang in installed)
+        langs = Counter(
+            lang
+            for lang in (team.user_id | team.member_ids).mapped("lang")
+            if lang in installed
+        )
         return langs.most_common(1)[0][0] if langs else "en_US"
 
     def _rakuten_cancel_reason(self):
@@ -956,7 +1104,9 @@ class CrmTeam(models.Model):
         translatable."""
         self.ensure_one()
         reason = self.with_context(lang=self._rakuten_lang()).rakuten_cancel_reason
-        if not reason or reason == DEFAULT_CANCEL_REASON._source:  # channels set up with the old default
+        if (
+            not reason or reason == DEFAULT_CANCEL_REASON._source
+        ):  # channels set up with the old default
             return DEFAULT_CANCEL_REASON
         return reason
 
@@ -965,17 +1115,26 @@ class CrmTeam(models.Model):
         self.ensure_one()
         if not rate:
             return self.env["account.tax"]
-        return self.rakuten_tax_8_id if rate == mapping.REDUCED_RATE else self.rakuten_tax_10_id
+        return (
+            self.rakuten_tax_8_id
+            if rate == mapping.REDUCED_RATE
+            else self.rakuten_tax_10_id
+        )
 
     def _rakuten_enabled_checks(self):
         """The confirmation checks (確認待ち) switched on for this channel."""
         self.ensure_one()
-        return {check for check in mapping.ALL_CHECKS if self["rakuten_check_%s" % check]}
+        return {
+            check for check in mapping.ALL_CHECKS if self["rakuten_check_%s" % check]
+        }
 
     def _rakuten_options_key(self):
         """The options that decide whether an order is skipped (※2, ※4)."""
         self.ensure_one()
-        return "drug=%d,reserved=%d" % (self.rakuten_import_drug_orders, self.rakuten_import_reserved_orders)
+        return "drug=%d,reserved=%d" % (
+            self.rakuten_import_drug_orders,
+            self.rakuten_import_reserved_orders,
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -987,26 +1146,49 @@ class CrmTeam(models.Model):
         if not self.rakuten_credentials_set:
             return self._rakuten_notify(
                 _("Rakuten connection not tested"),
-                _("Enter and save the service secret and license key of %(team)s first.", team=self.name),
+                _(
+                    "Enter and save the service secret and license key of %(team)s first.",
+                    team=self.name,
+                ),
                 "warning",
             )
         try:
             with self._rakuten_client() as client:
                 expiry = client.get_license_expiry()
                 # ※6: a read-only check of the SKU migration (never raises)
-                probe = None if self.rakuten_sku_migrated else client.probe_sku_migration()
+                probe = (
+                    None if self.rakuten_sku_migrated else client.probe_sku_migration()
+                )
         except RmsError as error:
             if isinstance(error, RmsAuthError):
                 self._rakuten_set_auth_failure(error)
-            return self._rakuten_notify(_("Rakuten connection failed"), to_text(self.env, error), "danger", reload=True)
+            return self._rakuten_notify(
+                _("Rakuten connection failed"),
+                to_text(self.env, error),
+                "danger",
+                reload=True,
+            )
         self._rakuten_store_license_expiry(expiry)
-        message = _("The license key is valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d %H:%M"))
-        if probe and probe.migrated and self.env["rakuten.sku"]._rakuten_set_migrated(
-            self, self.with_context(lang=self._rakuten_lang()).env._(
-                "the read-only check of Test Connection (shop.operationLeadTime.get) found the shop migrated")
+        message = _(
+            "The license key is valid until %(date)s (Japan time).",
+            date=expiry.strftime("%Y-%m-%d %H:%M"),
+        )
+        if (
+            probe
+            and probe.migrated
+            and self.env["rakuten.sku"]._rakuten_set_migrated(
+                self,
+                self.with_context(lang=self._rakuten_lang()).env._(
+                    "the read-only check of Test Connection (shop.operationLeadTime.get) found the shop migrated"
+                ),
+            )
         ):
-            message += " " + _("The shop uses Rakuten's SKU model: 'Rakuten SKU Migration Done' is now set.")
-        return self._rakuten_notify(_("Rakuten connection works"), message, "success", reload=True)
+            message += " " + _(
+                "The shop uses Rakuten's SKU model: 'Rakuten SKU Migration Done' is now set."
+            )
+        return self._rakuten_notify(
+            _("Rakuten connection works"), message, "success", reload=True
+        )
 
     def action_rakuten_import_products(self):
         """※6 Queue the registration of the shop's Rakuten items as products: the products cron
@@ -1014,29 +1196,45 @@ class CrmTeam(models.Model):
         the user so, then opens the run's sync log."""
         self.ensure_one()
         if not self.rakuten_active:
-            raise UserError(_("Switch on the Rakuten RMS API for %(team)s first.", team=self.name))
+            raise UserError(
+                _("Switch on the Rakuten RMS API for %(team)s first.", team=self.name)
+            )
         log = self.env["rakuten.sync"]._queue_products(self)
         return self._rakuten_notify(
             _("Product import queued"),
-            _("The items of %(team)s on Rakuten are registered as products in the background. The sync log "
-              "shows the import running, then its result.", team=self.name),
+            _(
+                "The items of %(team)s on Rakuten are registered as products in the background. The sync log "
+                "shows the import running, then its result.",
+                team=self.name,
+            ),
             "info",
             next_action=log.get_formview_action(),
         )
 
     def _rakuten_notify(self, title, message, kind, reload=False, next_action=None):
         """A notification; then ``next_action``, or with ``reload`` a soft reload of the view."""
-        params = {"title": title, "message": message, "type": kind, "sticky": kind in ("danger", "warning")}
+        params = {
+            "title": title,
+            "message": message,
+            "type": kind,
+            "sticky": kind in ("danger", "warning"),
+        }
         if reload and not next_action:
             next_action = {"type": "ir.actions.client", "tag": "soft_reload"}
         if next_action:
             params["next"] = next_action
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
 
     def action_rakuten_import_now(self):
         self.ensure_one()
         if not self.rakuten_active:
-            raise UserError(_("Switch on the Rakuten RMS API for %(team)s first.", team=self.name))
+            raise UserError(
+                _("Switch on the Rakuten RMS API for %(team)s first.", team=self.name)
+            )
         log = self._rakuten_import_orders()
         return log.get_formview_action()
 
@@ -1053,7 +1251,9 @@ class CrmTeam(models.Model):
 
     def action_rakuten_view_sync_logs(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale_rakuten.rakuten_sync_log_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale_rakuten.rakuten_sync_log_action"
+        )
         action["domain"] = [("team_id", "=", self.id)]
         action["context"] = {"default_team_id": self.id}
         return action

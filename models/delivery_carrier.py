@@ -3,7 +3,8 @@ from odoo import fields, models
 from ..rms import codes
 
 CARRIER_SELECTION = [
-    (code, "%s %s" % (code, codes.DELIVERY_COMPANY[code])) for code in sorted(codes.DELIVERY_COMPANY)
+    (code, "%s %s" % (code, codes.DELIVERY_COMPANY[code]))
+    for code in sorted(codes.DELIVERY_COMPANY)
 ]
 
 

@@ -19,11 +19,17 @@ class MailTrackingValue(models.Model):
     _inherit = "mail.tracking.value"
 
     @api.model
-    def _create_tracking_values(self, initial_value, new_value, col_name, col_info, record):
+    def _create_tracking_values(
+        self, initial_value, new_value, col_name, col_info, record
+    ):
         if col_info.get("type") == "selection" and _ours(record._fields.get(col_name)):
-            english = record._fields[col_name]._description_selection(record.with_context(lang="en_US").env)
+            english = record._fields[col_name]._description_selection(
+                record.with_context(lang="en_US").env
+            )
             col_info = dict(col_info, selection=english)
-        return super()._create_tracking_values(initial_value, new_value, col_name, col_info, record)
+        return super()._create_tracking_values(
+            initial_value, new_value, col_name, col_info, record
+        )
 
     def _tracking_value_format_model(self, model):
         formatted = super()._tracking_value_format_model(model)
@@ -36,9 +42,13 @@ class MailTrackingValue(models.Model):
             if not _ours(field):
                 continue
             if field.name not in labels:
-                english = field._description_selection(self.env[model].with_context(lang="en_US").env)
+                english = field._description_selection(
+                    self.env[model].with_context(lang="en_US").env
+                )
                 translated = dict(field._description_selection(self.env[model].env))
-                labels[field.name] = {label: translated.get(key, label) for key, label in english}
+                labels[field.name] = {
+                    label: translated.get(key, label) for key, label in english
+                }
             for side in ("oldValue", "newValue"):
                 value = info[side]["value"]
                 info[side]["value"] = labels[field.name].get(value, value)

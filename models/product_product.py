@@ -35,16 +35,25 @@ class ProductProduct(models.Model):
     def _rakuten_match_skus(self, team, items):
         """``{item keys: product}`` for the ``items`` whose SKU (variantId, post-migration
         orders) is mapped on ``team`` to an active sellable product."""
-        pairs = {(item.manage_number, item.variant_id): item_keys(item)
-                 for item in items if item.manage_number and item.variant_id}
+        pairs = {
+            (item.manage_number, item.variant_id): item_keys(item)
+            for item in items
+            if item.manage_number and item.variant_id
+        }
         if not pairs:
             return {}
-        skus = self.env["rakuten.sku"].sudo().search([
-            ("team_id", "=", team.id),
-            ("manage_number", "in", list({pair[0] for pair in pairs})),
-            ("variant_id", "in", list({pair[1] for pair in pairs})),
-            ("product_id", "!=", False),
-        ])
+        skus = (
+            self.env["rakuten.sku"]
+            .sudo()
+            .search(
+                [
+                    ("team_id", "=", team.id),
+                    ("manage_number", "in", list({pair[0] for pair in pairs})),
+                    ("variant_id", "in", list({pair[1] for pair in pairs})),
+                    ("product_id", "!=", False),
+                ]
+            )
+        )
         result = {}
         for sku in skus:
             keys = pairs.get((sku.manage_number, sku.variant_id))

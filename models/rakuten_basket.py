@@ -25,18 +25,25 @@ class RakutenBasket(models.Model):
     _order = "order_id, id"
     _check_company_auto = True
 
-    order_id = fields.Many2one("sale.order", required=True, ondelete="cascade", index=True)
+    order_id = fields.Many2one(
+        "sale.order", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     basket_id = fields.Char(
-        string="Basket ID", required=True, help="basketId (送付先ID) that RMS gives each recipient."
+        string="Basket ID",
+        required=True,
+        help="basketId (送付先ID) that RMS gives each recipient.",
     )
     partner_id = fields.Many2one("res.partner", string="Recipient", check_company=True)
     postage = fields.Integer()
     noshi = fields.Char(string="Noshi (のし)")
     default_carrier_code = fields.Char(
-        string="Carrier Chosen at Purchase", help="defaultDeliveryCompanyCode of the RMS package."
+        string="Carrier Chosen at Purchase",
+        help="defaultDeliveryCompanyCode of the RMS package.",
     )
-    procurement_group_id = fields.Many2one("procurement.group", copy=False, readonly=True)
+    procurement_group_id = fields.Many2one(
+        "procurement.group", copy=False, readonly=True
+    )
     # What Rakuten knows of this basket's carrier rows (updateOrderShipping).
     carrier_state = fields.Selection(
         [
@@ -70,15 +77,25 @@ class RakutenBasket(models.Model):
         copy=False,
     )
     ship_payload = fields.Text(string="Last Shipping Report", copy=False, readonly=True)
-    request_ref = fields.Char(string="RMS Request", copy=False, readonly=True,
-                              help="requestId of the last asynchronous shipping update.")
+    request_ref = fields.Char(
+        string="RMS Request",
+        copy=False,
+        readonly=True,
+        help="requestId of the last asynchronous shipping update.",
+    )
     sent_date = fields.Datetime(copy=False, readonly=True)
     sync_error = RakutenText(string="Rakuten Error", copy=False, readonly=True)
     attempts = fields.Integer(copy=False, readonly=True)
-    picking_ids = fields.Many2many("stock.picking", string="Deliveries", compute="_compute_picking_ids")
+    picking_ids = fields.Many2many(
+        "stock.picking", string="Deliveries", compute="_compute_picking_ids"
+    )
 
     _sql_constraints = [
-        ("basket_order_uniq", "UNIQUE(order_id, basket_id)", "A Rakuten basket appears once per order."),
+        (
+            "basket_order_uniq",
+            "UNIQUE(order_id, basket_id)",
+            "A Rakuten basket appears once per order.",
+        ),
     ]
 
     @api.depends("procurement_group_id", "order_id.picking_ids")
@@ -94,11 +111,16 @@ class RakutenBasket(models.Model):
     @api.depends("basket_id", "partner_id")
     def _compute_display_name(self):
         for basket in self:
-            basket.display_name = "%s (%s)" % (basket.partner_id.name or "", basket.basket_id)
+            basket.display_name = "%s (%s)" % (
+                basket.partner_id.name or "",
+                basket.basket_id,
+            )
 
     def _rakuten_detail_ids(self):
         self.ensure_one()
-        return [int(x) for x in (self.shipping_detail_refs or "").split(",") if x.strip()]
+        return [
+            int(x) for x in (self.shipping_detail_refs or "").split(",") if x.strip()
+        ]
 
     @api.model
     def _rakuten_basket_vals(self, package, partner):
@@ -116,16 +138,29 @@ class RakutenBasket(models.Model):
     def _rakuten_pickings(self):
         """The done outgoing deliveries of this basket."""
         self.ensure_one()
-        return self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done")
+        return self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+        )
 
     def _rakuten_parcels(self):
         """One parcel per tracking number of the basket's done deliveries (several numbers in
         one delivery, separated by commas or spaces, are several parcels)."""
         parcels = []
         for picking in self._rakuten_pickings().sorted("id"):
-            code = picking.carrier_id.rakuten_carrier_code or codes.DELIVERY_COMPANY_OTHER
-            day = (picking.date_done or fields.Datetime.now()).replace(tzinfo=timezone.utc).astimezone(JST).date()
-            numbers = [n for n in re.split(r"[\s,、;]+", picking.carrier_tracking_ref or "") if n]
+            code = (
+                picking.carrier_id.rakuten_carrier_code or codes.DELIVERY_COMPANY_OTHER
+            )
+            day = (
+                (picking.date_done or fields.Datetime.now())
+                .replace(tzinfo=timezone.utc)
+                .astimezone(JST)
+                .date()
+            )
+            numbers = [
+                n
+                for n in re.split(r"[\s,、;]+", picking.carrier_tracking_ref or "")
+                if n
+            ]
             for number in numbers or [""]:
                 parcels.append(sync.Parcel(code, number, day))
         return parcels
@@ -140,7 +175,9 @@ class RakutenBasket(models.Model):
                 return []
             parcels = self._rakuten_parcels()
             if parcels:
-                return sync.shipping_payload(self.basket_id, self._rakuten_detail_ids(), parcels)
+                return sync.shipping_payload(
+                    self.basket_id, self._rakuten_detail_ids(), parcels
+                )
         if self.carrier_state == "todo":
             return sync.carrier_payload([self.basket_id])
         return []
@@ -150,8 +187,13 @@ class RakutenBasket(models.Model):
         baskets 'sending' and checks RMS instead of sending again."""
         rows = {str(b["basketId"]): b["ShippingModelList"] for b in payload}
         for basket in self:
-            vals = {"ship_payload": json.dumps(rows.get(basket.basket_id, []), ensure_ascii=False),
-                    "sent_date": fields.Datetime.now(), "attempts": basket.attempts + 1}
+            vals = {
+                "ship_payload": json.dumps(
+                    rows.get(basket.basket_id, []), ensure_ascii=False
+                ),
+                "sent_date": fields.Datetime.now(),
+                "attempts": basket.attempts + 1,
+            }
             if basket.ship_state == "pending":
                 vals["ship_state"] = "sending"
             if basket.carrier_state == "todo":
@@ -178,10 +220,17 @@ class RakutenBasket(models.Model):
             if basket.carrier_state in ("sending", "sent"):
                 vals["carrier_state"] = "error" if give_up else "todo"
             basket.write(vals)
-            log._add_line(basket.order_id.rakuten_order_number, "failed" if give_up else "deferred",
-                          _lt("Rakuten refused the shipping rows of basket %(basket)s: %(reason)s",
-                              basket=basket.basket_id, reason=reason), basket.order_id,
-                          counter="refused" if give_up else "retried")
+            log._add_line(
+                basket.order_id.rakuten_order_number,
+                "failed" if give_up else "deferred",
+                _lt(
+                    "Rakuten refused the shipping rows of basket %(basket)s: %(reason)s",
+                    basket=basket.basket_id,
+                    reason=reason,
+                ),
+                basket.order_id,
+                counter="refused" if give_up else "retried",
+            )
 
     def _rakuten_verify(self, order, client, log):
         """Check the rows RMS shows (``order``: rms.order.Order) against what was sent."""
@@ -189,19 +238,42 @@ class RakutenBasket(models.Model):
         unresolved = self.env["rakuten.basket"]
         for basket in self:
             shippings = rows.get(basket.basket_id, ())
-            ids = ",".join(str(s.shipping_detail_id) for s in shippings if s.shipping_detail_id)
+            ids = ",".join(
+                str(s.shipping_detail_id) for s in shippings if s.shipping_detail_id
+            )
             if basket.ship_state in ("sending", "sent"):
-                sent = [r for r in json.loads(basket.ship_payload or "[]") if not r.get("shippingDeleteFlag")]
-                wanted = {(r["deliveryCompany"], r.get("shippingNumber") or "") for r in sent}
-                have = {(s.delivery_company, s.shipping_number or "") for s in shippings}
+                sent = [
+                    r
+                    for r in json.loads(basket.ship_payload or "[]")
+                    if not r.get("shippingDeleteFlag")
+                ]
+                wanted = {
+                    (r["deliveryCompany"], r.get("shippingNumber") or "") for r in sent
+                }
+                have = {
+                    (s.delivery_company, s.shipping_number or "") for s in shippings
+                }
                 if wanted and wanted <= have:
-                    basket.write({"ship_state": "done", "carrier_state": "done", "shipping_detail_refs": ids,
-                                  "sync_error": False, "attempts": 0})
+                    basket.write(
+                        {
+                            "ship_state": "done",
+                            "carrier_state": "done",
+                            "shipping_detail_refs": ids,
+                            "sync_error": False,
+                            "attempts": 0,
+                        }
+                    )
                     continue
             elif basket.carrier_state in ("sending", "sent"):
                 if shippings:
-                    basket.write({"carrier_state": "done", "shipping_detail_refs": ids, "sync_error": False,
-                                  "attempts": 0})
+                    basket.write(
+                        {
+                            "carrier_state": "done",
+                            "shipping_detail_refs": ids,
+                            "sync_error": False,
+                            "attempts": 0,
+                        }
+                    )
                     continue
             else:
                 if ids and ids != basket.shipping_detail_refs:
@@ -210,18 +282,28 @@ class RakutenBasket(models.Model):
             unresolved |= basket
         # Rows not there: never sent (interrupted run) or refused; the request's result tells.
         for request_ref, baskets in unresolved.grouped("request_ref").items():
-            if not request_ref or any(b.carrier_state == "sending" or b.ship_state == "sending" for b in baskets):
+            if not request_ref or any(
+                b.carrier_state == "sending" or b.ship_state == "sending"
+                for b in baskets
+            ):
                 baskets._rakuten_back_to_send()
                 continue
             results = client.get_result_update_order_shipping_async(request_ref)
-            mine = [r for r in results if r.order_number == baskets[0].order_id.rakuten_order_number]
+            mine = [
+                r
+                for r in results
+                if r.order_number == baskets[0].order_id.rakuten_order_number
+            ]
             if not mine:
                 continue  # RMS is still working on it
             if mine[0].ok:
                 continue  # applied after getOrder answered: the next run sees the rows
             error = mine[0].errors[0]
-            baskets._rakuten_mark_refused("%s: %s" % (error.message_code, error.message), log,
-                                          final=error.message_code in FINAL_ERRORS)
+            baskets._rakuten_mark_refused(
+                "%s: %s" % (error.message_code, error.message),
+                log,
+                final=error.message_code in FINAL_ERRORS,
+            )
 
     def _rakuten_back_to_send(self):
         for basket in self:

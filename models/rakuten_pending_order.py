@@ -36,7 +36,13 @@ class RakutenPendingOrder(models.Model):
     _order = "first_seen, id"
     _rec_name = "order_number"
 
-    team_id = fields.Many2one("crm.team", string="Sales Channel", required=True, ondelete="cascade", index=True)
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Channel",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
     company_id = fields.Many2one(related="team_id.company_id", store=True)
     order_number = fields.Char(string="Rakuten Order Number", required=True)
     reason = RakutenText(readonly=True)  # read in the reader's language
@@ -44,9 +50,14 @@ class RakutenPendingOrder(models.Model):
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     attempts = fields.Integer(default=1, readonly=True)
     state = fields.Selection(
-        [("waiting", "Waiting"), ("skipped", "Skipped")], default="waiting", required=True, index=True
+        [("waiting", "Waiting"), ("skipped", "Skipped")],
+        default="waiting",
+        required=True,
+        index=True,
     )
-    options_key = fields.Char(help="The channel's import options when the order was skipped.")
+    options_key = fields.Char(
+        help="The channel's import options when the order was skipped."
+    )
     failures = fields.Integer(
         string="Failed Runs in a Row",
         readonly=True,
@@ -67,7 +78,11 @@ class RakutenPendingOrder(models.Model):
     )
 
     _sql_constraints = [
-        ("team_order_uniq", "UNIQUE(team_id, order_number)", "An order waits once per channel."),
+        (
+            "team_order_uniq",
+            "UNIQUE(team_id, order_number)",
+            "An order waits once per channel.",
+        ),
     ]
 
     @api.model
@@ -87,37 +102,71 @@ class RakutenPendingOrder(models.Model):
         existing = {
             pending.order_number: pending
             for pending in self.search(
-                [("team_id", "=", team.id), ("order_number", "in", list({e[0] for e in entries}))]
+                [
+                    ("team_id", "=", team.id),
+                    ("order_number", "in", list({e[0] for e in entries})),
+                ]
             )
         }
-        options_key = team._rakuten_options_key() if any(e[2] == "skipped" for e in entries) else False
+        options_key = (
+            team._rakuten_options_key()
+            if any(e[2] == "skipped" for e in entries)
+            else False
+        )
         now = fields.Datetime.now()
         to_create = {}
         for order_number, reason, state, *failure in entries:
-            vals = {"reason": reason, "state": state, "options_key": options_key if state == "skipped" else False}
+            vals = {
+                "reason": reason,
+                "state": state,
+                "options_key": options_key if state == "skipped" else False,
+            }
             pending = existing.get(order_number)
             vals.update(self._rakuten_failure_vals(pending, reason, *failure, now=now))
             if pending:
-                pending.sudo().write(dict(vals, last_seen=now, attempts=pending.attempts + 1))
-            elif order_number in to_create:  # twice in one batch: the second call would update
+                pending.sudo().write(
+                    dict(vals, last_seen=now, attempts=pending.attempts + 1)
+                )
+            elif (
+                order_number in to_create
+            ):  # twice in one batch: the second call would update
                 previous = to_create[order_number]
-                to_create[order_number] = dict(previous, **vals, last_seen=now, attempts=previous.get("attempts", 1) + 1)
+                to_create[order_number] = dict(
+                    previous,
+                    **vals,
+                    last_seen=now,
+                    attempts=previous.get("attempts", 1) + 1,
+                )
             else:
-                to_create[order_number] = dict(vals, team_id=team.id, order_number=order_number)
-        created = self.sudo().create(list(to_create.values())).sudo(False) if to_create else self
+                to_create[order_number] = dict(
+                    vals, team_id=team.id, order_number=order_number
+                )
+        created = (
+            self.sudo().create(list(to_create.values())).sudo(False)
+            if to_create
+            else self
+        )
         return self.browse([p.id for p in existing.values()]) | created
 
     @api.model
     def _rakuten_failure_vals(self, pending, reason, failed=False, raw=None, now=None):
         """Failure counters of an order deferred again (``pending``, or none yet)."""
         if not failed:
-            return {"failures": 0, "failure_key": False, "next_try": False, "raw_data": False}
+            return {
+                "failures": 0,
+                "failure_key": False,
+                "next_try": False,
+                "raw_data": False,
+            }
         key = hashlib.sha1(str(reason).encode("utf-8", "replace")).hexdigest()
         same = pending and pending.failures and pending.failure_key == key
         failures = pending.failures + 1 if same else 1
         delay = retry_delay(failures)
-        vals = {"failures": failures, "failure_key": key,
-                "next_try": (now or fields.Datetime.now()) + delay if delay else False}
+        vals = {
+            "failures": failures,
+            "failure_key": key,
+            "next_try": (now or fields.Datetime.now()) + delay if delay else False,
+        }
         if raw is not None:
             vals["raw_data"] = self._rakuten_raw_text(raw)
         return vals
@@ -139,4 +188,6 @@ class RakutenPendingOrder(models.Model):
     @api.model
     def _rakuten_forget(self, team, order_numbers):
         if order_numbers:
-            self.search([("team_id", "=", team.id), ("order_number", "in", list(order_numbers))]).unlink()
+            self.search(
+                [("team_id", "=", team.id), ("order_number", "in", list(order_numbers))]
+            ).unlink()

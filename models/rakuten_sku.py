@@ -31,9 +31,13 @@ SHOP_DEFAULT_TAX_RATE = Decimal("0.1")
 #: Statistics of these tables are refreshed each time this many more SKUs were created.
 ANALYZE_EVERY = 2000
 ANALYZED_TABLES = (
-    "product_template", "product_product", "product_template_attribute_line",
-    "product_template_attribute_value", "product_variant_combination",
-    "product_attribute_value_product_template_attribute_line_rel", "rakuten_sku",
+    "product_template",
+    "product_product",
+    "product_template_attribute_line",
+    "product_template_attribute_value",
+    "product_variant_combination",
+    "product_attribute_value_product_template_attribute_line_rel",
+    "rakuten_sku",
 )
 #: The fields that identify a SKU: never rewritten.
 KEY_FIELDS = ("team_id", "manage_number", "variant_id")
@@ -61,17 +65,33 @@ class RakutenSku(models.Model):
     _check_company_auto = True
 
     team_id = fields.Many2one(
-        "crm.team", string="Sales Channel", required=True, ondelete="cascade", index=True,
+        "crm.team",
+        string="Sales Channel",
+        required=True,
+        ondelete="cascade",
+        index=True,
         check_company=True,
     )
     company_id = fields.Many2one(related="team_id.company_id", store=True, index=True)
     product_id = fields.Many2one(
-        "product.product", string="Product", ondelete="restrict", index=True, check_company=True,
+        "product.product",
+        string="Product",
+        ondelete="restrict",
+        index=True,
+        check_company=True,
     )
-    product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", string="Product Template")
-    manage_number = fields.Char(string="Item Management Number", required=True, help="商品管理番号 (manageNumber)")
+    product_tmpl_id = fields.Many2one(
+        related="product_id.product_tmpl_id", string="Product Template"
+    )
+    manage_number = fields.Char(
+        string="Item Management Number",
+        required=True,
+        help="商品管理番号 (manageNumber)",
+    )
     item_number = fields.Char(string="Item Number", help="商品番号 (itemNumber)")
-    variant_id = fields.Char(string="SKU Management Number", required=True, help="SKU管理番号 (variantId)")
+    variant_id = fields.Char(
+        string="SKU Management Number", required=True, help="SKU管理番号 (variantId)"
+    )
     sku_number = fields.Char(
         string="System SKU Number", help="システム連携用SKU番号 (merchantDefinedSkuId)"
     )
@@ -89,17 +109,28 @@ class RakutenSku(models.Model):
     # Products from Rakuten (※6 商品管理の一括登録): fields and methods of the products work
     # ------------------------------------------------------------------
     origin = fields.Selection(
-        [("created", "Created from Rakuten"), ("matched", "Matched an Existing Product")],
+        [
+            ("created", "Created from Rakuten"),
+            ("matched", "Matched an Existing Product"),
+        ],
         readonly=True,
         help="Created: the import made the product and keeps it as Rakuten describes it. "
         "Matched: the product was already in Odoo (same internal reference or barcode); "
         "the import links it and never changes it.",
     )
-    article_number = fields.Char(string="JAN Code", help="articleNumber of the SKU on Rakuten")
-    variant_name = fields.Char(string="Variation", help="The SKU's choices, as Rakuten shows them")
+    article_number = fields.Char(
+        string="JAN Code", help="articleNumber of the SKU on Rakuten"
+    )
+    variant_name = fields.Char(
+        string="Variation", help="The SKU's choices, as Rakuten shows them"
+    )
     rakuten_hidden = fields.Boolean(
-        string="Hidden on Rakuten", help="The item or the SKU is in the warehouse (倉庫): not on sale.")
-    item_updated = fields.Char(string="Updated on Rakuten", help="The item's last change on Rakuten")
+        string="Hidden on Rakuten",
+        help="The item or the SKU is in the warehouse (倉庫): not on sale.",
+    )
+    item_updated = fields.Char(
+        string="Updated on Rakuten", help="The item's last change on Rakuten"
+    )
 
     @api.model
     def _rakuten_set_migrated(self, team, evidence):
@@ -111,9 +142,13 @@ class RakutenSku(models.Model):
             return False
         team.rakuten_sku_migrated = True
         lang_env = self.with_context(lang=team._rakuten_lang()).env
-        team.message_post(body=lang_env._(
-            "Rakuten SKU migration detected: %(evidence)s. The option 'Rakuten SKU Migration Done' is now "
-            "set: products and stock are matched by SKU.", evidence=evidence))
+        team.message_post(
+            body=lang_env._(
+                "Rakuten SKU migration detected: %(evidence)s. The option 'Rakuten SKU Migration Done' is now "
+                "set: products and stock are matched by SKU.",
+                evidence=evidence,
+            )
+        )
         return True
 
     @api.model
@@ -125,11 +160,19 @@ class RakutenSku(models.Model):
         if team.rakuten_sku_migrated:
             return False
         for order in orders:
-            if any(sku.variant_id and sku.variant_id != rms_item.NORMAL_INVENTORY
-                   for item in order.items for sku in item.skus):
+            if any(
+                sku.variant_id and sku.variant_id != rms_item.NORMAL_INVENTORY
+                for item in order.items
+                for sku in item.skus
+            ):
                 lang_env = self.with_context(lang=team._rakuten_lang()).env
-                return self._rakuten_set_migrated(team, lang_env._(
-                    "the Rakuten order %(order)s carries SKU management numbers", order=order.order_number))
+                return self._rakuten_set_migrated(
+                    team,
+                    lang_env._(
+                        "the Rakuten order %(order)s carries SKU management numbers",
+                        order=order.order_number,
+                    ),
+                )
         return False
 
     def action_view_product(self):
@@ -151,9 +194,13 @@ class RakutenSku(models.Model):
                 items.append(rms_item.parse_item(entry, team.rakuten_shop_url or ""))
             except rms_item.ItemParseError as error:
                 log._add_line(
-                    error.manage_number or "?", "failed",
-                    _lt("Rakuten's item data cannot be read (%(path)s: %(problem)s).",
-                        path=error.path, problem=error.problem),
+                    error.manage_number or "?",
+                    "failed",
+                    _lt(
+                        "Rakuten's item data cannot be read (%(path)s: %(problem)s).",
+                        path=error.path,
+                        problem=error.problem,
+                    ),
                 )
         return self._rakuten_import_items(team, items, log)
 
@@ -178,9 +225,12 @@ class RakutenSku(models.Model):
         """What the batch looks up, read in a few queries: the SKUs mapped already, the
         products carrying the batch's references and barcodes, the taken barcodes."""
         company = team.company_id
-        mapped = self.with_context(active_test=False).search([
-            ("team_id", "=", team.id), ("manage_number", "in", [item.manage_number for item in items]),
-        ])
+        mapped = self.with_context(active_test=False).search(
+            [
+                ("team_id", "=", team.id),
+                ("manage_number", "in", [item.manage_number for item in items]),
+            ]
+        )
         codes, barcodes = set(), set()
         for item in items:
             for variant in item.variants:
@@ -191,12 +241,16 @@ class RakutenSku(models.Model):
         company_domain = [("company_id", "in", (False, company.id))]
         by_code, by_barcode = {}, {}
         if codes:
-            for product in Product.search([("default_code", "in", list(codes))] + company_domain,
-                                          order="active desc, id"):
+            for product in Product.search(
+                [("default_code", "in", list(codes))] + company_domain,
+                order="active desc, id",
+            ):
                 by_code.setdefault(product.default_code, product)
         if barcodes:
-            for product in Product.search([("barcode", "in", list(barcodes))] + company_domain,
-                                          order="active desc, id"):
+            for product in Product.search(
+                [("barcode", "in", list(barcodes))] + company_domain,
+                order="active desc, id",
+            ):
                 by_barcode.setdefault(product.barcode, product)
         return {
             "mapped": {(sku.manage_number, sku.variant_id): sku for sku in mapped},
@@ -217,11 +271,20 @@ class RakutenSku(models.Model):
                 with self.env.cr.savepoint():
                     plan = self._rakuten_import_item(team, item, ctx, log)
             except Exception as error:  # noqa: BLE001 - one bad item never stops the others
-                _logger.info("Rakuten item %s not registered", item.manage_number, exc_info=True)
-                ctx["attributes"].clear()  # some may have been rolled back with the item
+                _logger.info(
+                    "Rakuten item %s not registered", item.manage_number, exc_info=True
+                )
+                ctx[
+                    "attributes"
+                ].clear()  # some may have been rolled back with the item
                 ctx["values"].clear()
-                self._rakuten_line(log, item.manage_number, "failed",
-                                   _lt("Not registered: %(error)s", error=str(error)), max(len(item.variants), 1))
+                self._rakuten_line(
+                    log,
+                    item.manage_number,
+                    "failed",
+                    _lt("Not registered: %(error)s", error=str(error)),
+                    max(len(item.variants), 1),
+                )
                 continue
             if plan:
                 plans.append(plan)
@@ -234,15 +297,25 @@ class RakutenSku(models.Model):
             with self.env.cr.savepoint():
                 self._rakuten_create_templates(team, plans, log)
         except Exception:  # noqa: BLE001 - retry one by one to isolate the bad item
-            _logger.info("Rakuten product batch failed, creating item by item", exc_info=True)
+            _logger.info(
+                "Rakuten product batch failed, creating item by item", exc_info=True
+            )
             for plan in plans:
                 try:
                     with self.env.cr.savepoint():
                         self._rakuten_create_templates(team, [plan], log)
                 except Exception as error:  # noqa: BLE001
-                    _logger.info("Rakuten item %s not created", plan["item"].manage_number, exc_info=True)
-                    log._add_line(plan["item"].manage_number, "failed",
-                                  _lt("Not created: %(error)s", error=str(error)), counter="failed")
+                    _logger.info(
+                        "Rakuten item %s not created",
+                        plan["item"].manage_number,
+                        exc_info=True,
+                    )
+                    log._add_line(
+                        plan["item"].manage_number,
+                        "failed",
+                        _lt("Not created: %(error)s", error=str(error)),
+                        counter="failed",
+                    )
                     log._count("failed", len(plan["variants"]) - 1)
         if log.count_created // ANALYZE_EVERY > before // ANALYZE_EVERY:
             self._rakuten_analyze()
@@ -275,8 +348,10 @@ class RakutenSku(models.Model):
             "sku_number": variant.sku_number or False,
             "article_number": variant.article_number or False,
             "variant_name": " / ".join(
-                "%s: %s" % (selectors.get(key, key), value) for key, value in variant.selector_values
-            ) or False,
+                "%s: %s" % (selectors.get(key, key), value)
+                for key, value in variant.selector_values
+            )
+            or False,
             "rakuten_hidden": item.hidden or variant.hidden,
             "item_updated": item.updated or False,
             "active": True,
@@ -286,32 +361,61 @@ class RakutenSku(models.Model):
         """Refresh, match or plan the SKUs of one item; returns the plan of the template to
         create for the SKUs no product carries yet (created with the batch), or None."""
         mapped = ctx["mapped"]
-        item_skus = self.browse([sku.id for key, sku in mapped.items() if key[0] == item.manage_number])
+        item_skus = self.browse(
+            [sku.id for key, sku in mapped.items() if key[0] == item.manage_number]
+        )
         if item.deleted:
             if item_skus.filtered("active"):
                 item_skus.write({"active": False})
-                self._rakuten_line(log, item.manage_number, "skipped",
-                                   _lt("Deleted on Rakuten: its SKU mappings are archived."), len(item_skus))
+                self._rakuten_line(
+                    log,
+                    item.manage_number,
+                    "skipped",
+                    _lt("Deleted on Rakuten: its SKU mappings are archived."),
+                    len(item_skus),
+                )
             return None
         ctx["found"] += len(item.variants)
         if not item.variants:
-            self._rakuten_line(log, item.manage_number, "skipped", _lt("The item has no SKU on Rakuten."))
+            self._rakuten_line(
+                log,
+                item.manage_number,
+                "skipped",
+                _lt("The item has no SKU on Rakuten."),
+            )
             return None
         gone = item_skus.filtered(
-            lambda sku: sku.active and sku.variant_id not in {v.variant_id for v in item.variants})
+            lambda sku: (
+                sku.active
+                and sku.variant_id not in {v.variant_id for v in item.variants}
+            )
+        )
         if gone:
             gone.write({"active": False})
-            self._rakuten_line(log, item.manage_number, "updated", _lt(
-                "%(count)s SKUs are no longer on Rakuten: their mappings are archived.", count=len(gone)), len(gone))
-        own = item_skus.filtered(lambda sku: sku.origin == "created" and sku.product_id).product_id.product_tmpl_id[:1]
+            self._rakuten_line(
+                log,
+                item.manage_number,
+                "updated",
+                _lt(
+                    "%(count)s SKUs are no longer on Rakuten: their mappings are archived.",
+                    count=len(gone),
+                ),
+                len(gone),
+            )
+        own = item_skus.filtered(
+            lambda sku: sku.origin == "created" and sku.product_id
+        ).product_id.product_tmpl_id[:1]
         to_create, own_skus, unchanged = [], [], 0
         for variant in item.variants:
             key = "%s/%s" % (item.manage_number, variant.variant_id)
             sku = mapped.get((item.manage_number, variant.variant_id))
             values = self._rakuten_sku_values(team, item, variant)
             if sku and sku.product_id:
-                changed = {name: value for name, value in values.items()
-                           if name not in KEY_FIELDS and sku[name] != value}
+                changed = {
+                    name: value
+                    for name, value in values.items()
+                    if name not in KEY_FIELDS and sku[name] != value
+                }
                 if changed:
                     sku.write(changed)
                 if sku.origin == "created" and sku.product_id.product_tmpl_id == own:
@@ -323,33 +427,57 @@ class RakutenSku(models.Model):
             if product:
                 # A product an earlier import made for this item (its SKU got a new SKU管理番号,
                 # as at the SKU migration) stays the import's own.
-                ours = product in item_skus.filtered(lambda s: s.origin == "created").product_id
-                values.update(product_id=product.id, origin="created" if ours else "matched")
+                ours = (
+                    product
+                    in item_skus.filtered(lambda s: s.origin == "created").product_id
+                )
+                values.update(
+                    product_id=product.id, origin="created" if ours else "matched"
+                )
                 if sku:
                     sku.write(values)
                 else:
-                    mapped[(item.manage_number, variant.variant_id)] = self.create(values)
+                    mapped[(item.manage_number, variant.variant_id)] = self.create(
+                        values
+                    )
                 self._rakuten_line(log, key, "matched", how)
                 continue
             code = item.reference(variant)
             if code in ctx["planned_codes"]:
-                self._rakuten_line(log, key, "skipped", _lt(
-                    "Another SKU of this import has the internal reference %(code)s: give each SKU "
-                    "its own System SKU Number on Rakuten.", code=code))
+                self._rakuten_line(
+                    log,
+                    key,
+                    "skipped",
+                    _lt(
+                        "Another SKU of this import has the internal reference %(code)s: give each SKU "
+                        "its own System SKU Number on Rakuten.",
+                        code=code,
+                    ),
+                )
                 continue
             if item.selectors and len(variant.selector_values) != len(item.selectors):
-                self._rakuten_line(log, key, "skipped", _lt(
-                    "The SKU has no choice for every variation of the item on Rakuten."))
+                self._rakuten_line(
+                    log,
+                    key,
+                    "skipped",
+                    _lt(
+                        "The SKU has no choice for every variation of the item on Rakuten."
+                    ),
+                )
                 continue
             to_create.append(variant)
         # The template's prices are those of its own SKUs (not of those matched elsewhere).
-        prices = self._rakuten_prices(item, [variant for variant, _sku in own_skus] + to_create)
+        prices = self._rakuten_prices(
+            item, [variant for variant, _sku in own_skus] + to_create
+        )
         if own:
             for variant in to_create:
                 self._rakuten_add_variant(team, item, variant, own, prices, ctx, log)
         # after the new SKUs, whose choices' extra prices the existing variants may share
         for variant, sku in own_skus:
-            if not self._rakuten_update_variant(team, item, variant, sku, prices, ctx, log):
+            if not self._rakuten_update_variant(
+                team, item, variant, sku, prices, ctx, log
+            ):
                 unchanged += 1
         if unchanged:
             log._count("unchanged", unchanged)
@@ -363,12 +491,22 @@ class RakutenSku(models.Model):
         code = item.reference(variant)
         product = ctx["by_code"].get(code)
         if product:
-            return product, _lt("Linked to the existing product %(product)s (same internal reference %(code)s).",
-                                product=product.display_name, code=code)
-        product = ctx["by_barcode"].get(variant.article_number) if variant.article_number else None
+            return product, _lt(
+                "Linked to the existing product %(product)s (same internal reference %(code)s).",
+                product=product.display_name,
+                code=code,
+            )
+        product = (
+            ctx["by_barcode"].get(variant.article_number)
+            if variant.article_number
+            else None
+        )
         if product:
-            return product, _lt("Linked to the existing product %(product)s (same barcode %(barcode)s).",
-                                product=product.display_name, barcode=variant.article_number)
+            return product, _lt(
+                "Linked to the existing product %(product)s (same barcode %(barcode)s).",
+                product=product.display_name,
+                barcode=variant.article_number,
+            )
         return self.env["product.product"], None
 
     def _rakuten_barcode(self, item, variant, ctx, log):
@@ -377,9 +515,15 @@ class RakutenSku(models.Model):
         if not barcode:
             return False
         if barcode in ctx["taken_barcodes"]:
-            log._add_line("%s/%s" % (item.manage_number, variant.variant_id), "warning", _lt(
-                "The barcode %(barcode)s is already another product's: the variant is kept without it.",
-                barcode=barcode), counter="warning")
+            log._add_line(
+                "%s/%s" % (item.manage_number, variant.variant_id),
+                "warning",
+                _lt(
+                    "The barcode %(barcode)s is already another product's: the variant is kept without it.",
+                    barcode=barcode,
+                ),
+                counter="warning",
+            )
             return False
         ctx["taken_barcodes"].add(barcode)
         return barcode
@@ -390,9 +534,12 @@ class RakutenSku(models.Model):
         cache = ctx["attributes"]
         if name not in cache:
             Attribute = self.env["product.attribute"]
-            attribute = Attribute.search([("name", "=", name), ("create_variant", "=", "always")], limit=1)
+            attribute = Attribute.search(
+                [("name", "=", name), ("create_variant", "=", "always")], limit=1
+            )
             cache[name] = attribute or Attribute.create(
-                {"name": name, "create_variant": "always", "display_type": "radio"})
+                {"name": name, "create_variant": "always", "display_type": "radio"}
+            )
         return cache[name]
 
     def _rakuten_attribute_values(self, attribute, names, ctx):
@@ -401,18 +548,26 @@ class RakutenSku(models.Model):
         missing = [name for name in dict.fromkeys(names) if name not in cache]
         if missing:
             Value = self.env["product.attribute.value"]
-            for value in Value.search([("attribute_id", "=", attribute.id), ("name", "in", missing)]):
+            for value in Value.search(
+                [("attribute_id", "=", attribute.id), ("name", "in", missing)]
+            ):
                 cache.setdefault(value.name, value)
             new = [name for name in missing if name not in cache]
-            for value in Value.create([{"attribute_id": attribute.id, "name": name} for name in new]):
+            for value in Value.create(
+                [{"attribute_id": attribute.id, "name": name} for name in new]
+            ):
                 cache[value.name] = value
         return cache
 
     # -- new templates ----------------------------------------------------
     def _rakuten_prices(self, item, variants):
-        prices = rms_item.price_extras(dataclasses.replace(item, variants=tuple(variants)))
+        prices = rms_item.price_extras(
+            dataclasses.replace(item, variants=tuple(variants))
+        )
         if prices is None:
-            priced = [v.standard_price for v in variants if v.standard_price is not None]
+            priced = [
+                v.standard_price for v in variants if v.standard_price is not None
+            ]
             return (min(priced) if priced else Decimal(0)), {}, bool(priced)
         return prices[0], prices[1], False
 
@@ -426,18 +581,34 @@ class RakutenSku(models.Model):
         base, extras, uneven = self._rakuten_prices(item, variants)
         axes = []
         for selector in item.selectors:
-            used = [value for value in selector.values
-                    if any(dict(v.selector_values).get(selector.key) == value for v in variants)]
-            used += [dict(v.selector_values)[selector.key] for v in variants
-                     if dict(v.selector_values).get(selector.key) not in used]
+            used = [
+                value
+                for value in selector.values
+                if any(
+                    dict(v.selector_values).get(selector.key) == value for v in variants
+                )
+            ]
+            used += [
+                dict(v.selector_values)[selector.key]
+                for v in variants
+                if dict(v.selector_values).get(selector.key) not in used
+            ]
             attribute = self._rakuten_attribute(selector.display_name, ctx)
             values = self._rakuten_attribute_values(attribute, used, ctx)
-            axes.append((selector.key, attribute, [values[name] for name in dict.fromkeys(used)]))
+            axes.append(
+                (
+                    selector.key,
+                    attribute,
+                    [values[name] for name in dict.fromkeys(used)],
+                )
+            )
         planned = []
         for variant in variants:
             code = item.reference(variant)
             ctx["planned_codes"].add(code)
-            planned.append((variant, code, self._rakuten_barcode(item, variant, ctx, log)))
+            planned.append(
+                (variant, code, self._rakuten_barcode(item, variant, ctx, log))
+            )
         image = item.image
         return {
             "item": item,
@@ -463,7 +634,9 @@ class RakutenSku(models.Model):
     def _rakuten_fetch_images(self, plans):
         for plan in plans:
             if plan["image_url"]:
-                plan["image"], plan["image_error"] = self._rakuten_fetch_image(plan["image_url"])
+                plan["image"], plan["image_error"] = self._rakuten_fetch_image(
+                    plan["image_url"]
+                )
 
     @api.model
     def _rakuten_fetch_image(self, url):
@@ -473,7 +646,9 @@ class RakutenSku(models.Model):
             response = requests.get(url, timeout=IMAGE_TIMEOUT, stream=True)
             response.raise_for_status()
             if not (response.headers.get("Content-Type") or "").startswith("image/"):
-                return None, "not an image (%s)" % (response.headers.get("Content-Type") or "?")
+                return None, "not an image (%s)" % (
+                    response.headers.get("Content-Type") or "?"
+                )
             data = response.raw.read(IMAGE_MAX_BYTES + 1, decode_content=True)
             if len(data) > IMAGE_MAX_BYTES:
                 return None, "larger than %d MB" % (IMAGE_MAX_BYTES // 1024 // 1024)
@@ -487,8 +662,14 @@ class RakutenSku(models.Model):
         variant per SKU, in one create per model: Odoo's own variant generation would make
         every combination of the values (Rakuten items often leave some out) and look each
         value up one by one."""
-        env = self.env(context=dict(self.env.context, create_product_product=False,
-                                    mail_create_nolog=True, tracking_disable=True))
+        env = self.env(
+            context=dict(
+                self.env.context,
+                create_product_product=False,
+                mail_create_nolog=True,
+                tracking_disable=True,
+            )
+        )
         template_vals = []
         for plan in plans:
             vals = dict(plan["template"])
@@ -499,24 +680,34 @@ class RakutenSku(models.Model):
         line_vals, line_keys = [], []
         for plan, template in zip(plans, templates):
             for key, attribute, values in plan["axes"]:
-                line_vals.append({
-                    "product_tmpl_id": template.id,
-                    "attribute_id": attribute.id,
-                    "value_ids": [Command.set([value.id for value in values])],
-                })
+                line_vals.append(
+                    {
+                        "product_tmpl_id": template.id,
+                        "attribute_id": attribute.id,
+                        "value_ids": [Command.set([value.id for value in values])],
+                    }
+                )
                 line_keys.append((plan, key, values))
-        lines = env["product.template.attribute.line"].with_context(
-            update_product_template_attribute_values=False).create(line_vals)
+        lines = (
+            env["product.template.attribute.line"]
+            .with_context(update_product_template_attribute_values=False)
+            .create(line_vals)
+        )
         ptav_vals = []
         for line, (plan, key, values) in zip(lines, line_keys):
             for value in values:
-                ptav_vals.append({
-                    "attribute_line_id": line.id,
-                    "product_attribute_value_id": value.id,
-                    "price_extra": float(plan["extras"].get((key, value.name), 0)),
-                })
+                ptav_vals.append(
+                    {
+                        "attribute_line_id": line.id,
+                        "product_attribute_value_id": value.id,
+                        "price_extra": float(plan["extras"].get((key, value.name), 0)),
+                    }
+                )
         ptavs = env["product.template.attribute.value"].create(ptav_vals)
-        ptav_by = {(ptav.attribute_line_id.id, ptav.product_attribute_value_id.name): ptav for ptav in ptavs}
+        ptav_by = {
+            (ptav.attribute_line_id.id, ptav.product_attribute_value_id.name): ptav
+            for ptav in ptavs
+        }
         lines_by_plan = {}
         for line, (plan, key, _values) in zip(lines, line_keys):
             lines_by_plan.setdefault(id(plan), {})[key] = line
@@ -525,40 +716,74 @@ class RakutenSku(models.Model):
             item = plan["item"]
             plan_lines = lines_by_plan.get(id(plan), {})
             for variant, code, barcode in plan["variants"]:
-                combination = [ptav_by[(plan_lines[key].id, value)].id for key, value in variant.selector_values]
-                product_vals.append({
-                    "product_tmpl_id": template.id,
-                    "product_template_attribute_value_ids": [Command.set(combination)],
-                    "default_code": code,
-                    "barcode": barcode,
-                    "active": not (item.hidden or variant.hidden),
-                })
+                combination = [
+                    ptav_by[(plan_lines[key].id, value)].id
+                    for key, value in variant.selector_values
+                ]
+                product_vals.append(
+                    {
+                        "product_tmpl_id": template.id,
+                        "product_template_attribute_value_ids": [
+                            Command.set(combination)
+                        ],
+                        "default_code": code,
+                        "barcode": barcode,
+                        "active": not (item.hidden or variant.hidden),
+                    }
+                )
                 owners.append((plan, variant))
         products = env["product.product"].create(product_vals)
-        self.create([
-            dict(self._rakuten_sku_values(team, plan["item"], variant), product_id=product.id, origin="created")
-            for product, (plan, variant) in zip(products, owners)
-        ])
+        self.create(
+            [
+                dict(
+                    self._rakuten_sku_values(team, plan["item"], variant),
+                    product_id=product.id,
+                    origin="created",
+                )
+                for product, (plan, variant) in zip(products, owners)
+            ]
+        )
         lines, created = [], 0
         for plan, template in zip(plans, templates):
             count = len(plan["variants"])
             created += count
             item = plan["item"]
             if plan["uneven"]:
-                reason = _lt("Created %(product)s with %(count)s variants. Their prices on Rakuten cannot be "
-                             "written as an extra price per choice: every variant has the lowest, "
-                             "%(price)s yen.", product=template.name, count=count,
-                             price=int(plan["template"]["list_price"]))
+                reason = _lt(
+                    "Created %(product)s with %(count)s variants. Their prices on Rakuten cannot be "
+                    "written as an extra price per choice: every variant has the lowest, "
+                    "%(price)s yen.",
+                    product=template.name,
+                    count=count,
+                    price=int(plan["template"]["list_price"]),
+                )
             elif item.hidden:
-                reason = _lt("Created %(product)s with %(count)s variants, archived: the item is hidden on "
-                             "Rakuten (in the warehouse).", product=template.name, count=count)
+                reason = _lt(
+                    "Created %(product)s with %(count)s variants, archived: the item is hidden on "
+                    "Rakuten (in the warehouse).",
+                    product=template.name,
+                    count=count,
+                )
             else:
-                reason = _lt("Created %(product)s with %(count)s variants.", product=template.name, count=count)
+                reason = _lt(
+                    "Created %(product)s with %(count)s variants.",
+                    product=template.name,
+                    count=count,
+                )
             lines.append((item.manage_number, "created", reason, None))
             if plan["image_error"]:
-                lines.append((item.manage_number, "warning", _lt(
-                    "The image %(url)s could not be downloaded (%(error)s): the product has none.",
-                    url=plan["image_url"], error=plan["image_error"]), None))
+                lines.append(
+                    (
+                        item.manage_number,
+                        "warning",
+                        _lt(
+                            "The image %(url)s could not be downloaded (%(error)s): the product has none.",
+                            url=plan["image_url"],
+                            error=plan["image_error"],
+                        ),
+                        None,
+                    )
+                )
         # one line per item (counted once by _add_lines), the SKUs counted
         log._add_lines(lines)
         log._count("created", created - len(plans))
@@ -571,23 +796,39 @@ class RakutenSku(models.Model):
         selectors = {selector.key: selector.display_name for selector in item.selectors}
         lines = {line.attribute_id.name: line for line in template.attribute_line_ids}
         if set(lines) != {selectors[k] for k, _v in variant.selector_values}:
-            self._rakuten_line(log, key, "skipped", _lt(
-                "The variations of this item changed on Rakuten since it was imported: add the SKU to "
-                "%(product)s by hand.", product=template.display_name))
+            self._rakuten_line(
+                log,
+                key,
+                "skipped",
+                _lt(
+                    "The variations of this item changed on Rakuten since it was imported: add the SKU to "
+                    "%(product)s by hand.",
+                    product=template.display_name,
+                ),
+            )
             return
         combination = self.env["product.template.attribute.value"]
         for selector_key, value_name in variant.selector_values:
             line = lines[selectors[selector_key]]
-            value = self._rakuten_attribute_values(line.attribute_id, [value_name], ctx)[value_name]
-            ptav = line.product_template_value_ids.filtered(lambda p: p.product_attribute_value_id == value)
+            value = self._rakuten_attribute_values(
+                line.attribute_id, [value_name], ctx
+            )[value_name]
+            ptav = line.product_template_value_ids.filtered(
+                lambda p: p.product_attribute_value_id == value
+            )
             if not ptav:
                 line.with_context(update_product_template_attribute_values=False).write(
-                    {"value_ids": [Command.link(value.id)]})
-                ptav = self.env["product.template.attribute.value"].create({
-                    "attribute_line_id": line.id,
-                    "product_attribute_value_id": value.id,
-                    "price_extra": float(prices[1].get((selector_key, value_name), 0)),
-                })
+                    {"value_ids": [Command.link(value.id)]}
+                )
+                ptav = self.env["product.template.attribute.value"].create(
+                    {
+                        "attribute_line_id": line.id,
+                        "product_attribute_value_id": value.id,
+                        "price_extra": float(
+                            prices[1].get((selector_key, value_name), 0)
+                        ),
+                    }
+                )
             combination |= ptav[:1]
         code = item.reference(variant)
         values = {
@@ -596,21 +837,44 @@ class RakutenSku(models.Model):
             "active": not (item.hidden or variant.hidden),
         }
         product = template.with_context(active_test=False).product_variant_ids.filtered(
-            lambda p: p.product_template_attribute_value_ids == combination)[:1]
+            lambda p: p.product_template_attribute_value_ids == combination
+        )[:1]
         if product:
             product.write(values)
         else:
-            product = self.env["product.product"].with_context(create_product_product=False).create(
-                dict(values, product_tmpl_id=template.id,
-                     product_template_attribute_value_ids=[Command.set(combination.ids)]))
+            product = (
+                self.env["product.product"]
+                .with_context(create_product_product=False)
+                .create(
+                    dict(
+                        values,
+                        product_tmpl_id=template.id,
+                        product_template_attribute_value_ids=[
+                            Command.set(combination.ids)
+                        ],
+                    )
+                )
+            )
         sku = ctx["mapped"].get((item.manage_number, variant.variant_id))
-        values = dict(self._rakuten_sku_values(team, item, variant), product_id=product.id, origin="created")
+        values = dict(
+            self._rakuten_sku_values(team, item, variant),
+            product_id=product.id,
+            origin="created",
+        )
         if sku:
             sku.write(values)
         else:
-            ctx["mapped"][(item.manage_number, variant.variant_id)] = self.create(values)
-        self._rakuten_line(log, key, "created",
-                           _lt("Added to %(product)s as a new variant.", product=template.display_name))
+            ctx["mapped"][(item.manage_number, variant.variant_id)] = self.create(
+                values
+            )
+        self._rakuten_line(
+            log,
+            key,
+            "created",
+            _lt(
+                "Added to %(product)s as a new variant.", product=template.display_name
+            ),
+        )
 
     def _rakuten_update_variant(self, team, item, variant, sku, prices, ctx, log):
         """Bring the product the import made for ``sku`` up to date with Rakuten (name, price,
@@ -646,15 +910,28 @@ class RakutenSku(models.Model):
         extra_changed = False
         values = variant.values_by_key
         for ptav in product.product_template_attribute_value_ids:
-            key = next((s.key for s in item.selectors if s.display_name == ptav.attribute_id.name), None)
+            key = next(
+                (
+                    s.key
+                    for s in item.selectors
+                    if s.display_name == ptav.attribute_id.name
+                ),
+                None,
+            )
             extra = float(extras.get((key, values.get(key)), 0))
             if key and ptav.price_extra != extra:
                 ptav.price_extra = extra
                 extra_changed = True
         if not (template_vals or product_vals or extra_changed):
             return False
-        self._rakuten_line(log, "%s/%s" % (item.manage_number, variant.variant_id), "updated", _lt(
-            "Updated %(product)s as it is on Rakuten.", product=product.display_name))
+        self._rakuten_line(
+            log,
+            "%s/%s" % (item.manage_number, variant.variant_id),
+            "updated",
+            _lt(
+                "Updated %(product)s as it is on Rakuten.", product=product.display_name
+            ),
+        )
         return True
 
     # ------------------------------------------------------------------
@@ -664,14 +941,28 @@ class RakutenSku(models.Model):
         string="Own Stock Rule",
         help="This SKU has its own safety stock, allocation rate and maximum instead of the channel's.",
     )
-    stock_safety = fields.Integer(string="Safety Stock", help="予備在庫数 of this SKU (with its own rule).")
-    stock_rate = fields.Integer(
-        string="Allocation Rate (%)", default=100, help="在庫割当率 of this SKU (with its own rule)."
+    stock_safety = fields.Integer(
+        string="Safety Stock", help="予備在庫数 of this SKU (with its own rule)."
     )
-    stock_use_cap = fields.Boolean(string="Limit the Quantity", help="Offer at most the maximum quantity.")
-    stock_cap = fields.Integer(string="Maximum Quantity", help="Most units shown on Rakuten (with its own rule).")
+    stock_rate = fields.Integer(
+        string="Allocation Rate (%)",
+        default=100,
+        help="在庫割当率 of this SKU (with its own rule).",
+    )
+    stock_use_cap = fields.Boolean(
+        string="Limit the Quantity", help="Offer at most the maximum quantity."
+    )
+    stock_cap = fields.Integer(
+        string="Maximum Quantity",
+        help="Most units shown on Rakuten (with its own rule).",
+    )
     stock_state = fields.Selection(
-        [("todo", "To Send"), ("sending", "Sending"), ("sent", "Up to Date"), ("error", "Error")],
+        [
+            ("todo", "To Send"),
+            ("sending", "Sending"),
+            ("sent", "Up to Date"),
+            ("error", "Error"),
+        ],
         string="Stock Status",
         default="todo",
         required=True,
@@ -683,25 +974,35 @@ class RakutenSku(models.Model):
         "the sellable quantity at the last check. Error: Rakuten refused the last push.",
     )
     stock_sent = fields.Integer(
-        string="Last Quantity Sent", readonly=True, copy=False,
+        string="Last Quantity Sent",
+        readonly=True,
+        copy=False,
         help="The quantity Rakuten was given by the last push of this SKU.",
     )
     stock_sent_date = fields.Datetime(string="Sent On", readonly=True, copy=False)
     stock_checked_date = fields.Datetime(
-        string="Checked On", readonly=True, copy=False,
+        string="Checked On",
+        readonly=True,
+        copy=False,
         help="Last time the push compared this SKU's sellable quantity with Rakuten's.",
     )
     stock_rakuten = fields.Integer(
-        string="Quantity on Rakuten", readonly=True, copy=False,
+        string="Quantity on Rakuten",
+        readonly=True,
+        copy=False,
         help="Rakuten's quantity after the last check or push of this SKU.",
     )
     stock_held = fields.Integer(
-        string="Held for Orders Not Imported", readonly=True, copy=False,
+        string="Held for Orders Not Imported",
+        readonly=True,
+        copy=False,
         help="Units of Rakuten orders that Rakuten already took off its stock and Odoo has not "
         "reserved yet (not imported yet): they are not offered again.",
     )
     stock_rule_key = fields.Char(
-        string="Stock Rule Key", readonly=True, copy=False,
+        string="Stock Rule Key",
+        readonly=True,
+        copy=False,
         help="Technical: the product, warehouse and rule the last check used; a change of one "
         "checks the SKU again.",
     )
@@ -715,9 +1016,13 @@ class RakutenSku(models.Model):
     def _check_stock_rule_values(self, records, prefix):
         for record in records:
             if record[prefix + "safety"] < 0 or record[prefix + "cap"] < 0:
-                raise ValidationError(_("The safety stock and the maximum quantity cannot be negative."))
+                raise ValidationError(
+                    _("The safety stock and the maximum quantity cannot be negative.")
+                )
             if not 0 <= record[prefix + "rate"] <= 100:
-                raise ValidationError(_("The allocation rate is a percentage between 0 and 100."))
+                raise ValidationError(
+                    _("The allocation rate is a percentage between 0 and 100.")
+                )
 
     # -- the rule ------------------------------------------------------------------------------
     @api.model
@@ -740,7 +1045,10 @@ class RakutenSku(models.Model):
         self.ensure_one()
         rule = self._stock_rule()
         return "%s:%s:%s:%s:%s" % (
-            self.product_id.id, self.team_id.rakuten_warehouse_id.id, rule.safety, rule.rate,
+            self.product_id.id,
+            self.team_id.rakuten_warehouse_id.id,
+            rule.safety,
+            rule.rate,
             "" if rule.cap is None else rule.cap,
         )
 
@@ -757,21 +1065,37 @@ class RakutenSku(models.Model):
         Quant = self.env["stock.quant"].sudo()
         free = dict.fromkeys(products.ids, 0.0)
         for product, quantity, reserved in Quant._read_group(
-            [("product_id", "in", products.ids), ("location_id", "child_of", warehouse.view_location_id.id),
-             ("location_id.usage", "=", "internal")],
-            ["product_id"], ["quantity:sum", "reserved_quantity:sum"],
+            [
+                ("product_id", "in", products.ids),
+                ("location_id", "child_of", warehouse.view_location_id.id),
+                ("location_id.usage", "=", "internal"),
+            ],
+            ["product_id"],
+            ["quantity:sum", "reserved_quantity:sum"],
         ):
             free[product.id] = quantity - reserved
-        stock_locations = self.env["stock.location"].sudo().search(
-            [("id", "child_of", warehouse.lot_stock_id.id)]).ids
-        moves = self.env["stock.move"].sudo().search([
-            ("product_id", "in", products.ids),
-            ("state", "in", ("confirmed", "partially_available", "waiting")),
-            ("location_id", "in", stock_locations),
-            ("location_dest_id", "not in", stock_locations),
-        ])
+        stock_locations = (
+            self.env["stock.location"]
+            .sudo()
+            .search([("id", "child_of", warehouse.lot_stock_id.id)])
+            .ids
+        )
+        moves = (
+            self.env["stock.move"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "in", products.ids),
+                    ("state", "in", ("confirmed", "partially_available", "waiting")),
+                    ("location_id", "in", stock_locations),
+                    ("location_dest_id", "not in", stock_locations),
+                ]
+            )
+        )
         for move in moves:
-            reserved = move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id, round=False)
+            reserved = move.product_uom._compute_quantity(
+                move.quantity, move.product_id.uom_id, round=False
+            )
             free[move.product_id.id] -= max(move.product_qty - reserved, 0.0)
         return free
 
@@ -789,15 +1113,28 @@ class RakutenSku(models.Model):
         last = team.rakuten_last_import_start
         start = min(now - HOLD_MIN_WINDOW, (last or now) - HOLD_MARGIN)
         start = max(start, now - HOLD_MAX_WINDOW).replace(tzinfo=timezone.utc)
-        live = client.search_order(start, now.replace(tzinfo=timezone.utc), order_progress_list=HOLD_PROGRESS,
-                                   date_type=1)
-        waiting = self.env["rakuten.pending.order"].sudo().search(
-            [("team_id", "=", team.id), ("state", "=", "waiting")]).mapped("order_number")
+        live = client.search_order(
+            start,
+            now.replace(tzinfo=timezone.utc),
+            order_progress_list=HOLD_PROGRESS,
+            date_type=1,
+        )
+        waiting = (
+            self.env["rakuten.pending.order"]
+            .sudo()
+            .search([("team_id", "=", team.id), ("state", "=", "waiting")])
+            .mapped("order_number")
+        )
         candidates = list(dict.fromkeys([*live, *waiting]))
         imported = set()
         for chunk in split_every(5000, candidates, list):
-            imported.update(self.env["sale.order"].sudo().with_context(active_test=False).search(
-                [("rakuten_order_number", "in", chunk)]).mapped("rakuten_order_number"))
+            imported.update(
+                self.env["sale.order"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("rakuten_order_number", "in", chunk)])
+                .mapped("rakuten_order_number")
+            )
         numbers = stock.orders_to_hold(live, waiting, imported)
         holds = Hold.search([("team_id", "=", team.id)])
         known = {hold.order_number: hold for hold in holds}
@@ -812,8 +1149,13 @@ class RakutenSku(models.Model):
                 if number not in keep or number in known:
                     continue
                 units = stock.order_units(raw)
-                values.append({"team_id": team.id, "order_number": number,
-                               "lines": [[m, v, u] for (m, v), u in sorted(units.items())]})
+                values.append(
+                    {
+                        "team_id": team.id,
+                        "order_number": number,
+                        "lines": [[m, v, u] for (m, v), u in sorted(units.items())],
+                    }
+                )
                 known[number] = True
             Hold.create(values)
             # An order RMS did not return (a ghost waiting order) holds nothing.
@@ -827,8 +1169,9 @@ class RakutenSku(models.Model):
         held = dict.fromkeys(products.ids, 0)
         if not products:
             return held
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT sku.product_id, SUM((line->>2)::int)
               FROM rakuten_stock_hold hold
               CROSS JOIN LATERAL jsonb_array_elements(hold.lines) AS line
@@ -837,8 +1180,9 @@ class RakutenSku(models.Model):
              WHERE sku.product_id = ANY(%s) AND sku.active AND jsonb_typeof(hold.lines) = 'array'
              GROUP BY sku.product_id
             """,
-            products.ids,
-        ))
+                products.ids,
+            )
+        )
         held.update(dict(self.env.cr.fetchall()))
         return held
 
@@ -846,11 +1190,15 @@ class RakutenSku(models.Model):
     @api.model
     def _stock_blocked_reason(self, team):
         if not team.rakuten_stock_push:
-            return _lt("Sending stock to Rakuten is switched off for this channel (Send Stock to Rakuten).")
+            return _lt(
+                "Sending stock to Rakuten is switched off for this channel (Send Stock to Rakuten)."
+            )
         if not team.rakuten_sku_migrated:
-            return _lt("Stock is not sent: the shop has not migrated to Rakuten's SKU model (※6). "
-                       "Tick Rakuten SKU Migration Done once RMS shows the migration, or let the order "
-                       "import detect it.")
+            return _lt(
+                "Stock is not sent: the shop has not migrated to Rakuten's SKU model (※6). "
+                "Tick Rakuten SKU Migration Done once RMS shows the migration, or let the order "
+                "import detect it."
+            )
         if not team.rakuten_warehouse_id:
             return _lt("Stock is not sent: the channel has no ship-from warehouse.")
         return None
@@ -862,20 +1210,29 @@ class RakutenSku(models.Model):
         row), when it was never checked since stock sending started, when its product,
         warehouse or rule changed since its last check, or when its last push failed or was
         interrupted. Reads the queue and the channel's SKUs, never the quants."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT c.id, c.sku_id FROM rakuten_stock_change c
               JOIN rakuten_sku sku ON sku.id = c.sku_id
              WHERE sku.team_id = %s
-            """, team.id))
+            """,
+                team.id,
+            )
+        )
         rows = self.env.cr.fetchall()
         change_ids = [row[0] for row in rows]
         ids = {row[1] for row in rows}
         rule = self._stock_rule_of(team, "rakuten_stock_")
-        team_key = "%s:%s:%s:%s" % (team.rakuten_warehouse_id.id, rule.safety, rule.rate,
-                                    "" if rule.cap is None else rule.cap)
-        self.env.cr.execute(SQL(
-            """
+        team_key = "%s:%s:%s:%s" % (
+            team.rakuten_warehouse_id.id,
+            rule.safety,
+            rule.rate,
+            "" if rule.cap is None else rule.cap,
+        )
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT id FROM rakuten_sku
              WHERE team_id = %(team)s AND active AND product_id IS NOT NULL
                AND (stock_state != 'sent' OR stock_checked_date IS NULL OR stock_checked_date < %(since)s
@@ -884,12 +1241,17 @@ class RakutenSku(models.Model):
                             || ':' || CASE WHEN stock_use_cap THEN COALESCE(stock_cap, 0)::text ELSE '' END
                        ELSE %(team_key)s END)
             """,
-            team=team.id, since=team.rakuten_stock_push_since or fields.Datetime.now(),
-            warehouse=str(team.rakuten_warehouse_id.id), team_key=team_key,
-        ))
+                team=team.id,
+                since=team.rakuten_stock_push_since or fields.Datetime.now(),
+                warehouse=str(team.rakuten_warehouse_id.id),
+                team_key=team_key,
+            )
+        )
         ids.update(row[0] for row in self.env.cr.fetchall())
         # Stock is kept for storable products only: the others have no quantity to send.
-        skus = self.browse(sorted(ids)).filtered(lambda s: s.active and s.product_id.is_storable)
+        skus = self.browse(sorted(ids)).filtered(
+            lambda s: s.active and s.product_id.is_storable
+        )
         return skus, change_ids
 
     @api.model
@@ -919,10 +1281,13 @@ class RakutenSku(models.Model):
         # SKUs whose push failed are kept, for the next run).
         failed = set(skus.filtered(lambda s: s.stock_state in ("error", "sending")).ids)
         if change_ids:
-            self.env.cr.execute(SQL(
-                "DELETE FROM rakuten_stock_change WHERE id = ANY(%s) AND sku_id != ALL(%s)",
-                change_ids, list(failed) or [0],
-            ))
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM rakuten_stock_change WHERE id = ANY(%s) AND sku_id != ALL(%s)",
+                    change_ids,
+                    list(failed) or [0],
+                )
+            )
         Sync._commit_batch()
 
     def _stock_push_batch(self, team, client, log, skus, retry=True):
@@ -945,8 +1310,11 @@ class RakutenSku(models.Model):
         free = self._stock_free_quantities(products, team.rakuten_warehouse_id)
         plan, targets = [], {}
         for sku in skus:
-            target = stock.sellable_quantity(free.get(sku.product_id.id, 0.0), sku._stock_rule(),
-                                             held.get(sku.product_id.id, 0))
+            target = stock.sellable_quantity(
+                free.get(sku.product_id.id, 0.0),
+                sku._stock_rule(),
+                held.get(sku.product_id.id, 0),
+            )
             targets[sku.id] = target
             plan.append((sku._key(), target, rms_quantities.get(sku._key())))
         rows, _unchanged = stock.plan_push(plan)
@@ -957,7 +1325,9 @@ class RakutenSku(models.Model):
         log._count("stock_unchanged", len(unchanged))
         Sync._commit_batch()
         for chunk in stock.batches(rows):
-            chunk_skus = self.browse([by_key[(r.manage_number, r.variant_id)].id for r in chunk])
+            chunk_skus = self.browse(
+                [by_key[(r.manage_number, r.variant_id)].id for r in chunk]
+            )
             # Recorded, and committed, before sending: should the run die during the call, the
             # next one knows these SKUs may have changed on RMS and reads them again.
             chunk_skus.write({"stock_state": "sending"})
@@ -972,16 +1342,32 @@ class RakutenSku(models.Model):
                         if part:
                             self._stock_push_batch(team, client, log, part, retry=False)
                     continue
-                _logger.warning("Rakuten stock push of channel %s failed: %s", team.id, error)
-                chunk_skus.write({"stock_state": "error", "stock_error": error_text(error)})
-                log._add_lines([("%s/%s" % (row.manage_number, row.variant_id), "failed", error_text(error), None)
-                                for row in chunk])
+                _logger.warning(
+                    "Rakuten stock push of channel %s failed: %s", team.id, error
+                )
+                chunk_skus.write(
+                    {"stock_state": "error", "stock_error": error_text(error)}
+                )
+                log._add_lines(
+                    [
+                        (
+                            "%s/%s" % (row.manage_number, row.variant_id),
+                            "failed",
+                            error_text(error),
+                            None,
+                        )
+                        for row in chunk
+                    ]
+                )
                 Sync._commit_batch()
                 if stops:
                     raise
                 continue
-            chunk_skus._stock_record({by_key[(r.manage_number, r.variant_id)].id: r.target for r in chunk},
-                               held, sent=True)
+            chunk_skus._stock_record(
+                {by_key[(r.manage_number, r.variant_id)].id: r.target for r in chunk},
+                held,
+                sent=True,
+            )
             log._count("stock_pushed", len(chunk))
             Sync._commit_batch()
 
@@ -1000,11 +1386,18 @@ class RakutenSku(models.Model):
         self.flush_model()  # pending ORM writes of these fields first, or they would overwrite these
         now = fields.Datetime.now()
         values = SQL(", ").join(
-            SQL("(%s, %s, %s, %s)", sku.id, targets[sku.id], held.get(sku.product_id.id, 0), sku._stock_key())
+            SQL(
+                "(%s, %s, %s, %s)",
+                sku.id,
+                targets[sku.id],
+                held.get(sku.product_id.id, 0),
+                sku._stock_key(),
+            )
             for sku in self
         )
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE rakuten_sku sku
                SET stock_state = 'sent', stock_error = NULL, stock_checked_date = %(now)s,
                    stock_rakuten = v.target, stock_held = v.held, stock_rule_key = v.rule_key,
@@ -1014,12 +1407,26 @@ class RakutenSku(models.Model):
               FROM (VALUES %(values)s) AS v(id, target, held, rule_key)
              WHERE sku.id = v.id
             """,
-            now=now, sent=sent, uid=self.env.uid, values=values,
-        ))
-        self.invalidate_recordset([
-            "stock_state", "stock_error", "stock_checked_date", "stock_rakuten", "stock_held", "stock_rule_key",
-            "stock_sent", "stock_sent_date", "write_date", "write_uid",
-        ])
+                now=now,
+                sent=sent,
+                uid=self.env.uid,
+                values=values,
+            )
+        )
+        self.invalidate_recordset(
+            [
+                "stock_state",
+                "stock_error",
+                "stock_checked_date",
+                "stock_rakuten",
+                "stock_held",
+                "stock_rule_key",
+                "stock_sent",
+                "stock_sent_date",
+                "write_date",
+                "write_uid",
+            ]
+        )
 
     @api.model
     def _stock_queue_held_changes(self, team, checked):
@@ -1028,23 +1435,36 @@ class RakutenSku(models.Model):
         Rakuten whose units RMS did not restock, or one counted twice because it arrived
         between a read and the search that followed (rms/stock.py). Nothing is sent now: the
         next run reads RMS first, as every push does."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT DISTINCT sku.product_id FROM rakuten_stock_hold hold
               CROSS JOIN LATERAL jsonb_array_elements(hold.lines) AS line
               JOIN rakuten_sku sku ON sku.team_id = hold.team_id
                                   AND sku.manage_number = line->>0 AND sku.variant_id = line->>1
              WHERE jsonb_typeof(hold.lines) = 'array' AND sku.product_id IS NOT NULL
-            """))
+            """
+            )
+        )
         held_products = [row[0] for row in self.env.cr.fetchall()]
-        candidates = self.search([
-            ("team_id", "=", team.id), ("id", "not in", checked.ids), ("stock_state", "=", "sent"),
-            "|", ("stock_held", "!=", 0), ("product_id", "in", held_products),
-        ])
+        candidates = self.search(
+            [
+                ("team_id", "=", team.id),
+                ("id", "not in", checked.ids),
+                ("stock_state", "=", "sent"),
+                "|",
+                ("stock_held", "!=", 0),
+                ("product_id", "in", held_products),
+            ]
+        )
         held = self._stock_held_by_product(candidates.product_id)
-        changed = candidates.filtered(lambda s: held.get(s.product_id.id, 0) != s.stock_held)
+        changed = candidates.filtered(
+            lambda s: held.get(s.product_id.id, 0) != s.stock_held
+        )
         if changed:
-            self.env["rakuten.stock.change"].sudo().create([{"sku_id": sku.id} for sku in changed])
+            self.env["rakuten.stock.change"].sudo().create(
+                [{"sku_id": sku.id} for sku in changed]
+            )
 
     @api.model
     def _stock_stops_run(self, error):
@@ -1052,9 +1472,17 @@ class RakutenSku(models.Model):
         migrated, maintenance, throttling) ends it; a refused batch does not."""
         from ..rms import exceptions  # noqa: PLC0415 - the client's typed errors
 
-        stopping = tuple(getattr(exceptions, name) for name in (
-            "RmsAuthError", "RmsNotMigratedError", "RmsMaintenanceError", "RmsRateLimitError", "RmsServerError",
-        ) if hasattr(exceptions, name))
+        stopping = tuple(
+            getattr(exceptions, name)
+            for name in (
+                "RmsAuthError",
+                "RmsNotMigratedError",
+                "RmsMaintenanceError",
+                "RmsRateLimitError",
+                "RmsServerError",
+            )
+            if hasattr(exceptions, name)
+        )
         return isinstance(error, stopping)
 
     @api.model
@@ -1063,7 +1491,9 @@ class RakutenSku(models.Model):
         ``keys`` (inventories bulk-get, 1,000 a call); a SKU without a stock row is absent."""
         result = {}
         # RMS lower-cases manageNumber: its answer is matched back to the keys as asked.
-        asked = {(manage.lower(), variant): (manage, variant) for manage, variant in keys}
+        asked = {
+            (manage.lower(), variant): (manage, variant) for manage, variant in keys
+        }
         for chunk in stock.batches(keys, stock.MAX_GET_ROWS):
             for row in client.get_inventories(chunk):
                 key = (row.manage_number, row.variant_id)
@@ -1080,7 +1510,9 @@ class RakutenSku(models.Model):
         if reason:
             log.message = reason
             return
-        skus = self.search([("team_id", "=", team.id), ("product_id.is_storable", "=", True)])
+        skus = self.search(
+            [("team_id", "=", team.id), ("product_id.is_storable", "=", True)]
+        )
         log.count_found = len(skus)
         Sync = self.env["rakuten.sync"]
         for batch in split_every(stock.MAX_GET_ROWS, skus.ids, self.browse):
@@ -1088,27 +1520,38 @@ class RakutenSku(models.Model):
             rms_quantities = self._stock_read(client, keys)
             self._stock_refresh_holds(team, client)
             held = self._stock_held_by_product(batch.product_id)
-            free = self._stock_free_quantities(batch.product_id, team.rakuten_warehouse_id)
+            free = self._stock_free_quantities(
+                batch.product_id, team.rakuten_warehouse_id
+            )
             drifting = self.browse()
             for sku in batch:
-                target = stock.sellable_quantity(free.get(sku.product_id.id, 0.0), sku._stock_rule(),
-                                                 held.get(sku.product_id.id, 0))
+                target = stock.sellable_quantity(
+                    free.get(sku.product_id.id, 0.0),
+                    sku._stock_rule(),
+                    held.get(sku.product_id.id, 0),
+                )
                 on_rakuten = rms_quantities.get(sku._key())
                 if on_rakuten == target:
                     log._count("stock_unchanged")
                     continue
                 drifting |= sku
                 log._add_line(
-                    "%s/%s" % sku._key(), "deferred",
-                    _lt("On Rakuten: %(rakuten)s, sellable in Odoo: %(odoo)s (held for orders not imported: "
+                    "%s/%s" % sku._key(),
+                    "deferred",
+                    _lt(
+                        "On Rakuten: %(rakuten)s, sellable in Odoo: %(odoo)s (held for orders not imported: "
                         "%(held)s). The next stock push corrects it.",
-                        rakuten="-" if on_rakuten is None else on_rakuten, odoo=target,
-                        held=held.get(sku.product_id.id, 0)),
+                        rakuten="-" if on_rakuten is None else on_rakuten,
+                        odoo=target,
+                        held=held.get(sku.product_id.id, 0),
+                    ),
                     counter="stock_differences",
                 )
             drifting.write({"stock_state": "todo"})
             Sync._commit_batch()
         if log.count_stock_differences:
-            cron = self.env.ref("sale_rakuten.ir_cron_rakuten_push_stock", raise_if_not_found=False)
+            cron = self.env.ref(
+                "sale_rakuten.ir_cron_rakuten_push_stock", raise_if_not_found=False
+            )
             if cron:
                 cron.sudo()._trigger()

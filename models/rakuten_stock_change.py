@@ -23,8 +23,16 @@ class RakutenStockChange(models.Model):
     _log_access = False
     _order = "id"
 
-    sku_id = fields.Many2one("rakuten.sku", string="Rakuten SKU", required=True, ondelete="cascade", index=True)
-    date = fields.Datetime(string="Changed On", required=True, default=fields.Datetime.now)
+    sku_id = fields.Many2one(
+        "rakuten.sku",
+        string="Rakuten SKU",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    date = fields.Datetime(
+        string="Changed On", required=True, default=fields.Datetime.now
+    )
 
     @api.model
     def _rakuten_flag(self, products):
@@ -51,8 +59,9 @@ class RakutenStockChange(models.Model):
             return 0
         # SKUs of the channels that send stock. No "already queued" test: a row the push has
         # read but not yet deleted must not stand for a change it has not seen.
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             INSERT INTO rakuten_stock_change (sku_id, date)
             SELECT sku.id, (now() AT TIME ZONE 'UTC')
               FROM rakuten_sku sku
@@ -60,8 +69,9 @@ class RakutenStockChange(models.Model):
              WHERE sku.product_id = ANY(%s) AND sku.active
                AND team.rakuten_active AND team.rakuten_stock_push AND team.rakuten_sku_migrated
             """,
-            sorted(pending),
-        ))
+                sorted(pending),
+            )
+        )
         count = self.env.cr.rowcount
         # Every savepoint flushes: the push cron is triggered once per transaction.
         if count > 0 and not self.env.cr.postcommit.data.get(PUSH_CRON):

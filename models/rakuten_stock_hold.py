@@ -15,7 +15,13 @@ class RakutenStockHold(models.Model):
     _order = "team_id, order_number"
     _rec_name = "order_number"
 
-    team_id = fields.Many2one("crm.team", string="Sales Channel", required=True, ondelete="cascade", index=True)
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Channel",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
     company_id = fields.Many2one(related="team_id.company_id", store=True)
     order_number = fields.Char(string="Rakuten Order Number", required=True)
     lines = fields.Json(
@@ -24,5 +30,9 @@ class RakutenStockHold(models.Model):
     )
 
     _sql_constraints = [
-        ("team_order_uniq", "UNIQUE(team_id, order_number)", "An order holds stock once per channel."),
+        (
+            "team_order_uniq",
+            "UNIQUE(team_id, order_number)",
+            "An order holds stock once per channel.",
+        ),
     ]

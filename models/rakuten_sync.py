@@ -29,7 +29,9 @@ CANCEL_LOOKBACK = timedelta(days=62)
 PAYMENT_FOLLOW = timedelta(days=30)
 #: 承認状況 of a 楽天共通決済 order whose settlement (or a refused re-authorization) is followed.
 FOLLOWED_APPROVAL_STATES = (
-    codes.APPROVAL_STATE_UNAPPROVED, codes.APPROVAL_STATE_IN_PROGRESS, codes.APPROVAL_STATE_APPROVED,
+    codes.APPROVAL_STATE_UNAPPROVED,
+    codes.APPROVAL_STATE_IN_PROGRESS,
+    codes.APPROVAL_STATE_APPROVED,
 )
 #: A queued past import whose channel is busy is looked at again this much later.
 PAST_IMPORT_RETRY = timedelta(minutes=10)
@@ -47,19 +49,56 @@ name of its kind on the sync log, ``counters`` the counters its log shows, in th
 #: channel) and ``_cron_<kind>`` (its scheduled action). Adding a job: an entry here, a
 #: ``_job_<kind>`` and a ``_cron_<kind>`` method, and a cron record calling the latter.
 JOBS = {
-    "import": Job(1, "Order Import", ("found", "imported", "updated", "unchanged", "deferred", "skipped", "failed")),
-    "confirm": Job(2, "Order Confirmation", ("found", "confirmed", "refused", "retried", "failed")),
-    "carrier": Job(3, "Carrier Update", ("found", "rows_set", "rows_updated", "refused", "retried", "failed")),
+    "import": Job(
+        1,
+        "Order Import",
+        ("found", "imported", "updated", "unchanged", "deferred", "skipped", "failed"),
+    ),
+    "confirm": Job(
+        2, "Order Confirmation", ("found", "confirmed", "refused", "retried", "failed")
+    ),
+    "carrier": Job(
+        3,
+        "Carrier Update",
+        ("found", "rows_set", "rows_updated", "refused", "retried", "failed"),
+    ),
     # The follow job also verifies the rows RMS accepted: a refused shipping report shows here.
-    "follow": Job(4, "Order Follow-up",
-                  ("found", "settled", "approval_refused", "cancelled", "refused", "retried", "failed")),
+    "follow": Job(
+        4,
+        "Order Follow-up",
+        (
+            "found",
+            "settled",
+            "approval_refused",
+            "cancelled",
+            "refused",
+            "retried",
+            "failed",
+        ),
+    ),
     "license": Job(5, "License Check", ("checked",)),
     # ※6: counts SKUs; a warning is a SKU registered without its barcode or image.
-    "products": Job(8, "Products from Rakuten",
-                    ("found", "created", "updated", "matched", "unchanged", "skipped", "warning", "failed")),
+    "products": Job(
+        8,
+        "Products from Rakuten",
+        (
+            "found",
+            "created",
+            "updated",
+            "matched",
+            "unchanged",
+            "skipped",
+            "warning",
+            "failed",
+        ),
+    ),
     # ※6 Stock to Rakuten (lock numbers kept clear of the other ※6 jobs).
-    "stock": Job(20, "Stock to Rakuten", ("found", "stock_pushed", "stock_unchanged", "failed")),
-    "stock_check": Job(21, "Stock Check", ("found", "stock_unchanged", "stock_differences", "failed")),
+    "stock": Job(
+        20, "Stock to Rakuten", ("found", "stock_pushed", "stock_unchanged", "failed")
+    ),
+    "stock_check": Job(
+        21, "Stock Check", ("found", "stock_unchanged", "stock_differences", "failed")
+    ),
 }
 
 
@@ -100,12 +139,16 @@ class RakutenSync(models.AbstractModel):
         An advisory lock, not a row lock (``SELECT ... FOR UPDATE`` on the channel): it is
         held by the session, so it survives the commits the job makes after each batch, and
         it never blocks writes to the channel (settings, counters) by users meanwhile."""
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", self._lock_key(kind, team))
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", self._lock_key(kind, team)
+        )
         return self.env.cr.fetchone()[0]
 
     @api.model
     def _unlock(self, kind, team):
-        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", self._lock_key(kind, team))
+        self.env.cr.execute(
+            "SELECT pg_advisory_unlock(%s, %s)", self._lock_key(kind, team)
+        )
 
     @api.model
     def _commits(self):
@@ -139,7 +182,9 @@ class RakutenSync(models.AbstractModel):
         logs = self.env["rakuten.sync.log"]
         for index, team in enumerate(teams):
             logs |= runner._run_channel(kind, team, log)
-            self.env["ir.cron"]._notify_progress(done=index + 1, remaining=len(teams) - index - 1)
+            self.env["ir.cron"]._notify_progress(
+                done=index + 1, remaining=len(teams) - index - 1
+            )
         return logs
 
     @api.model
@@ -157,7 +202,9 @@ class RakutenSync(models.AbstractModel):
         )
         jobs = self.with_env(team.env)
         if log is None:
-            log = jobs.env["rakuten.sync.log"].create({"team_id": team.id, "kind": kind})
+            log = jobs.env["rakuten.sync.log"].create(
+                {"team_id": team.id, "kind": kind}
+            )
             if commit:
                 # Commit so that the log shows the run while it runs.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -165,17 +212,31 @@ class RakutenSync(models.AbstractModel):
             log = log.with_env(team.env)
         if not self._try_lock(kind, team):
             if log.state != "queued":
-                log._finish("skipped", _lt("Another run of this job is in progress for this channel; this one stopped."))
+                log._finish(
+                    "skipped",
+                    _lt(
+                        "Another run of this job is in progress for this channel; this one stopped."
+                    ),
+                )
             return log
         # The lock is ours: a log of this job still 'running' is that of a run that died
         # (killed, server stopped) without finishing it. A past import that died is queued
         # again instead (_rakuten_requeue_dead_past_imports).
-        log.search([
-            ("team_id", "=", team.id), ("kind", "=", kind), ("state", "=", "running"), ("id", "<", log.id),
-            ("is_past_import", "=", False),
-        ])._finish("interrupted", _lt(
-            "This run stopped before it finished (the server was stopped or the process was "
-            "killed); what it had saved is kept, and later runs took over."))
+        log.search(
+            [
+                ("team_id", "=", team.id),
+                ("kind", "=", kind),
+                ("state", "=", "running"),
+                ("id", "<", log.id),
+                ("is_past_import", "=", False),
+            ]
+        )._finish(
+            "interrupted",
+            _lt(
+                "This run stopped before it finished (the server was stopped or the process was "
+                "killed); what it had saved is kept, and later runs took over."
+            ),
+        )
         if log.state == "queued":
             log.write({"state": "running", "date_start": fields.Datetime.now()})
             if commit:
@@ -195,7 +256,9 @@ class RakutenSync(models.AbstractModel):
             if log.api_calls and team.rakuten_auth_error:
                 # RMS accepted the credentials again (a renewed key that took a while to work):
                 # the other jobs resume without waiting for a new key or the daily check.
-                team.sudo().write({"rakuten_auth_error": False, "rakuten_auth_error_date": False})
+                team.sudo().write(
+                    {"rakuten_auth_error": False, "rakuten_auth_error_date": False}
+                )
             log._finish()
         except Exception as error:  # noqa: BLE001 - one channel never stops the others
             if commit:
@@ -207,7 +270,9 @@ class RakutenSync(models.AbstractModel):
             if isinstance(error, RmsAuthError):
                 team._rakuten_set_auth_failure(error)
             if isinstance(error, RmsError):
-                _logger.warning("Rakuten %s of channel %s failed: %s", kind, team.id, error)
+                _logger.warning(
+                    "Rakuten %s of channel %s failed: %s", kind, team.id, error
+                )
             else:
                 _logger.exception("Rakuten %s of channel %s failed", kind, team.id)
             if client is not None:
@@ -226,7 +291,10 @@ class RakutenSync(models.AbstractModel):
         for each, in a savepoint: one order's failure is logged and never stops the others.
         Orders RMS does not return are left as they are."""
         for chunk in split_every(CHUNK, orders.ids, orders.browse):
-            raws = {raw.get("orderNumber"): raw for raw in client.get_order(chunk.mapped("rakuten_order_number"))}
+            raws = {
+                raw.get("orderNumber"): raw
+                for raw in client.get_order(chunk.mapped("rakuten_order_number"))
+            }
             for order in chunk:
                 raw = raws.get(order.rakuten_order_number)
                 if raw is None:
@@ -235,10 +303,16 @@ class RakutenSync(models.AbstractModel):
                     with self.env.cr.savepoint():
                         handle(order, parse_order(raw))
                 except (OrderParseError, RmsError) as error:
-                    log._add_line(order.rakuten_order_number, "failed", error_text(error), order)
+                    log._add_line(
+                        order.rakuten_order_number, "failed", error_text(error), order
+                    )
                 except Exception as error:  # noqa: BLE001 - one order never stops the others
-                    _logger.exception("Rakuten follow-up of %s failed", order.rakuten_order_number)
-                    log._add_line(order.rakuten_order_number, "failed", error_text(error), order)
+                    _logger.exception(
+                        "Rakuten follow-up of %s failed", order.rakuten_order_number
+                    )
+                    log._add_line(
+                        order.rakuten_order_number, "failed", error_text(error), order
+                    )
             self._commit_batch()
 
     # ------------------------------------------------------------------
@@ -248,11 +322,20 @@ class RakutenSync(models.AbstractModel):
     def _cron_import(self):
         """Import the orders of every active Rakuten channel; return the sync logs."""
         retry_before = fields.Datetime.now() - AUTH_RETRY_DELAY
-        teams = self.env["crm.team"].search([("rakuten_active", "=", True)]).filtered(
-            # A channel whose credentials RMS refused is tried again once an hour (a renewed key
-            # may take 30 minutes to work), and at once when a new key is saved.
-            lambda t: not t._rakuten_license_blocked()
-            or (t.rakuten_auth_error and (t.rakuten_auth_error_date or retry_before) <= retry_before)
+        teams = (
+            self.env["crm.team"]
+            .search([("rakuten_active", "=", True)])
+            .filtered(
+                # A channel whose credentials RMS refused is tried again once an hour (a renewed key
+                # may take 30 minutes to work), and at once when a new key is saved.
+                lambda t: (
+                    not t._rakuten_license_blocked()
+                    or (
+                        t.rakuten_auth_error
+                        and (t.rakuten_auth_error_date or retry_before) <= retry_before
+                    )
+                )
+            )
         )
         return self._run("import", teams)
 
@@ -264,19 +347,28 @@ class RakutenSync(models.AbstractModel):
         the channel runs (its advisory lock). Returns the log that ran, if any."""
         Log = self.env["rakuten.sync.log"].sudo()
         self._rakuten_requeue_dead_past_imports()
-        queued = Log.search([("state", "=", "queued"), ("is_past_import", "=", True)], order="id")
+        queued = Log.search(
+            [("state", "=", "queued"), ("is_past_import", "=", True)], order="id"
+        )
         waiting_teams = set()
         for log in queued:
             if log.team_id in waiting_teams:
                 continue  # an earlier past import of this channel goes first
             if not log.team_id.rakuten_active:
-                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
+                log._finish(
+                    "failed",
+                    _lt("The Rakuten RMS API is switched off for this channel."),
+                )
                 continue
             self._run("import", log.team_id, log=log)
             if log.state == "queued":
-                waiting_teams.add(log.team_id)  # another import of the channel is running
+                waiting_teams.add(
+                    log.team_id
+                )  # another import of the channel is running
                 continue
-            remaining = Log.search_count([("state", "=", "queued"), ("is_past_import", "=", True)])
+            remaining = Log.search_count(
+                [("state", "=", "queued"), ("is_past_import", "=", True)]
+            )
             self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
             return log
         if waiting_teams:
@@ -291,7 +383,11 @@ class RakutenSync(models.AbstractModel):
         """A past import still 'running' while its channel's import lock is free was stopped
         with its worker (a server restart, a time limit): queue it again. Importing again is
         safe, as orders already imported are recognised."""
-        for log in self.env["rakuten.sync.log"].sudo().search([("state", "=", "running"), ("is_past_import", "=", True)]):
+        for log in (
+            self.env["rakuten.sync.log"]
+            .sudo()
+            .search([("state", "=", "running"), ("is_past_import", "=", True)])
+        ):
             if self._try_lock("import", log.team_id):
                 self._unlock("import", log.team_id)
                 log.state = "queued"
@@ -313,15 +409,20 @@ class RakutenSync(models.AbstractModel):
             start, end = rules.search_window(
                 now, last.replace(tzinfo=timezone.utc) if last else None, options
             )
-        log.write({
-            "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
-            "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
-        })
+        log.write(
+            {
+                "window_start": start.astimezone(timezone.utc).replace(tzinfo=None),
+                "window_end": end.astimezone(timezone.utc).replace(tzinfo=None),
+            }
+        )
         numbers, provisional_only = [], set()
         for criteria in rules.search_criteria(options):
             found = client.search_order(start, end, **criteria)
             if not all(valid_order_number(n) for n in found):
-                _logger.warning("Rakuten channel %s: searchOrder returned entries that are no order number", team.id)
+                _logger.warning(
+                    "Rakuten channel %s: searchOrder returned entries that are no order number",
+                    team.id,
+                )
                 found = [n for n in found if valid_order_number(n)]
             numbers += found
             if criteria["order_progress_list"] == [codes.PROGRESS_WAITING_CONFIRMATION]:
@@ -334,8 +435,11 @@ class RakutenSync(models.AbstractModel):
         ghosts.unlink()
         waiting = pending.filtered(lambda p: p.state == "waiting")
         options_key = team._rakuten_options_key()
-        skipped = set(pending.filtered(lambda p: p.state == "skipped" and p.options_key == options_key)
-                      .mapped("order_number"))
+        skipped = set(
+            pending.filtered(
+                lambda p: p.state == "skipped" and p.options_key == options_key
+            ).mapped("order_number")
+        )
         numbers = list(dict.fromkeys(numbers + waiting.mapped("order_number")))
         log.count_found = len(numbers)
         todo = self.env["sale.order"]._rakuten_numbers_to_fetch(
@@ -343,19 +447,34 @@ class RakutenSync(models.AbstractModel):
         )
         log.count_unchanged = len(numbers) - len(todo)
         todo_set = set(todo)
-        failing = {p.order_number: p for p in waiting if p.order_number in todo_set and p.failures}
+        failing = {
+            p.order_number: p
+            for p in waiting
+            if p.order_number in todo_set and p.failures
+        }
         waiting.filtered(lambda p: p.order_number not in todo_set).unlink()
         # Orders that failed on earlier runs come after the others, and those that failed
         # the same way several runs in a row are kept aside until their next try.
         aside = [p for p in failing.values() if p.next_try and p.next_try > run_start]
-        log._add_lines([
-            (p.order_number, "deferred", _lt(
-                "Failed %(count)s imports in a row; kept aside until %(date)s "
-                "(Japan time). Last error: %(reason)s",
-                count=p.failures, reason=p.reason or "",
-                date=p.next_try.replace(tzinfo=timezone.utc).astimezone(JST).strftime("%Y-%m-%d %H:%M")), None)
-            for p in aside
-        ])
+        log._add_lines(
+            [
+                (
+                    p.order_number,
+                    "deferred",
+                    _lt(
+                        "Failed %(count)s imports in a row; kept aside until %(date)s "
+                        "(Japan time). Last error: %(reason)s",
+                        count=p.failures,
+                        reason=p.reason or "",
+                        date=p.next_try.replace(tzinfo=timezone.utc)
+                        .astimezone(JST)
+                        .strftime("%Y-%m-%d %H:%M"),
+                    ),
+                    None,
+                )
+                for p in aside
+            ]
+        )
         aside_numbers = {p.order_number for p in aside}
         todo = [n for n in todo if n not in failing] + [
             n for n in todo if n in failing and n not in aside_numbers
@@ -367,14 +486,20 @@ class RakutenSync(models.AbstractModel):
             self._import_batch_isolated(team, log, chunk, raw_orders, messages, now)
             done += len(chunk)
             if self._commit_batch():
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=len(todo) - done
+                )
             else:
                 # The commit empties the record cache; without it the cache would keep every
                 # order of the run and memory would grow with the number of orders.
                 self.env.invalidate_all()
         _logger.info(
             "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
-            team.id, len(numbers), len(todo), time.monotonic() - started, dict(client.stats),
+            team.id,
+            len(numbers),
+            len(todo),
+            time.monotonic() - started,
+            dict(client.stats),
         )
         if not log.is_past_import:
             team.rakuten_last_import_start = run_start
@@ -388,7 +513,10 @@ class RakutenSync(models.AbstractModel):
                 self._import_batch(team, log, numbers, raw_orders, messages, now)
             return
         except Exception:  # noqa: BLE001 - isolate the order that breaks the batch
-            _logger.exception("Rakuten import batch of channel %s failed, retrying order by order", team.id)
+            _logger.exception(
+                "Rakuten import batch of channel %s failed, retrying order by order",
+                team.id,
+            )
 
         def number_of(entry):
             number = entry.get("orderNumber") if isinstance(entry, dict) else None
@@ -399,14 +527,31 @@ class RakutenSync(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     self._import_batch(
-                        team, log, [number], raws, [m for m in messages if m.order_number == number], now
+                        team,
+                        log,
+                        [number],
+                        raws,
+                        [m for m in messages if m.order_number == number],
+                        now,
                     )
             except Exception as error:  # noqa: BLE001 - one bad order never stops the others
                 _logger.exception("Rakuten order %s could not be imported", number)
-                reason = _lt("The order could not be imported (%(error)s).", error=clean_text(repr(error))[:500])
+                reason = _lt(
+                    "The order could not be imported (%(error)s).",
+                    error=clean_text(repr(error))[:500],
+                )
                 log._add_line(number, "failed", reason)
                 self.env["rakuten.pending.order"]._rakuten_defer_many(
-                    team, [(number, reason, "waiting", True, raws[0] if len(raws) == 1 else raws)]
+                    team,
+                    [
+                        (
+                            number,
+                            reason,
+                            "waiting",
+                            True,
+                            raws[0] if len(raws) == 1 else raws,
+                        )
+                    ],
                 )
 
     def _import_batch(self, team, log, numbers, raw_orders, messages, now):
@@ -446,8 +591,15 @@ class RakutenSync(models.AbstractModel):
                 continue
             except Exception as error:  # noqa: BLE001 - data nobody foresaw fails its order alone
                 _logger.warning("Rakuten order %s could not be read: %r", number, error)
-                hold(number, "failed", _lt("The order data could not be read (%(error)s).",
-                                           error=clean_text(repr(error))[:500]), raw=raw)
+                hold(
+                    number,
+                    "failed",
+                    _lt(
+                        "The order data could not be read (%(error)s).",
+                        error=clean_text(repr(error))[:500],
+                    ),
+                    raw=raw,
+                )
                 continue
             if result.decision == rules.Decision.SKIP:
                 hold(number, "skipped", reason, state="skipped")
@@ -456,63 +608,134 @@ class RakutenSync(models.AbstractModel):
             else:
                 to_write.append((order, raw, result))
         for message in messages:
-            if message.is_error and message.order_number in requested and message.order_number not in received:
+            if (
+                message.is_error
+                and message.order_number in requested
+                and message.order_number not in received
+            ):
                 received.add(message.order_number)
-                hold(message.order_number, "failed", clean_text(str(message.message or message.message_code)))
+                hold(
+                    message.order_number,
+                    "failed",
+                    clean_text(str(message.message or message.message_code)),
+                )
         for number in [n for n in numbers if n not in received]:
             if unreadable:
-                hold(number, "failed", _lt(
-                    "RMS sent no readable data for this order (%(count)s unreadable "
-                    "entries in its answer); it will be looked at again.", count=len(unreadable)), raw=unreadable)
+                hold(
+                    number,
+                    "failed",
+                    _lt(
+                        "RMS sent no readable data for this order (%(count)s unreadable "
+                        "entries in its answer); it will be looked at again.",
+                        count=len(unreadable),
+                    ),
+                    raw=unreadable,
+                )
             else:
-                hold(number, "failed", _lt("RMS returned no data for this order; it will be looked at again."))
+                hold(
+                    number,
+                    "failed",
+                    _lt(
+                        "RMS returned no data for this order; it will be looked at again."
+                    ),
+                )
         log._add_lines(lines)
         self.env["rakuten.pending.order"]._rakuten_defer_many(team, pending)
         if to_write:
             self.env["sale.order"]._rakuten_upsert_orders(team, to_write, log)
             # ※6: an order with SKU管理番号 shows the shop migrated to the SKU model
-            self.env["rakuten.sku"]._rakuten_detect_migration(team, [entry[0] for entry in to_write])
+            self.env["rakuten.sku"]._rakuten_detect_migration(
+                team, [entry[0] for entry in to_write]
+            )
 
     # ------------------------------------------------------------------
     # Auto-confirm (confirmOrder)
     # ------------------------------------------------------------------
     @api.model
     def _cron_confirm(self):
-        return self._run("confirm", self._active_teams().filtered(lambda t: not t.rakuten_manual_confirm))
+        return self._run(
+            "confirm",
+            self._active_teams().filtered(lambda t: not t.rakuten_manual_confirm),
+        )
 
     def _job_confirm(self, team, client, log):
         Order = self.env["sale.order"]
-        interrupted = Order.search([("team_id", "=", team.id), ("rakuten_confirm_state", "=", "sending")])
+        interrupted = Order.search(
+            [("team_id", "=", team.id), ("rakuten_confirm_state", "=", "sending")]
+        )
         if interrupted:
             # An earlier run stopped after marking these: ask RMS where they stand.
             def settle(order, rms_order):
                 progress = rms_order.order_progress
                 if progress in codes.PROGRESS_CANCELLED:
-                    reason = _lt("The order is cancelled on Rakuten (status %(progress)s).", progress=progress)
-                    order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": reason,
-                                 "rakuten_order_progress": str(progress)})
-                    log._add_line(order.rakuten_order_number, "failed", reason, order, counter="refused")
+                    reason = _lt(
+                        "The order is cancelled on Rakuten (status %(progress)s).",
+                        progress=progress,
+                    )
+                    order.write(
+                        {
+                            "rakuten_confirm_state": "error",
+                            "rakuten_confirm_error": reason,
+                            "rakuten_order_progress": str(progress),
+                        }
+                    )
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "failed",
+                        reason,
+                        order,
+                        counter="refused",
+                    )
                 elif progress != codes.PROGRESS_WAITING_CONFIRMATION:
-                    order.write({"rakuten_confirm_state": "done", "rakuten_order_progress": str(progress)})
-                    log._add_line(order.rakuten_order_number, "done",
-                                  _lt("Confirmed on Rakuten by an earlier, interrupted run."), order,
-                                  counter="confirmed")
+                    order.write(
+                        {
+                            "rakuten_confirm_state": "done",
+                            "rakuten_order_progress": str(progress),
+                        }
+                    )
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "done",
+                        _lt("Confirmed on Rakuten by an earlier, interrupted run."),
+                        order,
+                        counter="confirmed",
+                    )
                 else:
                     order.rakuten_confirm_state = "todo"
 
             self._for_each_rms_order(interrupted, client, log, settle)
-            interrupted.filtered(lambda o: o.rakuten_confirm_state == "sending").rakuten_confirm_state = "todo"
+            interrupted.filtered(
+                lambda o: o.rakuten_confirm_state == "sending"
+            ).rakuten_confirm_state = "todo"
         now = fields.Datetime.now()
         todo = Order.search(
-            [("team_id", "=", team.id), ("rakuten_confirm_state", "=", "todo"), ("rakuten_order_progress", "=", str(codes.PROGRESS_WAITING_CONFIRMATION))],
+            [
+                ("team_id", "=", team.id),
+                ("rakuten_confirm_state", "=", "todo"),
+                (
+                    "rakuten_order_progress",
+                    "=",
+                    str(codes.PROGRESS_WAITING_CONFIRMATION),
+                ),
+            ],
             order="rakuten_order_datetime, id",
-        ).filtered(lambda o: o.rakuten_asuraku or not o.rakuten_order_datetime
-                   or o.rakuten_order_datetime + timedelta(minutes=team.rakuten_wait_minutes) <= now)
+        ).filtered(
+            lambda o: (
+                o.rakuten_asuraku
+                or not o.rakuten_order_datetime
+                or o.rakuten_order_datetime
+                + timedelta(minutes=team.rakuten_wait_minutes)
+                <= now
+            )
+        )
         log.count_found = len(todo)
         for chunk in split_every(CHUNK, todo.ids, todo.browse):
             chunk.write({"rakuten_confirm_state": "sending"})
             self._commit_batch()
-            results = {r.order_number: r for r in client.confirm_order(chunk.mapped("rakuten_order_number"))}
+            results = {
+                r.order_number: r
+                for r in client.confirm_order(chunk.mapped("rakuten_order_number"))
+            }
             for order in chunk:
                 result = results.get(order.rakuten_order_number)
                 if result is None:
@@ -520,18 +743,53 @@ class RakutenSync(models.AbstractModel):
                     continue
                 outcome = sync.confirm_outcome(result)
                 if outcome.status == sync.CONFIRMED:
-                    order.write({"rakuten_confirm_state": "done", "rakuten_confirm_error": False,
-                                 "rakuten_order_progress": str(codes.PROGRESS_RAKUTEN_PROCESSING)})
-                    log._add_line(order.rakuten_order_number, "done",
-                                  outcome.reason or _lt("Confirmed on Rakuten."), order, counter="confirmed")
+                    order.write(
+                        {
+                            "rakuten_confirm_state": "done",
+                            "rakuten_confirm_error": False,
+                            "rakuten_order_progress": str(
+                                codes.PROGRESS_RAKUTEN_PROCESSING
+                            ),
+                        }
+                    )
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "done",
+                        outcome.reason or _lt("Confirmed on Rakuten."),
+                        order,
+                        counter="confirmed",
+                    )
                 elif outcome.status == sync.GIVE_UP:
-                    order.write({"rakuten_confirm_state": "error", "rakuten_confirm_error": outcome.reason})
-                    log._add_line(order.rakuten_order_number, "failed", outcome.reason, order, counter="refused")
+                    order.write(
+                        {
+                            "rakuten_confirm_state": "error",
+                            "rakuten_confirm_error": outcome.reason,
+                        }
+                    )
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "failed",
+                        outcome.reason,
+                        order,
+                        counter="refused",
+                    )
                 else:
-                    order.write({"rakuten_confirm_state": "todo", "rakuten_confirm_error": outcome.reason})
-                    log._add_line(order.rakuten_order_number, "deferred",
-                                  _lt("Refused by Rakuten, tried again next run: %(reason)s", reason=outcome.reason), order,
-                                  counter="retried")
+                    order.write(
+                        {
+                            "rakuten_confirm_state": "todo",
+                            "rakuten_confirm_error": outcome.reason,
+                        }
+                    )
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "deferred",
+                        _lt(
+                            "Refused by Rakuten, tried again next run: %(reason)s",
+                            reason=outcome.reason,
+                        ),
+                        order,
+                        counter="retried",
+                    )
             self._commit_batch()
 
     # ------------------------------------------------------------------
@@ -546,21 +804,36 @@ class RakutenSync(models.AbstractModel):
         # Baskets an earlier run left 'sending' (stopped after marking, or RMS failed), and
         # shipping reports waiting for the その他 row's id: ask RMS which rows it has before
         # sending anything (under this job's lock, so never while a request is in flight).
-        unsure = Basket.search([
-            ("order_id.team_id", "=", team.id),
-            ("order_id.rakuten_slip_state", "!=", "cancel"),
-            "|", "|", ("carrier_state", "=", "sending"), ("ship_state", "=", "sending"),
-            "&", ("carrier_state", "=", "sent"), ("ship_state", "=", "pending"),
-        ])
-        self._for_each_rms_order(
-            unsure.order_id, client, log,
-            lambda order, rms_order: (unsure & order.rakuten_basket_ids)._rakuten_verify(rms_order, client, log),
+        unsure = Basket.search(
+            [
+                ("order_id.team_id", "=", team.id),
+                ("order_id.rakuten_slip_state", "!=", "cancel"),
+                "|",
+                "|",
+                ("carrier_state", "=", "sending"),
+                ("ship_state", "=", "sending"),
+                "&",
+                ("carrier_state", "=", "sent"),
+                ("ship_state", "=", "pending"),
+            ]
         )
-        baskets = Basket.search([
-            ("order_id.team_id", "=", team.id),
-            ("order_id.rakuten_slip_state", "not in", ("new", "cancel")),
-            "|", ("carrier_state", "=", "todo"), ("ship_state", "=", "pending"),
-        ])
+        self._for_each_rms_order(
+            unsure.order_id,
+            client,
+            log,
+            lambda order, rms_order: (
+                unsure & order.rakuten_basket_ids
+            )._rakuten_verify(rms_order, client, log),
+        )
+        baskets = Basket.search(
+            [
+                ("order_id.team_id", "=", team.id),
+                ("order_id.rakuten_slip_state", "not in", ("new", "cancel")),
+                "|",
+                ("carrier_state", "=", "todo"),
+                ("ship_state", "=", "pending"),
+            ]
+        )
         if not team.rakuten_auto_ship_report:
             baskets = baskets.filtered(lambda b: b.carrier_state == "todo")
         requests = []
@@ -570,10 +843,19 @@ class RakutenSync(models.AbstractModel):
                 try:
                     rows = basket._rakuten_payload(team)
                 except ValueError as error:  # e.g. a tracking number RMS cannot take
-                    basket.write({"ship_state": "error", "sync_error": error_text(error)})
-                    log._add_line(order.rakuten_order_number, "failed",
-                                  _lt("Shipping report of basket %(basket)s not sent: %(reason)s",
-                                      basket=basket.basket_id, reason=error_text(error)), order)
+                    basket.write(
+                        {"ship_state": "error", "sync_error": error_text(error)}
+                    )
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "failed",
+                        _lt(
+                            "Shipping report of basket %(basket)s not sent: %(reason)s",
+                            basket=basket.basket_id,
+                            reason=error_text(error),
+                        ),
+                        order,
+                    )
                     continue
                 if rows:
                     payload += rows
@@ -587,27 +869,53 @@ class RakutenSync(models.AbstractModel):
                 order_baskets._rakuten_mark_sending(payload)
                 sent |= order_baskets
             self._commit_batch()
-            body = [{"orderNumber": order.rakuten_order_number, "BasketidModelList": payload}
-                    for order, _b, payload in chunk]
+            body = [
+                {
+                    "orderNumber": order.rakuten_order_number,
+                    "BasketidModelList": payload,
+                }
+                for order, _b, payload in chunk
+            ]
             request_ids, messages = client.update_order_shipping_async_detailed(body)
             refused = {}
             for message in messages:
                 if message.is_error and message.order_number:
-                    refused.setdefault(message.order_number, "%s: %s" % (message.message_code, message.message))
+                    refused.setdefault(
+                        message.order_number,
+                        "%s: %s" % (message.message_code, message.message),
+                    )
             request_ref = request_ids[0] if request_ids else False
             for order, order_baskets, _payload in chunk:
                 reason = refused.get(order.rakuten_order_number)
                 if reason or not request_ref:
-                    order_baskets._rakuten_mark_refused(reason or _lt("RMS accepted no request."), log)
+                    order_baskets._rakuten_mark_refused(
+                        reason or _lt("RMS accepted no request."), log
+                    )
                 else:
                     # A basket sends either its shipping report (rows updated with the real
                     # carrier and tracking number) or its その他 row (set).
-                    reported = order_baskets.filtered(lambda b: b.ship_state == "sending")
+                    reported = order_baskets.filtered(
+                        lambda b: b.ship_state == "sending"
+                    )
                     log._count("rows_updated", len(reported))
-                    log._count("rows_set", len((order_baskets - reported).filtered(lambda b: b.carrier_state == "sending")))
+                    log._count(
+                        "rows_set",
+                        len(
+                            (order_baskets - reported).filtered(
+                                lambda b: b.carrier_state == "sending"
+                            )
+                        ),
+                    )
                     order_baskets._rakuten_mark_sent(request_ref)
-                    log._add_line(order.rakuten_order_number, "done",
-                                  _lt("Sent to Rakuten (request %(request)s).", request=request_ref), order)
+                    log._add_line(
+                        order.rakuten_order_number,
+                        "done",
+                        _lt(
+                            "Sent to Rakuten (request %(request)s).",
+                            request=request_ref,
+                        ),
+                        order,
+                    )
             self._commit_batch()
 
     # ------------------------------------------------------------------
@@ -622,32 +930,52 @@ class RakutenSync(models.AbstractModel):
         now = datetime.now(timezone.utc)
         # Cancellations: RMS keeps cancelled orders searchable by status.
         cancelled = client.search_order(
-            now - CANCEL_LOOKBACK, now, order_progress_list=list(codes.PROGRESS_CANCELLED), date_type=1
+            now - CANCEL_LOOKBACK,
+            now,
+            order_progress_list=list(codes.PROGRESS_CANCELLED),
+            date_type=1,
         )
-        to_cancel = Order.search([
-            ("team_id", "=", team.id),
-            ("rakuten_order_number", "in", cancelled),
-            ("rakuten_slip_state", "!=", "cancel"),
-            ("rakuten_cancel_checked", "=", False),
-        ]) if cancelled else Order
+        to_cancel = (
+            Order.search(
+                [
+                    ("team_id", "=", team.id),
+                    ("rakuten_order_number", "in", cancelled),
+                    ("rakuten_slip_state", "!=", "cancel"),
+                    ("rakuten_cancel_checked", "=", False),
+                ]
+            )
+            if cancelled
+            else Order
+        )
         since = fields.Datetime.now() - PAYMENT_FOLLOW
-        to_follow = Order.search([
-            ("team_id", "=", team.id),
-            ("rakuten_slip_state", "!=", "cancel"),
-            "|", "|",
-            # 楽天共通決済 orders until they ship: settlement, a later refused re-authorization.
-            "&", "&", "&", ("rakuten_is_rakuten_pay", "=", True),
-            ("rakuten_approval_state", "in", FOLLOWED_APPROVAL_STATES),
-            ("rakuten_slip_state", "not in", ("shipped", "new")),
-            ("rakuten_order_datetime", ">=", since),
-            # Rows RMS accepted, to verify ('sending' ones are the carrier job's to check).
-            ("rakuten_basket_ids.carrier_state", "=", "sent"),
-            ("rakuten_basket_ids.ship_state", "=", "sent"),
-        ])
+        to_follow = Order.search(
+            [
+                ("team_id", "=", team.id),
+                ("rakuten_slip_state", "!=", "cancel"),
+                "|",
+                "|",
+                # 楽天共通決済 orders until they ship: settlement, a later refused re-authorization.
+                "&",
+                "&",
+                "&",
+                ("rakuten_is_rakuten_pay", "=", True),
+                ("rakuten_approval_state", "in", FOLLOWED_APPROVAL_STATES),
+                ("rakuten_slip_state", "not in", ("shipped", "new")),
+                ("rakuten_order_datetime", ">=", since),
+                # Rows RMS accepted, to verify ('sending' ones are the carrier job's to check).
+                ("rakuten_basket_ids.carrier_state", "=", "sent"),
+                ("rakuten_basket_ids.ship_state", "=", "sent"),
+            ]
+        )
         orders = to_cancel | to_follow
         log.count_found = len(orders)
         self._for_each_rms_order(
-            orders, client, log, lambda order, rms_order: order._rakuten_follow(team, rms_order, client, log),
+            orders,
+            client,
+            log,
+            lambda order, rms_order: order._rakuten_follow(
+                team, rms_order, client, log
+            ),
         )
 
     # ------------------------------------------------------------------
@@ -665,7 +993,10 @@ class RakutenSync(models.AbstractModel):
             raise
         team._rakuten_store_license_expiry(expiry)
         log._count("checked")
-        log.message = _lt("License key valid until %(date)s (Japan time).", date=expiry.strftime("%Y-%m-%d"))
+        log.message = _lt(
+            "License key valid until %(date)s (Japan time).",
+            date=expiry.strftime("%Y-%m-%d"),
+        )
 
     # ------------------------------------------------------------------
     # Products from Rakuten (※6 商品管理の一括登録)
@@ -678,19 +1009,30 @@ class RakutenSync(models.AbstractModel):
         Log = self.env["rakuten.sync.log"].sudo()
         logs = Log.browse()
         busy = False
-        for log in Log.search([("kind", "=", "products"), ("state", "=", "queued")], order="id"):
+        for log in Log.search(
+            [("kind", "=", "products"), ("state", "=", "queued")], order="id"
+        ):
             if not log.team_id.rakuten_active:
-                log._finish("failed", _lt("The Rakuten RMS API is switched off for this channel."))
+                log._finish(
+                    "failed",
+                    _lt("The Rakuten RMS API is switched off for this channel."),
+                )
                 continue
             logs |= self._run("products", log.team_id, log=log)
-            busy = busy or log.state == "queued"  # another product import of the channel runs
+            busy = (
+                busy or log.state == "queued"
+            )  # another product import of the channel runs
         if busy:
             self.env.ref("sale_rakuten.ir_cron_rakuten_import_products")._trigger(
-                fields.Datetime.now() + PAST_IMPORT_RETRY)
-        recent = Log.search([
-            ("kind", "=", "products"), ("state", "!=", "queued"),
-            ("date_start", ">", fields.Datetime.now() - PRODUCTS_INTERVAL),
-        ]).team_id
+                fields.Datetime.now() + PAST_IMPORT_RETRY
+            )
+        recent = Log.search(
+            [
+                ("kind", "=", "products"),
+                ("state", "!=", "queued"),
+                ("date_start", ">", fields.Datetime.now() - PRODUCTS_INTERVAL),
+            ]
+        ).team_id
         return logs | self._run("products", self._active_teams() - recent)
 
     @api.model
@@ -698,10 +1040,18 @@ class RakutenSync(models.AbstractModel):
         """Queue a product import of ``team`` (or return the one queued or running) and wake
         the products cron. Returns its log."""
         Log = self.env["rakuten.sync.log"].sudo()
-        log = Log.search([("team_id", "=", team.id), ("kind", "=", "products"),
-                          ("state", "in", ("queued", "running"))], limit=1)
+        log = Log.search(
+            [
+                ("team_id", "=", team.id),
+                ("kind", "=", "products"),
+                ("state", "in", ("queued", "running")),
+            ],
+            limit=1,
+        )
         if not log:
-            log = Log.create({"team_id": team.id, "kind": "products", "state": "queued"})
+            log = Log.create(
+                {"team_id": team.id, "kind": "products", "state": "queued"}
+            )
         self.env.ref("sale_rakuten.ir_cron_rakuten_import_products")._trigger()
         return log.with_env(self.env)
 
@@ -723,15 +1073,26 @@ class RakutenSync(models.AbstractModel):
         if not team.rakuten_sku_migrated:
             log.message = _lt(
                 "Products are registered; the shop is not known to have migrated to Rakuten's SKU "
-                "model yet, so no stock is sent to Rakuten.")
+                "model yet, so no stock is sent to Rakuten."
+            )
 
     def _products_since(self, team, log):
         """Start of the previous successful product import of ``team`` less a day (aware
         UTC), or None for a full read."""
-        previous = self.env["rakuten.sync.log"].sudo().search([
-            ("team_id", "=", team.id), ("kind", "=", "products"), ("state", "in", ("done", "partial")),
-            ("id", "!=", log.id),
-        ], order="date_start desc", limit=1)
+        previous = (
+            self.env["rakuten.sync.log"]
+            .sudo()
+            .search(
+                [
+                    ("team_id", "=", team.id),
+                    ("kind", "=", "products"),
+                    ("state", "in", ("done", "partial")),
+                    ("id", "!=", log.id),
+                ],
+                order="date_start desc",
+                limit=1,
+            )
+        )
         if not previous:
             return None
         return previous.date_start.replace(tzinfo=timezone.utc) - timedelta(days=1)

@@ -21,10 +21,14 @@ class RakutenSyncLogLine(models.Model):
     _order = "id"
     _rec_name = "order_number"
 
-    log_id = fields.Many2one("rakuten.sync.log", required=True, ondelete="cascade", index=True)
+    log_id = fields.Many2one(
+        "rakuten.sync.log", required=True, ondelete="cascade", index=True
+    )
     team_id = fields.Many2one(related="log_id.team_id", store=True)
     company_id = fields.Many2one(related="log_id.company_id", store=True)
     order_number = fields.Char(string="Rakuten Order Number", index=True)
     outcome = fields.Selection(OUTCOMES, required=True)
     reason = RakutenText()  # read in the reader's language
-    sale_order_id = fields.Many2one("sale.order", string="Sales Order", ondelete="set null")
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sales Order", ondelete="set null"
+    )

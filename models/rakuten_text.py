@@ -17,6 +17,7 @@ is a jsonb column, ``{"s": source, "a": args}``, ``{"t": text}`` or a list of th
 of the forms above (``log._add_line(..., _lt("..."))``, ``order.rakuten_confirm_error =
 _lt("...")``, a plain str) stores it that way.
 """
+
 from odoo import fields
 from odoo.tools import SQL, sql
 from odoo.tools.translate import LazyGettext, LazyTranslate, get_translation
@@ -34,7 +35,9 @@ def _pack_arg(value):
         return pack(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    return str(value)  # dates, Decimals...: formatted once, as they are in the source language
+    return str(
+        value
+    )  # dates, Decimals...: formatted once, as they are in the source language
 
 
 def _pack_args(args):
@@ -83,7 +86,12 @@ def _pack(value):
         return {"t": value}
     if isinstance(value, dict):  # already packed (read from the database, or copied)
         return value
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], dict):
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], dict)
+    ):
         return _message(value[0], value[1])
     if isinstance(value, (list, tuple)):
         lines = [packed for packed in map(_pack, value) if packed]
@@ -104,7 +112,10 @@ def render_lang(lang, packed):
     if isinstance(packed, str):  # a value stored before the field kept its parts
         return packed
     if isinstance(packed, list):
-        return "\n".join(text for text in (render_lang(lang, p) for p in packed) if text) or False
+        return (
+            "\n".join(text for text in (render_lang(lang, p) for p in packed) if text)
+            or False
+        )
     if "t" in packed:
         return packed["t"]
     args = packed.get("a") or {}
@@ -133,8 +144,11 @@ def error_text(error):
     if isinstance(error, RmsError):
         return error
     if isinstance(error, OrderParseError):
-        return _lt("RMS sent order data that cannot be read (%(field)s: %(detail)s).",
-                   field=error.field, detail=error.detail)
+        return _lt(
+            "RMS sent order data that cannot be read (%(field)s: %(detail)s).",
+            field=error.field,
+            detail=error.detail,
+        )
     if isinstance(getattr(error, "message", None), Message):
         return error.message
     return str(error) or error.__class__.__name__
@@ -176,6 +190,13 @@ class RakutenText(fields.Json):
         # a former Text column: its values stay readable, as texts of their own
         name = SQL.identifier(self.name)
         sql._convert_column(
-            model.env.cr, model._table, self.name, "jsonb",
-            SQL("CASE WHEN %s IS NOT NULL THEN jsonb_build_object('t', %s) END", name, name),
+            model.env.cr,
+            model._table,
+            self.name,
+            "jsonb",
+            SQL(
+                "CASE WHEN %s IS NOT NULL THEN jsonb_build_object('t', %s) END",
+                name,
+                name,
+            ),
         )

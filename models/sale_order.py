@@ -31,7 +31,11 @@ SLIP_STATES = [
     (mapping.SLIP_CANCEL, "Cancelled"),
 ]
 #: Slip states in which a delivery must not be validated.
-BLOCKED_SLIP_STATES = (mapping.SLIP_NEW, mapping.SLIP_TO_CONFIRM, mapping.SLIP_WAITING_PAYMENT)
+BLOCKED_SLIP_STATES = (
+    mapping.SLIP_NEW,
+    mapping.SLIP_TO_CONFIRM,
+    mapping.SLIP_WAITING_PAYMENT,
+)
 
 #: How a value of 入金状況 / 承認状況 moves a slip: the money is settled (入金済, 承認済,
 #: 請求済) or no longer settled (未入金, 一部入金, 未承認, 承認中).
@@ -60,7 +64,9 @@ def raw_json(raw):
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(raw, ensure_ascii=True, indent=1, sort_keys=True, default=repr)
+        text = json.dumps(
+            raw, ensure_ascii=True, indent=1, sort_keys=True, default=repr
+        )
     return text
 
 
@@ -129,11 +135,15 @@ class SaleOrder(models.Model):
         copy=False,
         readonly=True,
     )
-    rakuten_order_datetime = fields.Datetime(string="Ordered on Rakuten", copy=False, readonly=True)
+    rakuten_order_datetime = fields.Datetime(
+        string="Ordered on Rakuten", copy=False, readonly=True
+    )
     rakuten_order_type = fields.Selection(
         selection=codes.ORDER_TYPE_SELECTION, copy=False, readonly=True
     )
-    rakuten_settlement_method = fields.Char(string="Rakuten Payment Method", copy=False, readonly=True)
+    rakuten_settlement_method = fields.Char(
+        string="Rakuten Payment Method", copy=False, readonly=True
+    )
     rakuten_is_rakuten_pay = fields.Boolean(
         string="RakutenPay Payment",
         copy=False,
@@ -141,7 +151,9 @@ class SaleOrder(models.Model):
         help="Paid with a method of 楽天市場の共通決済 (Rakuten collects the money); unchecked for "
         "選択制決済 such as cash on delivery.",
     )
-    rakuten_asuraku = fields.Boolean(string="あす楽 (Next-Day Delivery)", copy=False, readonly=True)
+    rakuten_asuraku = fields.Boolean(
+        string="あす楽 (Next-Day Delivery)", copy=False, readonly=True
+    )
     rakuten_drug = fields.Boolean(string="First-Class Drug", copy=False, readonly=True)
     rakuten_gift = fields.Boolean(string="Gift", copy=False, readonly=True)
     rakuten_caution = fields.Boolean(
@@ -150,7 +162,9 @@ class SaleOrder(models.Model):
         help="Rakuten shows a caution on this order or is reviewing it.",
     )
     rakuten_remarks = fields.Text(string="Buyer Remarks", copy=False, readonly=True)
-    rakuten_delivery_time = fields.Char(string="Requested Time Slot", copy=False, readonly=True)
+    rakuten_delivery_time = fields.Char(
+        string="Requested Time Slot", copy=False, readonly=True
+    )
     rakuten_expected_amount = fields.Monetary(
         string="Rakuten Order Total",
         copy=False,
@@ -177,7 +191,9 @@ class SaleOrder(models.Model):
         readonly=True,
         help="Amount billed to the buyer (requestPrice): the total less coupons and points.",
     )
-    rakuten_basket_ids = fields.One2many("rakuten.basket", "order_id", string="Rakuten Recipients")
+    rakuten_basket_ids = fields.One2many(
+        "rakuten.basket", "order_id", string="Rakuten Recipients"
+    )
     rakuten_confirm_state = fields.Selection(
         [
             ("none", "Not Needed"),
@@ -192,8 +208,12 @@ class SaleOrder(models.Model):
         readonly=True,
         help="Whether Odoo still has to confirm the order on Rakuten (confirmOrder).",
     )
-    rakuten_confirm_error = RakutenText(string="Confirmation Error", copy=False, readonly=True)
-    rakuten_cancel_reason = RakutenText(string="Cancel Reason", copy=False, readonly=True)
+    rakuten_confirm_error = RakutenText(
+        string="Confirmation Error", copy=False, readonly=True
+    )
+    rakuten_cancel_reason = RakutenText(
+        string="Cancel Reason", copy=False, readonly=True
+    )
     rakuten_cancel_checked = fields.Boolean(
         copy=False,
         readonly=True,
@@ -226,7 +246,8 @@ class SaleOrder(models.Model):
     def _compute_rakuten_carrier_is_other(self):
         for order in self:
             order.rakuten_carrier_is_other = (
-                order.rakuten_slip_state == mapping.SLIP_SHIPPED and not order.team_id.rakuten_auto_ship_report
+                order.rakuten_slip_state == mapping.SLIP_SHIPPED
+                and not order.team_id.rakuten_auto_ship_report
             )
 
     # ------------------------------------------------------------------
@@ -243,11 +264,17 @@ class SaleOrder(models.Model):
         """確認待ち -> the next slip state, once a person has checked the order."""
         for order in self:
             if order.rakuten_slip_state != mapping.SLIP_TO_CONFIRM:
-                raise UserError(_("Only slips waiting for confirmation can be marked as checked."))
+                raise UserError(
+                    _("Only slips waiting for confirmation can be marked as checked.")
+                )
             if order._rakuten_all_shipped():
-                state = mapping.SLIP_SHIPPED  # e.g. cancelled on Rakuten after its goods left
+                state = (
+                    mapping.SLIP_SHIPPED
+                )  # e.g. cancelled on Rakuten after its goods left
             else:
-                state = mapping.slip_state(False, order.rakuten_is_rakuten_pay, order.rakuten_payment_state)
+                state = mapping.slip_state(
+                    False, order.rakuten_is_rakuten_pay, order.rakuten_payment_state
+                )
             order.write({"rakuten_slip_state": state, "rakuten_confirm_reasons": False})
             order.message_post(body=_("Checked by %(user)s.", user=self.env.user.name))
         return True
@@ -255,14 +282,24 @@ class SaleOrder(models.Model):
     def _rakuten_all_shipped(self):
         """Every delivery of the order is done or cancelled, and one at least is done."""
         self.ensure_one()
-        states = set(self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing").mapped("state"))
+        states = set(
+            self.picking_ids.filtered(
+                lambda p: p.picking_type_code == "outgoing"
+            ).mapped("state")
+        )
         return "done" in states and states <= {"done", "cancel"}
 
     def action_rakuten_to_confirm(self):
         """Send a slip back to 確認待ち."""
         for order in self:
-            if order.rakuten_slip_state in (mapping.SLIP_SHIPPED, mapping.SLIP_CANCEL, False):
-                raise UserError(_("Shipped or cancelled slips cannot be sent back to confirmation."))
+            if order.rakuten_slip_state in (
+                mapping.SLIP_SHIPPED,
+                mapping.SLIP_CANCEL,
+                False,
+            ):
+                raise UserError(
+                    _("Shipped or cancelled slips cannot be sent back to confirmation.")
+                )
         self.write({"rakuten_slip_state": mapping.SLIP_TO_CONFIRM})
         return True
 
@@ -274,7 +311,11 @@ class SaleOrder(models.Model):
         money_fields = [f for f in MONEY_DIRECTIONS if f in vals]
         before = {}
         if money_fields and "rakuten_slip_state" not in vals:
-            before = {order.id: {f: order[f] for f in money_fields} for order in self if order.rakuten_slip_state}
+            before = {
+                order.id: {f: order[f] for f in money_fields}
+                for order in self
+                if order.rakuten_slip_state
+            }
         res = super().write(vals)
         if before:
             self.browse(list(before))._rakuten_redistribute(before)
@@ -293,9 +334,16 @@ class SaleOrder(models.Model):
             if UNSETTLED in directions:
                 if order.rakuten_slip_state == mapping.SLIP_READY:
                     moves.setdefault(mapping.SLIP_WAITING_PAYMENT, []).append(order.id)
-            elif SETTLED in directions and order.rakuten_slip_state == mapping.SLIP_WAITING_PAYMENT:
+            elif (
+                SETTLED in directions
+                and order.rakuten_slip_state == mapping.SLIP_WAITING_PAYMENT
+            ):
                 # A check that sent the slip to 確認待ち and was not cleared by a person holds.
-                state = mapping.SLIP_TO_CONFIRM if order.rakuten_confirm_reasons else mapping.SLIP_READY
+                state = (
+                    mapping.SLIP_TO_CONFIRM
+                    if order.rakuten_confirm_reasons
+                    else mapping.SLIP_READY
+                )
                 moves.setdefault(state, []).append(order.id)
         for state, ids in moves.items():
             self.browse(ids).write({"rakuten_slip_state": state})
@@ -318,7 +366,8 @@ class SaleOrder(models.Model):
             )
         )
         done = {
-            number for number, state in self.env.cr.fetchall()
+            number
+            for number, state in self.env.cr.fetchall()
             if state != mapping.SLIP_NEW or number in provisional_only
         }
         return [number for number in numbers if number not in done]
@@ -334,9 +383,9 @@ class SaleOrder(models.Model):
         numbers = [order.order_number for order, _raw, _result in decided]
         existing = {
             o.rakuten_order_number: o
-            for o in self.sudo().with_context(active_test=False).search(
-                [("rakuten_order_number", "in", numbers)]
-            )
+            for o in self.sudo()
+            .with_context(active_test=False)
+            .search([("rakuten_order_number", "in", numbers)])
         }
 
         def prepare(entries):
@@ -352,7 +401,11 @@ class SaleOrder(models.Model):
                 ),
             )
 
-        context = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
+        context = {
+            "mail_create_nolog": True,
+            "mail_create_nosubscribe": True,
+            "tracking_disable": True,
+        }
         Orders = self.with_context(**context)
         new, updates = [], []
         for entry in decided:
@@ -363,23 +416,32 @@ class SaleOrder(models.Model):
             elif current.rakuten_slip_state == mapping.SLIP_NEW:
                 updates.append((current, entry))
             else:
-                log._add_line(order.order_number, "unchanged", _lt("Already imported."), current)
+                log._add_line(
+                    order.order_number, "unchanged", _lt("Already imported."), current
+                )
         if new:
             try:
                 with self.env.cr.savepoint():
                     Orders._rakuten_create_orders(team, new, *prepare(new), log)
             except Exception:  # noqa: BLE001 - retry one by one to isolate the bad order
-                _logger.info("Rakuten batch import failed, importing order by order", exc_info=True)
+                _logger.info(
+                    "Rakuten batch import failed, importing order by order",
+                    exc_info=True,
+                )
                 for entry in new:
                     self._rakuten_write_one(
-                        entry, lambda e=entry: Orders._rakuten_create_orders(team, [e], *prepare([e]), log), log
+                        entry,
+                        lambda e=entry: Orders._rakuten_create_orders(
+                            team, [e], *prepare([e]), log
+                        ),
+                        log,
                     )
         for current, entry in updates:
             self._rakuten_write_one(
                 entry,
-                lambda c=current, e=entry: c.with_context(**context)._rakuten_complete_slip(
-                    team, e, *prepare([e]), log
-                ),
+                lambda c=current, e=entry: c.with_context(
+                    **context
+                )._rakuten_complete_slip(team, e, *prepare([e]), log),
                 log,
             )
 
@@ -391,7 +453,11 @@ class SaleOrder(models.Model):
         except psycopg2.IntegrityError as error:
             if error.diag.constraint_name == ORDER_NUMBER_CONSTRAINT:
                 # Another worker imported the same order meanwhile: the UNIQUE constraint held.
-                log._add_line(order.order_number, "unchanged", _lt("Imported by another run meanwhile."))
+                log._add_line(
+                    order.order_number,
+                    "unchanged",
+                    _lt("Imported by another run meanwhile."),
+                )
                 return
             # Any other key (a basket, a line, a partner's) protects something else: the
             # order failed, and says which key refused it.
@@ -402,7 +468,9 @@ class SaleOrder(models.Model):
             )
             self._rakuten_order_failed(log, order.order_number, reason, raw)
         except Exception as error:  # noqa: BLE001 - one bad order never stops the others
-            _logger.warning("Rakuten order %s could not be imported: %s", order.order_number, error)
+            _logger.warning(
+                "Rakuten order %s could not be imported: %s", order.order_number, error
+            )
             self._rakuten_order_failed(log, order.order_number, error_text(error), raw)
 
     def _rakuten_order_failed(self, log, order_number, reason, raw):
@@ -416,7 +484,9 @@ class SaleOrder(models.Model):
         vals_list, specs = [], []
         for order, raw, result in entries:
             lines = mapping.order_lines(order)
-            vals, unmatched = self._rakuten_order_vals(team, order, raw, lines, partners, products)
+            vals, unmatched = self._rakuten_order_vals(
+                team, order, raw, lines, partners, products
+            )
             vals_list.append(vals)
             specs.append((order, result, unmatched))
         records = self.create(vals_list)
@@ -427,15 +497,31 @@ class SaleOrder(models.Model):
         checks = team._rakuten_enabled_checks()
         by_vals = {}
         for record, (order, result, unmatched) in zip(records, specs, strict=True):
-            vals = record._rakuten_distribute_vals(team, order, result, unmatched, checks)
+            vals = record._rakuten_distribute_vals(
+                team, order, result, unmatched, checks
+            )
             by_vals.setdefault(tuple(sorted(vals.items())), []).append(record.id)
         for vals, ids in by_vals.items():
             self.browse(ids).write(dict(vals))
-        bodies = {record.id: plaintext2html(record._rakuten_import_note(order, result)) for record, (order, result, _u) in zip(records, specs, strict=True)}
+        bodies = {
+            record.id: plaintext2html(record._rakuten_import_note(order, result))
+            for record, (order, result, _u) in zip(records, specs, strict=True)
+        }
         records._message_log_batch(bodies=bodies)
-        log._add_lines([(order.order_number, "imported", team._rakuten_rule_reason(result), record)
-                        for record, (order, result, _u) in zip(records, specs, strict=True)])
-        self.env["rakuten.pending.order"]._rakuten_forget(team, [o.order_number for o, _r, _u in specs])
+        log._add_lines(
+            [
+                (
+                    order.order_number,
+                    "imported",
+                    team._rakuten_rule_reason(result),
+                    record,
+                )
+                for record, (order, result, _u) in zip(records, specs, strict=True)
+            ]
+        )
+        self.env["rakuten.pending.order"]._rakuten_forget(
+            team, [o.order_number for o, _r, _u in specs]
+        )
         return records
 
     def _rakuten_complete_slip(self, team, entry, partners, products, log):
@@ -443,12 +529,16 @@ class SaleOrder(models.Model):
         self.ensure_one()
         order, raw, result = entry
         lines = mapping.order_lines(order)
-        vals, unmatched = self._rakuten_order_vals(team, order, raw, lines, partners, products)
+        vals, unmatched = self._rakuten_order_vals(
+            team, order, raw, lines, partners, products
+        )
         line_commands = vals.pop("order_line")
         vals.pop("rakuten_basket_ids")
         vals.pop("rakuten_order_number")
         if self.state == "sale":
-            vals.pop("pricelist_id", None)  # Odoo refuses any pricelist write on a confirmed order
+            vals.pop(
+                "pricelist_id", None
+            )  # Odoo refuses any pricelist write on a confirmed order
         self._rakuten_sync_baskets(order, partners)
         # Header first: writing company/partner recomputes the lines' taxes, which the line
         # values (the channel's taxes) must then overwrite.
@@ -458,16 +548,24 @@ class SaleOrder(models.Model):
             self.action_confirm()
         self._rakuten_distribute(team, order, result, unmatched)
         self._message_log(body=plaintext2html(self._rakuten_import_note(order, result)))
-        log._add_line(order.order_number, "updated" if self.rakuten_slip_state != mapping.SLIP_NEW else "unchanged",
-                      team._rakuten_rule_reason(result), self)
+        log._add_line(
+            order.order_number,
+            "updated" if self.rakuten_slip_state != mapping.SLIP_NEW else "unchanged",
+            team._rakuten_rule_reason(result),
+            self,
+        )
         if self.rakuten_slip_state != mapping.SLIP_NEW:
-            self.env["rakuten.pending.order"]._rakuten_forget(team, [order.order_number])
+            self.env["rakuten.pending.order"]._rakuten_forget(
+                team, [order.order_number]
+            )
 
     def _rakuten_sync_baskets(self, order, partners):
         baskets = {b.basket_id: b for b in self.rakuten_basket_ids}
         _customer, recipients = partners[order.order_number]
         for package in order.packages:
-            vals = self.env["rakuten.basket"]._rakuten_basket_vals(package, recipients[package.basket_id])
+            vals = self.env["rakuten.basket"]._rakuten_basket_vals(
+                package, recipients[package.basket_id]
+            )
             basket = baskets.get(str(package.basket_id))  # basket_id is stored as text
             if basket:
                 basket.write(vals)
@@ -476,16 +574,28 @@ class SaleOrder(models.Model):
 
     def _rakuten_sync_lines(self, line_vals):
         """Match lines on (kind, item detail id, basket); update, add, and zero the rest."""
+
         def key(kind, detail, basket):
             return (kind, detail or 0, basket or 0)
 
         current = {}
         for line in self.order_line:
-            current.setdefault(key(line.rakuten_line_kind, line.rakuten_item_detail_id, line.rakuten_basket_number), line)
+            current.setdefault(
+                key(
+                    line.rakuten_line_kind,
+                    line.rakuten_item_detail_id,
+                    line.rakuten_basket_number,
+                ),
+                line,
+            )
         seen = set()
         to_create = []
         for vals in line_vals:
-            k = key(vals.get("rakuten_line_kind"), vals.get("rakuten_item_detail_id"), vals.get("rakuten_basket_number"))
+            k = key(
+                vals.get("rakuten_line_kind"),
+                vals.get("rakuten_item_detail_id"),
+                vals.get("rakuten_basket_number"),
+            )
             line = current.get(k)
             if line and k not in seen:
                 seen.add(k)
@@ -504,12 +614,16 @@ class SaleOrder(models.Model):
         first_recipient = recipients[order.packages[0].basket_id]
         line_vals, unmatched = [], []
         for sequence, spec in enumerate(lines, start=1):
-            vals, matched = self.env["sale.order.line"]._rakuten_line_vals(team, spec, products)
+            vals, matched = self.env["sale.order.line"]._rakuten_line_vals(
+                team, spec, products
+            )
             vals["sequence"] = sequence
             line_vals.append(vals)
             if not matched:
                 unmatched.append(spec.name)
-        payment_state, approval_state = mapping.initial_states(order, team.rakuten_authorization_type)
+        payment_state, approval_state = mapping.initial_states(
+            order, team.rakuten_authorization_type
+        )
         coupons, points = mapping.rakuten_share(order)
         expected = mapping.expected_total(order)
         pricelist = team.rakuten_pricelist_id
@@ -525,11 +639,15 @@ class SaleOrder(models.Model):
             "date_order": _utc_naive(order.order_datetime),
             "client_order_ref": order.order_number,
             "origin": _("Rakuten %(number)s", number=order.order_number),
-            "commitment_date": fields.Datetime.to_datetime(order.delivery_date) if order.delivery_date else False,
+            "commitment_date": fields.Datetime.to_datetime(order.delivery_date)
+            if order.delivery_date
+            else False,
             "rakuten_order_progress": str(order.order_progress),
             "rakuten_confirm_state": (
-                "todo" if order.order_progress == codes.PROGRESS_WAITING_CONFIRMATION
-                and not team.rakuten_manual_confirm else "none"
+                "todo"
+                if order.order_progress == codes.PROGRESS_WAITING_CONFIRMATION
+                and not team.rakuten_manual_confirm
+                else "none"
             ),
             "rakuten_payment_state": payment_state,
             "rakuten_approval_state": approval_state,
@@ -540,16 +658,23 @@ class SaleOrder(models.Model):
             "rakuten_asuraku": order.asuraku,
             "rakuten_drug": order.drug,
             "rakuten_gift": order.gift,
-            "rakuten_caution": order.rakuten_confirm or order.caution_display_type in (1, 2),
+            "rakuten_caution": order.rakuten_confirm
+            or order.caution_display_type in (1, 2),
             "rakuten_remarks": order.remarks or False,
             "rakuten_delivery_time": _shipping_term(self.env, order.shipping_term),
             "rakuten_expected_amount": expected or 0.0,
             "rakuten_coupon_amount": coupons,
             "rakuten_point_amount": points,
-            "rakuten_request_amount": order.request_price if order.request_price >= 0 else 0.0,
+            "rakuten_request_amount": order.request_price
+            if order.request_price >= 0
+            else 0.0,
             "rakuten_raw_data": raw_json(raw),
             "rakuten_basket_ids": [
-                Command.create(self.env["rakuten.basket"]._rakuten_basket_vals(p, recipients[p.basket_id]))
+                Command.create(
+                    self.env["rakuten.basket"]._rakuten_basket_vals(
+                        p, recipients[p.basket_id]
+                    )
+                )
                 for p in order.packages
             ],
             "order_line": [Command.create(vals) for vals in line_vals],
@@ -568,23 +693,30 @@ class SaleOrder(models.Model):
         checks, when the caller already has them)."""
         self.ensure_one()
         if result.decision == "provisional":
-            return {"rakuten_slip_state": mapping.SLIP_NEW, "rakuten_confirm_reasons": False}
+            return {
+                "rakuten_slip_state": mapping.SLIP_NEW,
+                "rakuten_confirm_reasons": False,
+            }
         if checks is None:
             checks = team._rakuten_enabled_checks()
         # An Odoo total that is not Rakuten's never ships unchecked, whatever the channel's
         # switches; nor does money or a code that cannot be right (mapping.hold_reasons).
-        reasons = mapping.confirm_reasons(order, checks | {mapping.CHECK_AMOUNTS}, unmatched, self.amount_total)
+        reasons = mapping.confirm_reasons(
+            order, checks | {mapping.CHECK_AMOUNTS}, unmatched, self.amount_total
+        )
         reasons += mapping.hold_reasons(order)
         # Messages, one a line, rendered in the reader's language (a tuple: the values are
         # grouped by equality).
         lines = tuple(Message(template, args) for _check, template, args in reasons)
-        state = mapping.slip_state(bool(reasons), self.rakuten_is_rakuten_pay, self.rakuten_payment_state)
+        state = mapping.slip_state(
+            bool(reasons), self.rakuten_is_rakuten_pay, self.rakuten_payment_state
+        )
         return {"rakuten_slip_state": state, "rakuten_confirm_reasons": lines or False}
 
     def _rakuten_import_note(self, order, result):
-        state = dict(self._fields["rakuten_slip_state"]._description_selection(self.env)).get(
-            self.rakuten_slip_state, ""
-        )
+        state = dict(
+            self._fields["rakuten_slip_state"]._description_selection(self.env)
+        ).get(self.rakuten_slip_state, "")
         body = _(
             "Imported from Rakuten order %(number)s (RMS status %(progress)s). "
             "Slip status: %(state)s.",
@@ -611,10 +743,15 @@ class SaleOrder(models.Model):
             lambda b: "sending" not in (b.carrier_state, b.ship_state)
         )._rakuten_verify(order, client, log)
         if order.order_progress in codes.PROGRESS_CANCELLED:
-            if not self.rakuten_cancel_checked:  # a shipped order is handed to a person once
+            if (
+                not self.rakuten_cancel_checked
+            ):  # a shipped order is handed to a person once
                 self._rakuten_apply_cancellation(team, log)
             return
-        if not (self.rakuten_is_rakuten_pay and self.rakuten_approval_state in FOLLOWED_APPROVAL_STATES):
+        if not (
+            self.rakuten_is_rakuten_pay
+            and self.rakuten_approval_state in FOLLOWED_APPROVAL_STATES
+        ):
             return
         status = None
         went_back = self.rakuten_approval_state == codes.APPROVAL_STATE_APPROVED and (
@@ -622,57 +759,106 @@ class SaleOrder(models.Model):
         )
         if went_back or order.caution_display_type:
             # getPayment says more than the order status when Rakuten went back on an approval.
-            payments = client.get_payment(self.rakuten_order_number).get("PaymentModelList") or []
+            payments = (
+                client.get_payment(self.rakuten_order_number).get("PaymentModelList")
+                or []
+            )
             status = payments[-1].get("paymentStatus") if payments else None
         update = sync.payment_update(order, self.rakuten_approval_state, status)
         vals = {}
         if update.payment_state and update.payment_state != self.rakuten_payment_state:
             vals["rakuten_payment_state"] = update.payment_state
-        if update.approval_state and update.approval_state != self.rakuten_approval_state:
+        if (
+            update.approval_state
+            and update.approval_state != self.rakuten_approval_state
+        ):
             vals["rakuten_approval_state"] = update.approval_state
         if not vals:
             return
         if update.refused:
-            vals.update(rakuten_slip_state=mapping.SLIP_TO_CONFIRM, rakuten_confirm_reasons=update.reason)
+            vals.update(
+                rakuten_slip_state=mapping.SLIP_TO_CONFIRM,
+                rakuten_confirm_reasons=update.reason,
+            )
         self.write(vals)
         if update.refused:
             self._rakuten_schedule_activity(
                 _("Rakuten refused the payment"),
-                _("Rakuten refused the authorization of order %(number)s. Contact the buyer or "
-                  "cancel the order in RMS.", number=self.rakuten_order_number),
+                _(
+                    "Rakuten refused the authorization of order %(number)s. Contact the buyer or "
+                    "cancel the order in RMS.",
+                    number=self.rakuten_order_number,
+                ),
             )
-        self.message_post(body=to_text(self.env, update.reason), subtype_xmlid="mail.mt_note")
-        log._add_line(self.rakuten_order_number, "updated", update.reason, self,
-                      counter="approval_refused" if update.refused else "settled")
+        self.message_post(
+            body=to_text(self.env, update.reason), subtype_xmlid="mail.mt_note"
+        )
+        log._add_line(
+            self.rakuten_order_number,
+            "updated",
+            update.reason,
+            self,
+            counter="approval_refused" if update.refused else "settled",
+        )
 
     def _rakuten_apply_cancellation(self, team, log):
         """RMS cancelled the order (800/900): cancel it in Odoo with the channel's reason (※1),
         releasing its stock; if goods already left, hand it to a person instead."""
         self.ensure_one()
         reason = team._rakuten_cancel_reason()
-        shipped = self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done")
+        shipped = self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+        )
         if shipped:
-            text = _lt("Rakuten cancelled this order after its goods were shipped (%(pickings)s): arrange "
-                       "the return, then cancel it.", pickings=", ".join(shipped.mapped("name")))
-            self.write({"rakuten_slip_state": mapping.SLIP_TO_CONFIRM, "rakuten_confirm_reasons": text,
-                        "rakuten_cancel_checked": True})
-            self._rakuten_schedule_activity(_("Rakuten cancelled a shipped order"), to_text(self.env, text))
-            self.message_post(body=to_text(self.env, text), subtype_xmlid="mail.mt_note")
+            text = _lt(
+                "Rakuten cancelled this order after its goods were shipped (%(pickings)s): arrange "
+                "the return, then cancel it.",
+                pickings=", ".join(shipped.mapped("name")),
+            )
+            self.write(
+                {
+                    "rakuten_slip_state": mapping.SLIP_TO_CONFIRM,
+                    "rakuten_confirm_reasons": text,
+                    "rakuten_cancel_checked": True,
+                }
+            )
+            self._rakuten_schedule_activity(
+                _("Rakuten cancelled a shipped order"), to_text(self.env, text)
+            )
+            self.message_post(
+                body=to_text(self.env, text), subtype_xmlid="mail.mt_note"
+            )
             log._add_line(self.rakuten_order_number, "failed", text, self)
             return
         self.with_context(disable_cancel_warning=True)._action_cancel()
-        self.write({"rakuten_slip_state": mapping.SLIP_CANCEL, "rakuten_cancel_reason": reason,
-                    "rakuten_confirm_state": "none" if self.rakuten_confirm_state in ("todo", "sending")
-                    else self.rakuten_confirm_state})
+        self.write(
+            {
+                "rakuten_slip_state": mapping.SLIP_CANCEL,
+                "rakuten_cancel_reason": reason,
+                "rakuten_confirm_state": "none"
+                if self.rakuten_confirm_state in ("todo", "sending")
+                else self.rakuten_confirm_state,
+            }
+        )
         self.message_post(
-            body=_("Cancelled on Rakuten (RMS status %(progress)s). Reason: %(reason)s",
-                   progress=self.rakuten_order_progress, reason=to_text(self.env, reason)),
+            body=_(
+                "Cancelled on Rakuten (RMS status %(progress)s). Reason: %(reason)s",
+                progress=self.rakuten_order_progress,
+                reason=to_text(self.env, reason),
+            ),
             subtype_xmlid="mail.mt_note",
         )
-        log._add_line(self.rakuten_order_number, "updated", _lt("Cancelled: %(reason)s", reason=reason), self,
-                      counter="cancelled")
+        log._add_line(
+            self.rakuten_order_number,
+            "updated",
+            _lt("Cancelled: %(reason)s", reason=reason),
+            self,
+            counter="cancelled",
+        )
 
     def _rakuten_schedule_activity(self, summary, note):
         self.ensure_one()
         user = self.user_id or self.team_id.user_id or self.env.ref("base.user_admin")
-        self.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id)
+        self.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
+        )

@@ -25,18 +25,29 @@ KIND_PRODUCTS = {
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    rakuten_line_kind = fields.Selection(LINE_KINDS, string="Rakuten Line", copy=False, readonly=True)
+    rakuten_line_kind = fields.Selection(
+        LINE_KINDS, string="Rakuten Line", copy=False, readonly=True
+    )
     rakuten_item_detail_id = fields.Char(
-        string="Rakuten Item Detail ID", copy=False, readonly=True, help="itemDetailId of the RMS order line."
+        string="Rakuten Item Detail ID",
+        copy=False,
+        readonly=True,
+        help="itemDetailId of the RMS order line.",
     )
     rakuten_basket_number = fields.Char(
-        string="Rakuten Basket ID", copy=False, readonly=True,
+        string="Rakuten Basket ID",
+        copy=False,
+        readonly=True,
         help="basketId (送付先ID) of the recipient this line ships to.",
     )
     rakuten_unmatched = fields.Boolean(
-        string="Unmatched Rakuten Item", copy=False, readonly=True,
-        help=("No product matched this item; it was imported on the channel's product for "
-              "unmatched items."),
+        string="Unmatched Rakuten Item",
+        copy=False,
+        readonly=True,
+        help=(
+            "No product matched this item; it was imported on the channel's product for "
+            "unmatched items."
+        ),
     )
 
     @api.model
@@ -56,7 +67,8 @@ class SaleOrderLine(models.Model):
             # templates are the constant msgids of rms.mapping.LINE_NAMES (in the .pot).
             "name": (
                 self.env._(spec.name_template, **spec.name_args)
-                if spec.name_template else spec.name
+                if spec.name_template
+                else spec.name
             ),
             "product_uom_qty": spec.quantity,
             "product_uom": product.uom_id.id,
@@ -64,7 +76,9 @@ class SaleOrderLine(models.Model):
             "discount": 0.0,
             "tax_id": [Command.set(tax.ids)],
             "rakuten_line_kind": spec.kind,
-            "rakuten_item_detail_id": str(spec.item_detail_id) if spec.item_detail_id else False,
+            "rakuten_item_detail_id": str(spec.item_detail_id)
+            if spec.item_detail_id
+            else False,
             "rakuten_basket_number": str(spec.basket_id) if spec.basket_id else False,
             "rakuten_unmatched": not matched,
         }
@@ -79,19 +93,32 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         if not self.rakuten_basket_number:
             return self.env["rakuten.basket"]
-        return self.order_id.rakuten_basket_ids.filtered(lambda b: b.basket_id == self.rakuten_basket_number)[:1]
+        return self.order_id.rakuten_basket_ids.filtered(
+            lambda b: b.basket_id == self.rakuten_basket_number
+        )[:1]
 
     def _get_procurement_group(self):
-        basket = self._rakuten_basket() if len(self.order_id.rakuten_basket_ids) > 1 else False
+        basket = (
+            self._rakuten_basket()
+            if len(self.order_id.rakuten_basket_ids) > 1
+            else False
+        )
         if basket:
             return basket.procurement_group_id
         return super()._get_procurement_group()
 
     def _prepare_procurement_group_vals(self):
         vals = super()._prepare_procurement_group_vals()
-        basket = self._rakuten_basket() if len(self.order_id.rakuten_basket_ids) > 1 else False
+        basket = (
+            self._rakuten_basket()
+            if len(self.order_id.rakuten_basket_ids) > 1
+            else False
+        )
         if basket:
-            vals.update(name="%s/%s" % (self.order_id.name, basket.basket_id), partner_id=basket.partner_id.id)
+            vals.update(
+                name="%s/%s" % (self.order_id.name, basket.basket_id),
+                partner_id=basket.partner_id.id,
+            )
         return vals
 
     def _prepare_procurement_values(self, group_id=False):
@@ -102,7 +129,11 @@ class SaleOrderLine(models.Model):
         return values
 
     def _action_launch_stock_rule(self, previous_product_uom_qty=False):
-        multi = self.filtered(lambda ln: len(ln.order_id.rakuten_basket_ids) > 1 and ln.rakuten_basket_number)
+        multi = self.filtered(
+            lambda ln: (
+                len(ln.order_id.rakuten_basket_ids) > 1 and ln.rakuten_basket_number
+            )
+        )
         if not multi:
             return super()._action_launch_stock_rule(previous_product_uom_qty)
         # Each recipient gets a procurement group, hence a delivery, of its own.

@@ -1,7 +1,14 @@
 from odoo import models
 
 #: Move fields whose change changes what a product still needs from stock.
-DEMAND_FIELDS = {"product_uom_qty", "product_qty", "product_uom", "location_id", "location_dest_id", "state"}
+DEMAND_FIELDS = {
+    "product_uom_qty",
+    "product_qty",
+    "product_uom",
+    "location_id",
+    "location_dest_id",
+    "state",
+}
 
 
 class StockMove(models.Model):

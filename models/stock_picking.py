@@ -10,19 +10,27 @@ class StockPicking(models.Model):
 
     # depends_context: the error is text read in the reader's language
     rakuten_basket_ids = fields.Many2many(
-        "rakuten.basket", string="Rakuten Recipients", compute="_compute_rakuten_basket_ids",
+        "rakuten.basket",
+        string="Rakuten Recipients",
+        compute="_compute_rakuten_basket_ids",
         depends_context=("lang",),
     )
     rakuten_ship_state = fields.Selection(
         # The basket's labels in the reader's language: Odoo translates only the labels of
         # static selections.
-        selection=lambda self: self.env["rakuten.basket"]._fields["ship_state"]._description_selection(self.env),
+        selection=lambda self: (
+            self.env["rakuten.basket"]
+            ._fields["ship_state"]
+            ._description_selection(self.env)
+        ),
         string="Rakuten Shipping Report",
         compute="_compute_rakuten_basket_ids",
         depends_context=("lang",),
     )
     rakuten_sync_error = fields.Text(
-        string="Rakuten Error", compute="_compute_rakuten_basket_ids", depends_context=("lang",)
+        string="Rakuten Error",
+        compute="_compute_rakuten_basket_ids",
+        depends_context=("lang",),
     )
     rakuten_slip_state = fields.Selection(
         related="sale_id.rakuten_slip_state",
@@ -47,7 +55,9 @@ class StockPicking(models.Model):
             baskets = picking._rakuten_baskets()
             picking.rakuten_basket_ids = baskets
             picking.rakuten_ship_state = baskets[:1].ship_state if baskets else False
-            picking.rakuten_sync_error = "\n".join(b.sync_error for b in baskets if b.sync_error) or False
+            picking.rakuten_sync_error = (
+                "\n".join(b.sync_error for b in baskets if b.sync_error) or False
+            )
 
     @api.depends("sale_id.rakuten_slip_state", "state", "picking_type_code")
     def _compute_rakuten_hold_reason(self):
@@ -66,16 +76,27 @@ class StockPicking(models.Model):
             ),
         }
         for picking in self:
-            blocked = picking.picking_type_code == "outgoing" and picking.state not in ("done", "cancel")
-            picking.rakuten_hold_reason = blocked and reasons.get(picking.sale_id.rakuten_slip_state) or False
+            blocked = picking.picking_type_code == "outgoing" and picking.state not in (
+                "done",
+                "cancel",
+            )
+            picking.rakuten_hold_reason = (
+                blocked and reasons.get(picking.sale_id.rakuten_slip_state) or False
+            )
 
     def _rakuten_baskets(self):
         """The Rakuten recipients this delivery ships to."""
         self.ensure_one()
         baskets = self.sale_id.rakuten_basket_ids
         if len(baskets) > 1:
-            baskets = baskets.filtered(lambda b: b.procurement_group_id == self.group_id)
-        return baskets if self.picking_type_code == "outgoing" else self.env["rakuten.basket"]
+            baskets = baskets.filtered(
+                lambda b: b.procurement_group_id == self.group_id
+            )
+        return (
+            baskets
+            if self.picking_type_code == "outgoing"
+            else self.env["rakuten.basket"]
+        )
 
     def button_validate(self):
         # Say why a Rakuten delivery cannot ship before any wizard (backorder, SMS) shows.
@@ -105,11 +126,17 @@ class StockPicking(models.Model):
     def _rakuten_check_slip_state(self):
         """A delivery of a Rakuten order ships only once its slip is ready (出荷待ち)."""
         blocked = self.filtered(
-            lambda p: p.picking_type_code == "outgoing"
-            and p.sale_id.rakuten_slip_state in BLOCKED_SLIP_STATES
+            lambda p: (
+                p.picking_type_code == "outgoing"
+                and p.sale_id.rakuten_slip_state in BLOCKED_SLIP_STATES
+            )
         )
         if blocked:
-            labels = dict(blocked.sale_id._fields["rakuten_slip_state"]._description_selection(self.env))
+            labels = dict(
+                blocked.sale_id._fields["rakuten_slip_state"]._description_selection(
+                    self.env
+                )
+            )
             order = blocked[0].sale_id
             raise UserError(
                 _(
@@ -123,7 +150,11 @@ class StockPicking(models.Model):
             )
 
     def _rakuten_after_shipping(self):
-        pickings = self.filtered(lambda p: p.picking_type_code == "outgoing" and p.sale_id.rakuten_order_number)
+        pickings = self.filtered(
+            lambda p: (
+                p.picking_type_code == "outgoing" and p.sale_id.rakuten_order_number
+            )
+        )
         pickings._rakuten_report_shipping()
         for order in pickings.sale_id:
             if order._rakuten_all_shipped():

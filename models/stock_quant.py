@@ -9,20 +9,48 @@ class StockQuant(models.Model):
     _inherit = "stock.quant"
 
     @api.model
-    def _update_available_quantity(self, product_id, location_id, quantity=False, reserved_quantity=False,
-                                   lot_id=None, package_id=None, owner_id=None, in_date=None):
+    def _update_available_quantity(
+        self,
+        product_id,
+        location_id,
+        quantity=False,
+        reserved_quantity=False,
+        lot_id=None,
+        package_id=None,
+        owner_id=None,
+        in_date=None,
+    ):
         result = super()._update_available_quantity(
-            product_id, location_id, quantity=quantity, reserved_quantity=reserved_quantity, lot_id=lot_id,
-            package_id=package_id, owner_id=owner_id, in_date=in_date,
+            product_id,
+            location_id,
+            quantity=quantity,
+            reserved_quantity=reserved_quantity,
+            lot_id=lot_id,
+            package_id=package_id,
+            owner_id=owner_id,
+            in_date=in_date,
         )
         self.env["rakuten.stock.change"]._rakuten_flag(product_id)
         return result
 
     @api.model
-    def _update_reserved_quantity(self, product_id, location_id, quantity, lot_id=None, package_id=None,
-                                  owner_id=None, strict=True):
+    def _update_reserved_quantity(
+        self,
+        product_id,
+        location_id,
+        quantity,
+        lot_id=None,
+        package_id=None,
+        owner_id=None,
+        strict=True,
+    ):
         result = super()._update_reserved_quantity(
-            product_id, location_id, quantity, lot_id=lot_id, package_id=package_id, owner_id=owner_id,
+            product_id,
+            location_id,
+            quantity,
+            lot_id=lot_id,
+            package_id=package_id,
+            owner_id=owner_id,
             strict=strict,
         )
         self.env["rakuten.stock.change"]._rakuten_flag(product_id)

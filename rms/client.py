@@ -68,13 +68,13 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.rms.rakuten.co.jp/es/"
-GET_ORDER_VERSION = 10          # newest getOrder version; older ones are being phased out
+GET_ORDER_VERSION = 10  # newest getOrder version; older ones are being phased out
 GET_PAYMENT_VERSION = 4
 
-MAX_SEARCH_SPAN = timedelta(days=63)   # searchOrder: end within 63 days of start
-MAX_SEARCH_RESULTS = 15000             # records beyond the 15,000th of one search are unreachable
-MAX_PAGE_SIZE = 1000                   # requestRecordsAmount maximum
-ORDER_CHUNK = 100                      # getOrder / confirmOrder / updateOrderShippingAsync limit
+MAX_SEARCH_SPAN = timedelta(days=63)  # searchOrder: end within 63 days of start
+MAX_SEARCH_RESULTS = 15000  # records beyond the 15,000th of one search are unreachable
+MAX_PAGE_SIZE = 1000  # requestRecordsAmount maximum
+ORDER_CHUNK = 100  # getOrder / confirmOrder / updateOrderShippingAsync limit
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 ITEMS_RETRY_STATUSES = (500, 502, 503, 504)
@@ -84,7 +84,9 @@ ITEMS_RETRY_STATUSES = (500, 502, 503, 504)
 #: answer that says so (503 with ES01-02 "API In Maintenance"). A plain 503 may come from a
 #: gateway after RMS acted, so like a read timeout or another 5xx it raises at once, and the
 #: caller re-reads the order before sending anything again.
-NON_IDEMPOTENT_OPERATIONS = frozenset({"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"})
+NON_IDEMPOTENT_OPERATIONS = frozenset(
+    {"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"}
+)
 CAUTIOUS_RETRY_STATUSES = (429,)
 #: Gateway codes that say the call was not processed (RMS is in maintenance).
 MAINTENANCE_CODES = frozenset({"ES01-02"})
@@ -111,6 +113,7 @@ _AUTH_USER_CODES = {
 # --------------------------------------------------------------------------------------------
 # datetimes
 # --------------------------------------------------------------------------------------------
+
 
 def to_jst(value):
     """Return ``value`` as an aware datetime in JST. A naive datetime means UTC."""
@@ -153,13 +156,14 @@ def _json_default(value):
     if isinstance(value, datetime):
         return format_rms_datetime(value)
     if isinstance(value, date):
-        return value.isoformat()        # shippingDate etc.: YYYY-MM-DD
+        return value.isoformat()  # shippingDate etc.: YYYY-MM-DD
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 # --------------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------------
+
 
 def _int_or_raw(value):
     if value is None or isinstance(value, int):
@@ -174,14 +178,14 @@ def _int_or_raw(value):
 class RmsMessage:
     """One entry of an RMS ``MessageModelList``."""
 
-    message_type: str           # 'INFO' | 'WARNING' | 'ERROR'
+    message_type: str  # 'INFO' | 'WARNING' | 'ERROR'
     message_code: str
     message: str
     order_number: str = None
-    data_number: int = None     # shipping calls: 1-based row index of the request
+    data_number: int = None  # shipping calls: 1-based row index of the request
     shipping_detail_id: int = None
     basket_id: int = None
-    request_id: str = None      # updateOrderShippingAsync
+    request_id: str = None  # updateOrderShippingAsync
 
     @property
     def is_error(self):
@@ -227,6 +231,7 @@ class OrderResult:
 # --------------------------------------------------------------------------------------------
 # transport helpers
 # --------------------------------------------------------------------------------------------
+
 
 class Pacer:
     """Spaces the starts of calls at least ``min_interval`` seconds apart; thread-safe.
@@ -276,7 +281,9 @@ class _RmsRetry(Retry):
             errors += 1
         if errors == 0:
             return 0.0
-        return float(max(0.0, min(self.backoff_max, self.backoff_factor * (2 ** (errors - 1)))))
+        return float(
+            max(0.0, min(self.backoff_max, self.backoff_factor * (2 ** (errors - 1))))
+        )
 
     def parse_retry_after(self, retry_after):
         return min(super().parse_retry_after(retry_after), self.RETRY_AFTER_MAX)
@@ -298,7 +305,7 @@ class _RedactingFilter(logging.Filter):
     def filter(self, record):
         try:
             text = record.getMessage()
-        except Exception:   # malformed record: let logging report it as usual
+        except Exception:  # malformed record: let logging report it as usual
             return True
         clean = redact(text)
         if clean != text:
@@ -307,7 +314,11 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-_REDACTING_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection")
+_REDACTING_LOGGERS = (
+    "urllib3.connectionpool",
+    "urllib3.util.retry",
+    "urllib3.connection",
+)
 _redaction_lock = threading.Lock()
 
 
@@ -338,7 +349,7 @@ class _Secret:
 
 def _chunks(items, size):
     for index in range(0, len(items), size):
-        yield items[index:index + size]
+        yield items[index : index + size]
 
 
 def _unique(values):
@@ -348,6 +359,7 @@ def _unique(values):
 # --------------------------------------------------------------------------------------------
 # client
 # --------------------------------------------------------------------------------------------
+
 
 class RmsClient(ItemsApiMixin):
     """RMS RakutenPay order API client; the Item API 2.0 / Inventory API 2.0 calls come from
@@ -366,8 +378,19 @@ class RmsClient(ItemsApiMixin):
     :param pacer: optional :class:`Pacer` (to share pacing between clients or inject a clock)
     """
 
-    def __init__(self, service_secret, license_key, base_url=DEFAULT_API_URL, *, timeout=(10, 60),
-                 min_interval=1.0, max_retries=4, backoff_factor=1.0, session=None, pacer=None):
+    def __init__(
+        self,
+        service_secret,
+        license_key,
+        base_url=DEFAULT_API_URL,
+        *,
+        timeout=(10, 60),
+        min_interval=1.0,
+        max_retries=4,
+        backoff_factor=1.0,
+        session=None,
+        pacer=None,
+    ):
         if not service_secret or not license_key:
             raise ValueError("RMS service secret and license key are required")
         if timeout is None:
@@ -384,8 +407,12 @@ class RmsClient(ItemsApiMixin):
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
-        self._secret_values = _Secret(tuple(v for v in (service_secret, license_key) if v))
-        token = base64.b64encode(f"{service_secret}:{license_key}".encode()).decode("ascii")
+        self._secret_values = _Secret(
+            tuple(v for v in (service_secret, license_key) if v)
+        )
+        token = base64.b64encode(f"{service_secret}:{license_key}".encode()).decode(
+            "ascii"
+        )
         self._license_key = _Secret(license_key)
         self._authorization = _Secret(f"ESA {token}")
         self._token = _Secret(token)
@@ -395,40 +422,59 @@ class RmsClient(ItemsApiMixin):
         self.session = session if session is not None else requests.Session()
         self._owns_session = session is None
         retry = _RmsRetry(
-            total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
+            total=max_retries,
+            connect=max_retries,
+            read=max_retries,
+            status=max_retries,
             status_forcelist=RETRY_STATUSES,
             allowed_methods=frozenset({"GET", "POST"}),
-            backoff_factor=backoff_factor, backoff_max=60,
+            backoff_factor=backoff_factor,
+            backoff_max=60,
             respect_retry_after_header=True,
-            raise_on_status=False,      # hand back the last answer: we map it to a typed error
+            raise_on_status=False,  # hand back the last answer: we map it to a typed error
             raise_on_redirect=False,
         )
-        self.session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=retry))
+        self.session.mount(
+            f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=retry)
+        )
         cautious = _RmsRetry(
-            total=max_retries, connect=max_retries, read=0, status=max_retries, other=0,
+            total=max_retries,
+            connect=max_retries,
+            read=0,
+            status=max_retries,
+            other=0,
             status_forcelist=CAUTIOUS_RETRY_STATUSES,
             allowed_methods=frozenset({"POST"}),
-            backoff_factor=backoff_factor, backoff_max=60,
+            backoff_factor=backoff_factor,
+            backoff_max=60,
             respect_retry_after_header=True,
             raise_on_status=False,
             raise_on_redirect=False,
         )
         self._cautious_session = requests.Session()
-        self._cautious_session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=cautious))
+        self._cautious_session.mount(
+            f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=cautious)
+        )
         # Item/Inventory calls: urllib3 retries 5xx, timeouts and connection errors; the client
         # itself resends the throttle (403/429) and 409 answers (rms/items_client.py), so 429 is
         # not retried twice.
         items_retry = _ItemsRetry(
-            total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
+            total=max_retries,
+            connect=max_retries,
+            read=max_retries,
+            status=max_retries,
             status_forcelist=ITEMS_RETRY_STATUSES,
             allowed_methods=frozenset({"GET", "POST"}),
-            backoff_factor=backoff_factor, backoff_max=60,
+            backoff_factor=backoff_factor,
+            backoff_max=60,
             respect_retry_after_header=True,
             raise_on_status=False,
             raise_on_redirect=False,
         )
         self._items_session = requests.Session()
-        self._items_session.mount(f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=items_retry))
+        self._items_session.mount(
+            f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=items_retry)
+        )
         self._function_pacers = {}
         self._bulk_edit_notice = None
         _install_log_redaction()
@@ -471,25 +517,52 @@ class RmsClient(ItemsApiMixin):
         data = self._encode(body)
         cautious = operation in NON_IDEMPOTENT_OPERATIONS
         session = self._cautious_session if cautious else self.session
-        response = self._send(method, url, operation, data=data, params=params, count=count,
-                              session=session)
+        response = self._send(
+            method,
+            url,
+            operation,
+            data=data,
+            params=params,
+            count=count,
+            session=session,
+        )
         for attempt in range(self.max_retries if cautious else 0):
             if not self._maintenance(response):
                 break
             # RMS said it did not process the call: resending it is safe.
-            time.sleep(min(self.backoff_factor * 2 ** attempt, 60))
-            response = self._send(method, url, operation, data=data, params=params, count=count,
-                                  session=session)
+            time.sleep(min(self.backoff_factor * 2**attempt, 60))
+            response = self._send(
+                method,
+                url,
+                operation,
+                data=data,
+                params=params,
+                count=count,
+                session=session,
+            )
         return self._decode(response, operation)
 
     @staticmethod
     def _encode(body):
         if body is None:
             return None
-        return json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
+        return json.dumps(body, ensure_ascii=False, default=_json_default).encode(
+            "utf-8"
+        )
 
-    def _send(self, method, url, operation, *, data=None, params=None, count=1, session=None,
-              pacer=None, accept="application/json"):
+    def _send(
+        self,
+        method,
+        url,
+        operation,
+        *,
+        data=None,
+        params=None,
+        count=1,
+        session=None,
+        pacer=None,
+        accept="application/json",
+    ):
         """Wait for the pacer, send one request and return the raw ``requests`` response.
 
         Network failures left after urllib3's retries become :class:`RmsServerError`; nothing
@@ -505,26 +578,53 @@ class RmsClient(ItemsApiMixin):
         started = time.perf_counter()
         try:
             response = (session or self.session).request(
-                method, url, data=data, params=params, headers=headers, timeout=self.timeout,
-                allow_redirects=False)
+                method,
+                url,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.exceptions.RetryError as exc:
             # only reachable with a custom session adapter raising on status
             raise RmsServerError(
-                f"retries exhausted: {type(exc).__name__}", operation=operation) from None
-        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+                f"retries exhausted: {type(exc).__name__}", operation=operation
+            ) from None
+        except (
+            requests.exceptions.Timeout,
+            requests.exceptions.ConnectionError,
+        ) as exc:
             elapsed = time.perf_counter() - started
-            _logger.debug("RMS %s: %s item(s), network failure after %.3fs", operation, count, elapsed)
-            kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc) \
+            _logger.debug(
+                "RMS %s: %s item(s), network failure after %.3fs",
+                operation,
+                count,
+                elapsed,
+            )
+            kind = (
+                "timed out"
+                if isinstance(exc, requests.exceptions.Timeout)
+                or "timed out" in str(exc)
                 else "connection failed"
+            )
             raise RmsServerError(
                 f"{kind} after {self.max_retries} retries ({self._scrub(type(exc).__name__)})",
-                operation=operation) from None
+                operation=operation,
+            ) from None
         except requests.exceptions.RequestException as exc:
             raise RmsServerError(
-                f"request failed: {self._scrub(type(exc).__name__)}", operation=operation) from None
+                f"request failed: {self._scrub(type(exc).__name__)}",
+                operation=operation,
+            ) from None
         elapsed = time.perf_counter() - started
-        _logger.debug("RMS %s: %s item(s), HTTP %s in %.3fs",
-                      operation, count, response.status_code, elapsed)
+        _logger.debug(
+            "RMS %s: %s item(s), HTTP %s in %.3fs",
+            operation,
+            count,
+            response.status_code,
+            elapsed,
+        )
         return response
 
     @staticmethod
@@ -536,14 +636,19 @@ class RmsClient(ItemsApiMixin):
             gateway = json.loads(response.content).get("Results")
         except (ValueError, UnicodeDecodeError, AttributeError):
             return False
-        return isinstance(gateway, dict) and str(gateway.get("errorCode")) in MAINTENANCE_CODES
+        return (
+            isinstance(gateway, dict)
+            and str(gateway.get("errorCode")) in MAINTENANCE_CODES
+        )
 
     def _decode(self, response, operation):
         status = response.status_code
         payload, unreadable = None, False
         if response.content:
             try:
-                payload = json.loads(response.content)     # JSON is UTF-8 whatever the header says
+                payload = json.loads(
+                    response.content
+                )  # JSON is UTF-8 whatever the header says
             except (ValueError, UnicodeDecodeError):
                 unreadable = True
         gateway = payload.get("Results") if isinstance(payload, dict) else None
@@ -552,10 +657,15 @@ class RmsClient(ItemsApiMixin):
         if not 200 <= status < 300:
             self._raise_http(payload, status, operation)
         if unreadable:
-            raise RmsResponseError("the answer is not valid JSON", operation=operation,
-                                   http_status=status)
+            raise RmsResponseError(
+                "the answer is not valid JSON", operation=operation, http_status=status
+            )
         if not isinstance(payload, dict):
-            what = "an empty answer" if payload is None else "the answer is not a JSON object"
+            what = (
+                "an empty answer"
+                if payload is None
+                else "the answer is not a JSON object"
+            )
             raise RmsResponseError(what, operation=operation, http_status=status)
         return payload
 
@@ -575,18 +685,27 @@ class RmsClient(ItemsApiMixin):
             cls, user = RmsServerError, None
         else:
             cls, user = RmsBadRequestError, None
-        raise cls(text or code, operation=operation, http_status=status, error_code=code,
-                  user_code=user)
+        raise cls(
+            text or code,
+            operation=operation,
+            http_status=status,
+            error_code=code,
+            user_code=user,
+        )
 
     def _raise_http(self, payload, status, operation):
         try:
             messages = self._messages(payload, operation=operation)
-        except RmsResponseError:      # an error body with an odd MessageModelList: status decides
+        except (
+            RmsResponseError
+        ):  # an error body with an odd MessageModelList: status decides
             messages = []
         first_error = next((m for m in messages if m.is_error), None)
         code = first_error.message_code if first_error else None
         text = self._scrub(first_error.message) if first_error else f"HTTP {status}"
-        kwargs = dict(operation=operation, http_status=status, error_code=code, messages=messages)
+        kwargs = dict(
+            operation=operation, http_status=status, error_code=code, messages=messages
+        )
         if status == 429:
             raise RmsRateLimitError(text, **kwargs)
         if status in (401, 403):
@@ -599,7 +718,14 @@ class RmsClient(ItemsApiMixin):
             raise RmsBadRequestError(text, **kwargs)
         raise RmsResponseError(f"unexpected HTTP status {status}", **kwargs)
 
-    def _messages(self, payload, default_order_number=None, *, operation=None, key="MessageModelList"):
+    def _messages(
+        self,
+        payload,
+        default_order_number=None,
+        *,
+        operation=None,
+        key="MessageModelList",
+    ):
         raw = payload.get(key) if isinstance(payload, dict) else None
         if raw is None:
             return []
@@ -608,17 +734,29 @@ class RmsClient(ItemsApiMixin):
         try:
             return [RmsMessage.from_dict(item, default_order_number) for item in raw]
         except TypeError as exc:
-            raise RmsResponseError(f"unreadable {key}: {exc}", operation=operation) from None
+            raise RmsResponseError(
+                f"unreadable {key}: {exc}", operation=operation
+            ) from None
 
     def _call_order_api(self, operation, body, count=1):
-        return self._request("POST", f"{self.base_url}2.0/order/{operation}/", operation,
-                             body=body, count=count)
+        return self._request(
+            "POST",
+            f"{self.base_url}2.0/order/{operation}/",
+            operation,
+            body=body,
+            count=count,
+        )
 
     def _raise_call_error(self, operation, error, messages, status=200):
         raise RmsBadRequestError(
-            self._scrub(error.message) or error.message_code, operation=operation, http_status=status,
-            error_code=error.message_code, messages=messages,
-            user_code="rejected", user_args={"rms_message": self._scrub(error.message) or error.message_code})
+            self._scrub(error.message) or error.message_code,
+            operation=operation,
+            http_status=status,
+            error_code=error.message_code,
+            messages=messages,
+            user_code="rejected",
+            user_args={"rms_message": self._scrub(error.message) or error.message_code},
+        )
 
     def _order_messages(self, operation, payload, default_order_number=None):
         """Parse messages; an ERROR naming no order (and not attributable) rejects the whole
@@ -631,8 +769,19 @@ class RmsClient(ItemsApiMixin):
 
     # -- searchOrder -------------------------------------------------------------------------
 
-    def search_order(self, start, end, *, date_type=1, order_progress_list=None, order_type_list=None,
-                     settlement_method=None, asuraku_flag=None, page_size=MAX_PAGE_SIZE, **extra):
+    def search_order(
+        self,
+        start,
+        end,
+        *,
+        date_type=1,
+        order_progress_list=None,
+        order_type_list=None,
+        settlement_method=None,
+        asuraku_flag=None,
+        page_size=MAX_PAGE_SIZE,
+        **extra,
+    ):
         """Return the order numbers matching the criteria between ``start`` and ``end``.
 
         Follows every page; windows longer than 63 days are cut into consecutive windows, and a
@@ -648,7 +797,9 @@ class RmsClient(ItemsApiMixin):
             raise ValueError("search end is before start")
         criteria = {"dateType": int(date_type)}
         optional = {
-            "orderProgressList": list(order_progress_list) if order_progress_list else None,
+            "orderProgressList": list(order_progress_list)
+            if order_progress_list
+            else None,
             "orderTypeList": list(order_type_list) if order_type_list else None,
             "settlementMethod": settlement_method,
             "asurakuFlag": asuraku_flag,
@@ -659,7 +810,9 @@ class RmsClient(ItemsApiMixin):
         window_start = start_jst
         while True:
             window_end = min(window_start + MAX_SEARCH_SPAN, end_jst)
-            self._search_window(window_start, window_end, criteria, int(page_size), found)
+            self._search_window(
+                window_start, window_end, criteria, int(page_size), found
+            )
             if window_end >= end_jst:
                 break
             window_start = window_end + timedelta(seconds=1)
@@ -674,7 +827,9 @@ class RmsClient(ItemsApiMixin):
             body["PaginationRequestModel"] = {
                 "requestRecordsAmount": page_size,
                 "requestPage": page,
-                "SortModelList": [{"sortColumn": 1, "sortDirection": 1}],   # order date, ascending
+                "SortModelList": [
+                    {"sortColumn": 1, "sortDirection": 1}
+                ],  # order date, ascending
             }
             payload = self._call_order_api("searchOrder", body)
             messages = self._messages(payload, operation="searchOrder")
@@ -683,26 +838,53 @@ class RmsClient(ItemsApiMixin):
                     self._raise_call_error("searchOrder", message, messages)
             pagination = payload.get("PaginationResponseModel") or {}
             if not isinstance(pagination, dict):
-                raise RmsResponseError("PaginationResponseModel is not an object", operation="searchOrder")
+                raise RmsResponseError(
+                    "PaginationResponseModel is not an object", operation="searchOrder"
+                )
             total = pagination.get("totalRecordsAmount") or 0
             if page == 1 and total > MAX_SEARCH_RESULTS:
                 if end - start >= timedelta(seconds=2):
                     middle = start + (end - start) / 2
                     middle = middle.replace(microsecond=0)
-                    _logger.debug("RMS searchOrder: %s hits in %s..%s, splitting", total, start, end)
+                    _logger.debug(
+                        "RMS searchOrder: %s hits in %s..%s, splitting",
+                        total,
+                        start,
+                        end,
+                    )
                     self._search_window(start, middle, criteria, page_size, found)
-                    self._search_window(middle + timedelta(seconds=1), end, criteria, page_size, found)
+                    self._search_window(
+                        middle + timedelta(seconds=1), end, criteria, page_size, found
+                    )
                     return
-                _logger.warning("RMS searchOrder: %s hits within %s..%s; only the first %s are "
-                                "reachable", total, start, end, MAX_SEARCH_RESULTS)
+                _logger.warning(
+                    "RMS searchOrder: %s hits within %s..%s; only the first %s are "
+                    "reachable",
+                    total,
+                    start,
+                    end,
+                    MAX_SEARCH_RESULTS,
+                )
             numbers = payload.get("orderNumberList") or []
             if not isinstance(numbers, list):
-                raise RmsResponseError("orderNumberList is not a list", operation="searchOrder")
+                raise RmsResponseError(
+                    "orderNumberList is not a list", operation="searchOrder"
+                )
             for number in numbers:
-                if isinstance(number, (str, int)) and not isinstance(number, bool) and str(number).strip():
-                    found.setdefault(str(number).strip(), None)  # null or empty entries name no order
+                if (
+                    isinstance(number, (str, int))
+                    and not isinstance(number, bool)
+                    and str(number).strip()
+                ):
+                    found.setdefault(
+                        str(number).strip(), None
+                    )  # null or empty entries name no order
             total_pages = pagination.get("totalPages") or 0
-            if not numbers or page >= total_pages or page * page_size >= MAX_SEARCH_RESULTS:
+            if (
+                not numbers
+                or page >= total_pages
+                or page * page_size >= MAX_SEARCH_RESULTS
+            ):
                 return
             page += 1
 
@@ -722,12 +904,18 @@ class RmsClient(ItemsApiMixin):
         numbers = _unique(str(n) for n in order_numbers)
         for chunk in _chunks(numbers, ORDER_CHUNK):
             payload = self._call_order_api(
-                "getOrder", {"orderNumberList": chunk, "version": version}, count=len(chunk))
+                "getOrder",
+                {"orderNumberList": chunk, "version": version},
+                count=len(chunk),
+            )
             chunk_orders = payload.get("OrderModelList") or []
             if not isinstance(chunk_orders, list):
-                raise RmsResponseError("OrderModelList is not a list", operation="getOrder")
-            chunk_messages = self._messages(payload, chunk[0] if len(chunk) == 1 else None,
-                                            operation="getOrder")
+                raise RmsResponseError(
+                    "OrderModelList is not a list", operation="getOrder"
+                )
+            chunk_messages = self._messages(
+                payload, chunk[0] if len(chunk) == 1 else None, operation="getOrder"
+            )
             if not chunk_orders:
                 # nothing came back: an ERROR naming no order is about the whole call
                 for message in chunk_messages:
@@ -749,10 +937,12 @@ class RmsClient(ItemsApiMixin):
         results = []
         for chunk in _chunks(numbers, ORDER_CHUNK):
             try:
-                payload = self._call_order_api("confirmOrder", {"orderNumberList": chunk},
-                                               count=len(chunk))
-                messages = self._order_messages("confirmOrder", payload,
-                                                chunk[0] if len(chunk) == 1 else None)
+                payload = self._call_order_api(
+                    "confirmOrder", {"orderNumberList": chunk}, count=len(chunk)
+                )
+                messages = self._order_messages(
+                    "confirmOrder", payload, chunk[0] if len(chunk) == 1 else None
+                )
             except RmsError as exc:
                 exc.partial_results = list(results)
                 raise
@@ -760,7 +950,9 @@ class RmsClient(ItemsApiMixin):
             for message in messages:
                 target = by_order.get(message.order_number)
                 if target is None:
-                    _logger.debug("RMS confirmOrder: message for no requested order: %s", message)
+                    _logger.debug(
+                        "RMS confirmOrder: message for no requested order: %s", message
+                    )
                     continue
                 target.messages.append(message)
             results.extend(by_order[number] for number in chunk)
@@ -777,9 +969,12 @@ class RmsClient(ItemsApiMixin):
         order_number = str(order_number)
         payload = self._call_order_api(
             "updateOrderShipping",
-            {"orderNumber": order_number, "BasketidModelList": list(basket_list)})
-        return OrderResult(order_number, self._order_messages("updateOrderShipping", payload,
-                                                              order_number))
+            {"orderNumber": order_number, "BasketidModelList": list(basket_list)},
+        )
+        return OrderResult(
+            order_number,
+            self._order_messages("updateOrderShipping", payload, order_number),
+        )
 
     def update_order_shipping_async(self, order_shipping_list):
         """Queue shipping updates for many orders; return the request ids (one per call of
@@ -798,14 +993,17 @@ class RmsClient(ItemsApiMixin):
                 duplicates.append(number)
             seen.add(number)
         if duplicates:
-            raise ValueError("an order number may appear only once per asynchronous shipping "
-                             f"update; merge the baskets of: {', '.join(sorted(set(duplicates)))}")
+            raise ValueError(
+                "an order number may appear only once per asynchronous shipping "
+                f"update; merge the baskets of: {', '.join(sorted(set(duplicates)))}"
+            )
         request_ids, messages = [], []
         operation = "updateOrderShippingAsync"
         for chunk in _chunks(entries, ORDER_CHUNK):
             try:
-                payload = self._call_order_api(operation, {"OrderShippingModelList": chunk},
-                                               count=len(chunk))
+                payload = self._call_order_api(
+                    operation, {"OrderShippingModelList": chunk}, count=len(chunk)
+                )
                 chunk_messages = self._messages(payload, operation=operation)
                 ids = [m.request_id for m in chunk_messages if m.request_id]
                 if payload.get("requestId") not in (None, ""):
@@ -815,14 +1013,23 @@ class RmsClient(ItemsApiMixin):
                     error = next((m for m in chunk_messages if m.is_error), None)
                     if error:
                         self._raise_call_error(operation, error, chunk_messages)
-                    raise RmsResponseError("no requestId in the answer", operation=operation,
-                                           http_status=200, messages=chunk_messages)
+                    raise RmsResponseError(
+                        "no requestId in the answer",
+                        operation=operation,
+                        http_status=200,
+                        messages=chunk_messages,
+                    )
             except RmsError as exc:
                 exc.partial_results = list(request_ids)
                 raise
             for message in chunk_messages:
                 if message.is_error:
-                    _logger.warning("RMS %s: %s for order %s", operation, message, message.order_number)
+                    _logger.warning(
+                        "RMS %s: %s for order %s",
+                        operation,
+                        message,
+                        message.order_number,
+                    )
             request_ids.extend(ids)
             messages.extend(chunk_messages)
         return request_ids, messages
@@ -835,20 +1042,28 @@ class RmsClient(ItemsApiMixin):
         self._order_messages(operation, payload)
         rows = payload.get("ResultShippingModelList") or []
         if not isinstance(rows, list):
-            raise RmsResponseError("ResultShippingModelList is not a list", operation=operation)
+            raise RmsResponseError(
+                "ResultShippingModelList is not a list", operation=operation
+            )
         results = []
         for row in rows:
             if not isinstance(row, dict):
-                raise RmsResponseError("result row is not an object", operation=operation)
+                raise RmsResponseError(
+                    "result row is not an object", operation=operation
+                )
             if not row.get("orderNumber"):
                 # While the request is still running RMS answers one row without an order
                 # number that carries only INFO messages (..._ASYNC_INFO_101): no result yet.
                 row_messages = self._messages(row, None, operation=operation)
                 if all(not m.is_error for m in row_messages):
                     continue
-                raise RmsResponseError("result row without orderNumber", operation=operation)
+                raise RmsResponseError(
+                    "result row without orderNumber", operation=operation
+                )
             number = str(row["orderNumber"])
-            results.append(OrderResult(number, self._messages(row, number, operation=operation)))
+            results.append(
+                OrderResult(number, self._messages(row, number, operation=operation))
+            )
         return results
 
     # -- cancel / payment --------------------------------------------------------------------
@@ -856,25 +1071,36 @@ class RmsClient(ItemsApiMixin):
     def cancel_order(self, order_number, *, inventory_restore_type, reason_code):
         """Request cancellation of an order in status 100/200/300."""
         order_number = str(order_number)
-        payload = self._call_order_api("cancelOrder", {
-            "orderNumber": order_number,
-            "inventoryRestoreType": int(inventory_restore_type),
-            "changeReasonDetailApply": int(reason_code),
-        })
-        return OrderResult(order_number, self._order_messages("cancelOrder", payload, order_number))
+        payload = self._call_order_api(
+            "cancelOrder",
+            {
+                "orderNumber": order_number,
+                "inventoryRestoreType": int(inventory_restore_type),
+                "changeReasonDetailApply": int(reason_code),
+            },
+        )
+        return OrderResult(
+            order_number, self._order_messages("cancelOrder", payload, order_number)
+        )
 
     def get_payment(self, order_number, *, version=GET_PAYMENT_VERSION):
         """Return the ``OrderModel`` of getPayment (payment rows, statuses, refunds)."""
         order_number = str(order_number)
-        payload = self._call_order_api("getPayment", {"orderNumber": order_number, "version": version})
+        payload = self._call_order_api(
+            "getPayment", {"orderNumber": order_number, "version": version}
+        )
         messages = self._messages(payload, order_number, operation="getPayment")
         error = next((m for m in messages if m.is_error), None)
         if error:
             self._raise_call_error("getPayment", error, messages)
         model = payload.get("OrderModel")
         if not isinstance(model, dict):
-            raise RmsResponseError("no OrderModel in the answer", operation="getPayment",
-                                   http_status=200, messages=messages)
+            raise RmsResponseError(
+                "no OrderModel in the answer",
+                operation="getPayment",
+                http_status=200,
+                messages=messages,
+            )
         return model
 
     # -- license -----------------------------------------------------------------------------
@@ -883,14 +1109,20 @@ class RmsClient(ItemsApiMixin):
         """Return the license key's expiry as an aware JST datetime."""
         operation = "licenseExpiryDate"
         payload = self._request(
-            "GET", f"{self.base_url}1.0/license-management/license-key/expiry-date", operation,
-            params={"licenseKey": self._license_key.reveal()})
+            "GET",
+            f"{self.base_url}1.0/license-management/license-key/expiry-date",
+            operation,
+            params={"licenseKey": self._license_key.reveal()},
+        )
         raw = payload.get("expiryDate")
         try:
             expiry = parse_rms_datetime(raw)
         except ValueError:
             expiry = None
         if expiry is None:
-            raise RmsResponseError("no readable expiryDate in the answer", operation=operation,
-                                   http_status=200)
+            raise RmsResponseError(
+                "no readable expiryDate in the answer",
+                operation=operation,
+                http_status=200,
+            )
         return expiry

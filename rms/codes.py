@@ -314,8 +314,17 @@ CANCEL_REASON_EN = {
 CANCEL_REASON_SELECTION = _selection(CANCEL_REASON_EN)
 #: Whose side a reason is on: the Japanese names 6 and 10 are both "その他".
 CANCEL_REASON_SIDE = {
-    1: "customer", 2: "customer", 3: "customer", 4: "customer", 5: "customer",
-    6: "customer", 8: "shop", 10: "shop", 13: "shop", 14: "shop", 15: "shop",
+    1: "customer",
+    2: "customer",
+    3: "customer",
+    4: "customer",
+    5: "customer",
+    6: "customer",
+    8: "shop",
+    10: "shop",
+    13: "shop",
+    14: "shop",
+    15: "shop",
 }
 #: ChangeReasonModel.changeReasonDetail: the cancel reasons plus 16.
 CHANGE_REASON_DETAIL = {**CANCEL_REASON, 16: "ギフト入力期限切れ"}
@@ -407,16 +416,42 @@ COUPON_CAPITAL = {1: "ショップ", 2: "メーカー", 3: "サービス"}
 COUPON_CAPITAL_EN = {1: "Shop", 2: "Maker", 3: "Service (Rakuten)"}
 COUPON_CAPITAL_SHOP = 1
 
-CARD_PAY_TYPE = {0: "一括払い", 1: "リボ払い", 2: "分割払い", 3: "その他払い", 4: "ボーナス一括払い"}
-CARD_PAY_TYPE_EN = {0: "Lump sum", 1: "Revolving", 2: "Instalments", 3: "Other", 4: "Bonus lump sum"}
+CARD_PAY_TYPE = {
+    0: "一括払い",
+    1: "リボ払い",
+    2: "分割払い",
+    3: "その他払い",
+    4: "ボーナス一括払い",
+}
+CARD_PAY_TYPE_EN = {
+    0: "Lump sum",
+    1: "Revolving",
+    2: "Instalments",
+    3: "Other",
+    4: "Bonus lump sum",
+}
 
 DELIVERY_CLASS = {
-    0: "選択なし", 1: "普通", 2: "冷蔵", 3: "冷凍",
-    4: "その他1", 5: "その他2", 6: "その他3", 7: "その他4", 8: "その他5",
+    0: "選択なし",
+    1: "普通",
+    2: "冷蔵",
+    3: "冷凍",
+    4: "その他1",
+    5: "その他2",
+    6: "その他3",
+    7: "その他4",
+    8: "その他5",
 }
 DELIVERY_CLASS_EN = {
-    0: "Not selected", 1: "Normal", 2: "Refrigerated", 3: "Frozen",
-    4: "Other 1", 5: "Other 2", 6: "Other 3", 7: "Other 4", 8: "Other 5",
+    0: "Not selected",
+    1: "Normal",
+    2: "Refrigerated",
+    3: "Frozen",
+    4: "Other 1",
+    5: "Other 2",
+    6: "Other 3",
+    7: "Other 4",
+    8: "Other 5",
 }
 
 #: shippingTerm: 0/1/2/9, or a 4-digit "h1h2" range such as 1416 (14-16 h).

@@ -34,89 +34,112 @@ USER_MESSAGES = {
     "failed": "The Rakuten RMS API call failed.",
     "auth": (
         "Rakuten RMS rejected the credentials. Check the service secret and the license key in "
-        "RMS (WEB API Service) and enter them again."),
+        "RMS (WEB API Service) and enter them again."
+    ),
     "rate_limit": (
         "Rakuten RMS is limiting the request rate. The call was retried and still refused; "
-        "the next scheduled run will try again."),
+        "the next scheduled run will try again."
+    ),
     "server": (
         "Rakuten RMS is unavailable or did not answer in time (it was retried). "
-        "The next scheduled run will try again; if this persists, check the RMS status page."),
+        "The next scheduled run will try again; if this persists, check the RMS status page."
+    ),
     "bad_request": (
         "Rakuten RMS rejected the request as invalid. This usually needs a fix in the data or "
-        "the connector; see the RMS message for details."),
+        "the connector; see the RMS message for details."
+    ),
     "response": (
         "Rakuten RMS returned an answer that could not be read. Try again later; "
-        "if it persists, report it to the connector's maintainers."),
+        "if it persists, report it to the connector's maintainers."
+    ),
     "rejected": "Rakuten RMS rejected the request: %(rms_message)s",
     "auth_ES01-01": (
         "Rakuten RMS rejected the license key (ES01-01): it has expired, is wrong, or was "
         "issued for another product. Renew or re-issue the license key in RMS (WEB API "
         "Service) and enter the new key here. A freshly renewed key can take 15-30 minutes "
-        "before RMS accepts it."),
+        "before RMS accepts it."
+    ),
     "auth_ES04-01": (
         "Rakuten RMS refused the call (ES04-01): the API functions are not enabled for this "
         "license key, or the key is brand new. In RMS, WEB API Service, edit the functions "
         "of this key and enable the order functions (rpay.order.*) and "
         "license.expiryDate.get; a newly issued key may need about 30 minutes before it "
-        "works."),
+        "works."
+    ),
     "auth_GA0001": (
         "Rakuten RMS rejected the credentials (GA0001), typically because the license key "
         "has expired. Renew the license key in RMS (WEB API Service) and enter the new key "
-        "here; a renewed key can take 15-30 minutes before RMS accepts it."),
+        "here; a renewed key can take 15-30 minutes before RMS accepts it."
+    ),
     "auth_ES04-03": (
         "Rakuten RMS rejected the request (ES04-03). Check that the service secret and "
         "license key are entered exactly as shown in RMS (WEB API Service); if they are "
-        "correct, report this error."),
+        "correct, report this error."
+    ),
     "auth_401": (
         "Rakuten RMS rejected the credentials (HTTP 401). Check the service secret and "
         "license key in RMS (WEB API Service); an expired key must be renewed (a renewed key "
-        "can take 15-30 minutes)."),
+        "can take 15-30 minutes)."
+    ),
     "auth_403": (
         "Rakuten RMS denied access (HTTP 403). In RMS, WEB API Service, edit the functions of this "
-        "license key and enable the order functions (rpay.order.*) and license.expiryDate.get."),
+        "license key and enable the order functions (rpay.order.*) and license.expiryDate.get."
+    ),
     # -- Item API 2.0 / Inventory API 2.0 (rms/items_client.py) ------------------------------
     "throttle": (
         "Rakuten RMS refused the call because this shop sent too many requests per second or "
         "per minute (ES01-03, ES01-04 or GA0003). The call was retried after the wait RMS asked "
-        "for and still refused; the next scheduled run will try again."),
+        "for and still refused; the next scheduled run will try again."
+    ),
     "maintenance": (
         "Rakuten RMS is in maintenance (ES01-02) and did not process the call. It is kept and "
-        "sent again when the maintenance is over."),
+        "sent again when the maintenance is over."
+    ),
     "conflict": (
         "Rakuten RMS was busy with another process on the same data (CE0001) and refused the call "
-        "after several retries. The next scheduled run will try again."),
+        "after several retries. The next scheduled run will try again."
+    ),
     "not_migrated": (
         "This shop has not migrated to Rakuten's SKU model yet (IE1105): RMS refuses stock and "
         "product writes until the migration. Stock and product writes stay off for this shop "
-        "until it has migrated."),
+        "until it has migrated."
+    ),
     "inventory_relative": (
         "Rakuten RMS refused a relative stock change for an SKU that has no stock record yet "
-        "(IE0500). Its first stock update must set an absolute quantity."),
+        "(IE0500). Its first stock update must set an absolute quantity."
+    ),
     "inventory_range": (
         "Rakuten RMS refused the stock update: the quantity would leave the range 0 to 99999 "
-        "(IE0117)."),
+        "(IE0117)."
+    ),
     "duplicate_rows": (
         "Rakuten RMS refused the call: the same item management number and SKU appear twice in "
-        "one request (IE1102)."),
+        "one request (IE1102)."
+    ),
     "items_no_bulk_edit": (
         "Rakuten RMS refused %(operation)s (%(error_code)s): it needs the Item Bulk Edit option "
         "(a paid RMS subscription) or the function is not enabled for this license key. The "
         "items were read with items.search instead, which every shop has; its index can lag up "
-        "to 24 hours behind RMS."),
+        "to 24 hours behind RMS."
+    ),
     "auth_items": (
         "Rakuten RMS refused the Item or Inventory API call (%(error_code)s). In RMS, WEB API "
         "Service, edit the functions of this license key and enable Item API 2.0 and Inventory "
-        "API 2.0; if the key is correct and enabled, it may have expired."),
+        "API 2.0; if the key is correct and enabled, it may have expired."
+    ),
     "probe_migrated": (
         "Rakuten RMS answers shop.operationLeadTime.get, a function only shops migrated to the "
-        "SKU model have: this shop has migrated."),
+        "SKU model have: this shop has migrated."
+    ),
     "probe_not_migrated": (
         "Rakuten RMS answered shop.operationLeadTime.get with %(result_code)s (no data), its "
-        "documented answer for a shop that has not migrated to the SKU model yet."),
+        "documented answer for a shop that has not migrated to the SKU model yet."
+    ),
     "probe_unknown": (
         "Whether this shop has migrated to the SKU model could not be read from Rakuten RMS "
         "(%(detail)s). Enable shop.operationLeadTime.get (Shop API) for this license key in RMS, "
-        "WEB API Service; the first imported order with an SKU also tells it."),
+        "WEB API Service; the first imported order with an SKU also tells it."
+    ),
 }
 
 # Last line of defence: even if a caller builds an error by hand, an Authorization value or a
@@ -156,8 +179,19 @@ class RmsError(Exception):
     default_user_code = "failed"
     default_user_message = USER_MESSAGES["failed"]  # English
 
-    def __init__(self, message=None, *, operation=None, http_status=None, error_code=None,
-                 user_message=None, user_code=None, user_args=None, messages=(), partial_results=None):
+    def __init__(
+        self,
+        message=None,
+        *,
+        operation=None,
+        http_status=None,
+        error_code=None,
+        user_message=None,
+        user_code=None,
+        user_args=None,
+        messages=(),
+        partial_results=None,
+    ):
         self.operation = operation
         self.http_status = http_status
         self.error_code = error_code
@@ -167,8 +201,10 @@ class RmsError(Exception):
         if user_code is not None and user_code not in USER_MESSAGES:
             raise ValueError(f"unknown RMS user message code {user_code!r}")
         self.user_code = user_code
-        self.user_args = {name: redact(value) if isinstance(value, str) else value
-                          for name, value in (user_args or {}).items()}
+        self.user_args = {
+            name: redact(value) if isinstance(value, str) else value
+            for name, value in (user_args or {}).items()
+        }
         if user_code is not None:
             template = USER_MESSAGES[user_code]
             user_message = template % self.user_args if self.user_args else template
@@ -192,9 +228,11 @@ class RmsError(Exception):
         return self._describe()
 
     def __repr__(self):
-        return (f"{type(self).__name__}(operation={self.operation!r}, "
-                f"http_status={self.http_status!r}, "
-                f"error_code={self.error_code!r}, message={self.message!r})")
+        return (
+            f"{type(self).__name__}(operation={self.operation!r}, "
+            f"http_status={self.http_status!r}, "
+            f"error_code={self.error_code!r}, message={self.message!r})"
+        )
 
 
 class RmsAuthError(RmsError):

@@ -75,20 +75,20 @@ __all__ = [
 
 _logger = logging.getLogger(__name__)
 
-SEARCH_PAGE_SIZE = 100           # items.search: hits 1..100
-BULK_GET_CHUNK = 50              # items.bulk.get: manageNumbers 1..50
-INVENTORY_GET_CHUNK = 1000       # inventories.bulk.get: 1..1000
-INVENTORY_UPSERT_CHUNK = 400     # inventories.bulk.upsert: 1..400
-MAX_QUANTITY = 99999             # Inventory API: quantity 0..99999
+SEARCH_PAGE_SIZE = 100  # items.search: hits 1..100
+BULK_GET_CHUNK = 50  # items.bulk.get: manageNumbers 1..50
+INVENTORY_GET_CHUNK = 1000  # inventories.bulk.get: 1..1000
+INVENTORY_UPSERT_CHUNK = 400  # inventories.bulk.upsert: 1..400
+MAX_QUANTITY = 99999  # Inventory API: quantity 0..99999
 
 #: Seconds between the starts of two calls of one function: its documented maximum rate, plus 5 %
 #: (two calls that left exactly 1 s apart can arrive closer than that, and RMS counts arrivals).
 FUNCTION_INTERVALS = {
-    "items.search": 0.21,               # 5 calls/s
-    "items.get": 0.21,                  # 5 calls/s
-    "items.bulk.get": 1.05,             # 1 call/s
-    "inventories.bulk.get": 0.21,       # 5 calls/s [KK]
-    "inventories.bulk.upsert": 1.05,    # 1 call/s
+    "items.search": 0.21,  # 5 calls/s
+    "items.get": 0.21,  # 5 calls/s
+    "items.bulk.get": 1.05,  # 1 call/s
+    "inventories.bulk.get": 0.21,  # 5 calls/s [KK]
+    "inventories.bulk.upsert": 1.05,  # 1 call/s
     "shop.operationLeadTime.get": 1.05,
 }
 
@@ -110,7 +110,7 @@ class InventoryRow:
     manage_number: str
     variant_id: str
     quantity: int
-    updated: str = None      # bulk-get only: RMS's 更新日時 as it sent it (ISO 8601, JST)
+    updated: str = None  # bulk-get only: RMS's 更新日時 as it sent it (ISO 8601, JST)
 
     @property
     def key(self):
@@ -125,9 +125,9 @@ class ItemBatch:
     the asked numbers RMS does not know, and why the client fell back to items.search."""
 
     items: list
-    source: str                    # 'items.get' | 'items.bulk.get' | 'items.search'
+    source: str  # 'items.get' | 'items.bulk.get' | 'items.search'
     missing: list
-    notice: Message = None         # set when the client fell back to items.search
+    notice: Message = None  # set when the client fell back to items.search
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class MigrationProbe:
 
     migrated: bool
     reason: Message
-    evidence: str = None           # resultCode or error code
+    evidence: str = None  # resultCode or error code
     error: RmsError = None
 
 
@@ -169,13 +169,26 @@ class ItemsApiMixin:
             pacer = self._function_pacers.get(operation)
             if pacer is None:
                 base = self.pacer
-                interval = FUNCTION_INTERVALS[operation] if base.min_interval > 0 else 0.0
+                interval = (
+                    FUNCTION_INTERVALS[operation] if base.min_interval > 0 else 0.0
+                )
                 pacer = type(base)(interval, clock=base._clock, sleep=base._sleep)
                 self._function_pacers[operation] = pacer
         return pacer
 
-    def _items_call(self, method, path, operation, *, body=None, params=None, count=1,
-                    version="2.0", accept="application/json", session=None):
+    def _items_call(
+        self,
+        method,
+        path,
+        operation,
+        *,
+        body=None,
+        params=None,
+        count=1,
+        version="2.0",
+        accept="application/json",
+        session=None,
+    ):
         """Send one Item/Inventory call, resending throttle and 409 answers; return the response
         (2xx) or raise the typed error. ``session``: the one that resends lost answers
         (``_items_session``) unless told otherwise."""
@@ -183,17 +196,34 @@ class ItemsApiMixin:
         data = self._encode(body)
         pacer = self._function_pacer(operation)
         for attempt in range(self.max_retries + 1):
-            response = self._send(method, url, operation, data=data, params=params, count=count,
-                                  session=session or self._items_session, pacer=pacer, accept=accept)
+            response = self._send(
+                method,
+                url,
+                operation,
+                data=data,
+                params=params,
+                count=count,
+                session=session or self._items_session,
+                pacer=pacer,
+                accept=accept,
+            )
             if 200 <= response.status_code < 300:
                 return response
             gateway, code, text, path_ = self._items_error(response)
-            resend = code in _RESEND_CODES or response.status_code in (409, 429)   # RMS did not act
+            resend = code in _RESEND_CODES or response.status_code in (
+                409,
+                429,
+            )  # RMS did not act
             if not resend or attempt == self.max_retries:
                 break
             wait = self._retry_wait(response, attempt)
-            _logger.info("RMS %s: %s (HTTP %s), resending in %.1fs", operation, code,
-                         response.status_code, wait)
+            _logger.info(
+                "RMS %s: %s (HTTP %s), resending in %.1fs",
+                operation,
+                code,
+                response.status_code,
+                wait,
+            )
             if wait > 0:
                 pacer._sleep(wait)
         self._raise_items_error(response, operation, gateway, code, text, path_)
@@ -203,7 +233,7 @@ class ItemsApiMixin:
         if header:
             with contextlib.suppress(ValueError):  # an HTTP date: use the backoff
                 return min(max(float(header), 0.0), RETRY_AFTER_MAX)
-        return min(self.backoff_factor * 2 ** attempt, 60.0)
+        return min(self.backoff_factor * 2**attempt, 60.0)
 
     def _items_error(self, response):
         """(gateway?, code, text, propertyPath) of an error answer, from either envelope: the
@@ -215,20 +245,39 @@ class ItemsApiMixin:
         if isinstance(payload, dict):
             gateway = payload.get("Results")
             if isinstance(gateway, dict) and gateway.get("errorCode"):
-                return True, str(gateway["errorCode"]), self._scrub(gateway.get("message") or ""), None
+                return (
+                    True,
+                    str(gateway["errorCode"]),
+                    self._scrub(gateway.get("message") or ""),
+                    None,
+                )
             errors = payload.get("errors")
             if isinstance(errors, list) and errors and isinstance(errors[0], dict):
                 first = errors[0]
-                meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
-                return (False, str(first.get("code") or "") or None,
-                        self._scrub(first.get("message") or ""), meta.get("propertyPath"))
+                meta = (
+                    first.get("metadata")
+                    if isinstance(first.get("metadata"), dict)
+                    else {}
+                )
+                return (
+                    False,
+                    str(first.get("code") or "") or None,
+                    self._scrub(first.get("message") or ""),
+                    meta.get("propertyPath"),
+                )
         return False, None, f"HTTP {response.status_code}", None
 
-    def _raise_items_error(self, response, operation, gateway, code, text, property_path):
+    def _raise_items_error(
+        self, response, operation, gateway, code, text, property_path
+    ):
         status = response.status_code
         if status == 409 and not gateway:
-            raise RmsConflictError(text or "HTTP 409", operation=operation, http_status=status,
-                                   error_code=code)
+            raise RmsConflictError(
+                text or "HTTP 409",
+                operation=operation,
+                http_status=status,
+                error_code=code,
+            )
         if gateway or not code:
             # gateway answers (auth, throttle, maintenance) and bare HTTP errors: the order API's
             # rules (rms.client.RmsClient._decode) apply, but a refused function is explained
@@ -238,11 +287,19 @@ class ItemsApiMixin:
             except RmsAuthError as exc:
                 if exc.user_code not in ("auth_403", "auth_ES04-01"):
                     raise
-                raise RmsAuthError(exc.message, operation=operation, http_status=status,
-                                   error_code=exc.error_code, user_code="auth_items",
-                                   user_args={"error_code": exc.error_code or f"HTTP {status}"}) from None
-            raise RmsResponseError(f"unexpected HTTP status {status}", operation=operation,
-                                   http_status=status)
+                raise RmsAuthError(
+                    exc.message,
+                    operation=operation,
+                    http_status=status,
+                    error_code=exc.error_code,
+                    user_code="auth_items",
+                    user_args={"error_code": exc.error_code or f"HTTP {status}"},
+                ) from None
+            raise RmsResponseError(
+                f"unexpected HTTP status {status}",
+                operation=operation,
+                http_status=status,
+            )
         message = text or code
         if property_path:
             message = f"{message} ({property_path})"
@@ -255,19 +312,26 @@ class ItemsApiMixin:
             raise RmsConflictError(message, **kwargs)
         if status >= 500:
             raise RmsServerError(message, **kwargs)
-        raise RmsBadRequestError(message, user_code="rejected", user_args={"rms_message": message},
-                                 **kwargs)
+        raise RmsBadRequestError(
+            message, user_code="rejected", user_args={"rms_message": message}, **kwargs
+        )
 
     @staticmethod
     def _json(response, operation):
         try:
             payload = json.loads(response.content) if response.content else None
         except (ValueError, UnicodeDecodeError):
-            raise RmsResponseError("the answer is not valid JSON", operation=operation,
-                                   http_status=response.status_code) from None
+            raise RmsResponseError(
+                "the answer is not valid JSON",
+                operation=operation,
+                http_status=response.status_code,
+            ) from None
         if not isinstance(payload, dict):
-            raise RmsResponseError("the answer is not a JSON object", operation=operation,
-                                   http_status=response.status_code)
+            raise RmsResponseError(
+                "the answer is not a JSON object",
+                operation=operation,
+                http_status=response.status_code,
+            )
         return payload
 
     # -- items.search ------------------------------------------------------------------------
@@ -292,23 +356,31 @@ class ItemsApiMixin:
         for refused in ("offset", "sortKey", "sortOrder", "cursorMark", "hits"):
             if refused in criteria:
                 raise ValueError(f"{refused} is set by the cursor paging")
-        params = {k: self._search_value(v) for k, v in criteria.items() if v is not None}
+        params = {
+            k: self._search_value(v) for k, v in criteria.items() if v is not None
+        }
         params["hits"] = int(page_size)
         cursor, seen = "*", 0
         while True:
             params["cursorMark"] = cursor
-            response = self._items_call("GET", "items/search", "items.search", params=dict(params))
+            response = self._items_call(
+                "GET", "items/search", "items.search", params=dict(params)
+            )
             payload = self._json(response, "items.search")
             results = payload.get("results")
             if results is None:
                 results = []
             if not isinstance(results, list):
-                raise RmsResponseError("results is not a list", operation="items.search")
+                raise RmsResponseError(
+                    "results is not a list", operation="items.search"
+                )
             page = []
             for entry in results:
                 item = entry.get("item") if isinstance(entry, dict) else None
                 if not isinstance(item, dict):
-                    raise RmsResponseError("a result without an item object", operation="items.search")
+                    raise RmsResponseError(
+                        "a result without an item object", operation="items.search"
+                    )
                 page.append(item)
             if page:
                 yield page
@@ -316,9 +388,9 @@ class ItemsApiMixin:
             following = payload.get("nextCursorMark")
             found = payload.get("numFound")
             if not results or not following or following == cursor:
-                return                           # RMS's documented end: the cursor stops moving
+                return  # RMS's documented end: the cursor stops moving
             if isinstance(found, int) and not isinstance(found, bool) and seen >= found:
-                return                           # every hit read: spare the call that would say so
+                return  # every hit read: spare the call that would say so
             cursor = following
 
     def search_items(self, **criteria):
@@ -330,7 +402,7 @@ class ItemsApiMixin:
         if isinstance(value, bool):
             return "true" if value else "false"
         if hasattr(value, "isoformat"):
-            return value.isoformat()[:10]        # dates: YYYY-MM-DD (JST)
+            return value.isoformat()[:10]  # dates: YYYY-MM-DD (JST)
         return value
 
     # -- items.get / items.bulk.get ----------------------------------------------------------
@@ -345,24 +417,42 @@ class ItemsApiMixin:
         in ``notice``. If items.search is refused too, the credentials are wrong: that error is
         raised.
         """
-        numbers = list(dict.fromkeys(str(n).strip().lower() for n in manage_numbers if str(n).strip()))
+        numbers = list(
+            dict.fromkeys(
+                str(n).strip().lower() for n in manage_numbers if str(n).strip()
+            )
+        )
         if not numbers:
             return ItemBatch([], "items.search", [])
         notice = getattr(self, "_bulk_edit_notice", None)
         if notice is None:
             operation = "items.get" if len(numbers) == 1 else "items.bulk.get"
             try:
-                items = self._items_get(numbers[0]) if len(numbers) == 1 else self._items_bulk_get(numbers)
+                items = (
+                    self._items_get(numbers[0])
+                    if len(numbers) == 1
+                    else self._items_bulk_get(numbers)
+                )
                 return self._batch(items, operation, numbers)
             except RmsAuthError as exc:
-                notice = _message("items_no_bulk_edit", operation=operation,
-                                  error_code=exc.error_code or f"HTTP {exc.http_status}")
+                notice = _message(
+                    "items_no_bulk_edit",
+                    operation=operation,
+                    error_code=exc.error_code or f"HTTP {exc.http_status}",
+                )
                 self._bulk_edit_notice = notice
-                _logger.info("RMS %s refused (%s): reading with items.search", operation, exc.error_code)
+                _logger.info(
+                    "RMS %s refused (%s): reading with items.search",
+                    operation,
+                    exc.error_code,
+                )
         items = []
         for number in numbers:
-            items.extend(item for item in self.iter_items(manageNumber=number)
-                         if str(item.get("manageNumber") or "").lower() == number)
+            items.extend(
+                item
+                for item in self.iter_items(manageNumber=number)
+                if str(item.get("manageNumber") or "").lower() == number
+            )
         return self._batch(items, "items.search", numbers, notice)
 
     @staticmethod
@@ -372,10 +462,14 @@ class ItemsApiMixin:
 
     def _items_get(self, number):
         try:
-            response = self._items_call("GET", f"items/manage-numbers/{quote(number, safe='')}",
-                                        "items.get")
+            response = self._items_call(
+                "GET", f"items/manage-numbers/{quote(number, safe='')}", "items.get"
+            )
         except RmsError as exc:
-            if exc.http_status == 404 and exc.error_code in (None, "GE0014"):   # unknown item
+            if exc.http_status == 404 and exc.error_code in (
+                None,
+                "GE0014",
+            ):  # unknown item
                 return []
             raise
         return [self._json(response, "items.get")]
@@ -383,12 +477,21 @@ class ItemsApiMixin:
     def _items_bulk_get(self, numbers):
         items = []
         for index in range(0, len(numbers), BULK_GET_CHUNK):
-            chunk = numbers[index:index + BULK_GET_CHUNK]
-            response = self._items_call("POST", "items/bulk-get", "items.bulk.get",
-                                        body={"manageNumbers": chunk}, count=len(chunk))
+            chunk = numbers[index : index + BULK_GET_CHUNK]
+            response = self._items_call(
+                "POST",
+                "items/bulk-get",
+                "items.bulk.get",
+                body={"manageNumbers": chunk},
+                count=len(chunk),
+            )
             results = self._json(response, "items.bulk.get").get("results") or []
-            if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
-                raise RmsResponseError("results is not a list of items", operation="items.bulk.get")
+            if not isinstance(results, list) or not all(
+                isinstance(r, dict) for r in results
+            ):
+                raise RmsResponseError(
+                    "results is not a list of items", operation="items.bulk.get"
+                )
             items.extend(results)
         return items
 
@@ -401,12 +504,16 @@ class ItemsApiMixin:
         seen, duplicates = set(), []
         for row in pairs:
             if not row.manage_number or not row.variant_id:
-                raise ValueError(f"{operation}: every row needs a manageNumber and a variantId")
+                raise ValueError(
+                    f"{operation}: every row needs a manageNumber and a variantId"
+                )
             if row.key in seen:
                 duplicates.append("%s/%s" % row.key)
             seen.add(row.key)
         if duplicates:
-            raise ValueError(f"{operation}: the same SKU appears twice: {', '.join(duplicates)}")
+            raise ValueError(
+                f"{operation}: the same SKU appears twice: {', '.join(duplicates)}"
+            )
 
     def get_inventories(self, pairs):
         """RMS stock of ``pairs`` ((manageNumber, variantId) tuples, or :class:`InventoryRow`)
@@ -423,11 +530,18 @@ class ItemsApiMixin:
         found = []
         operation = "inventories.bulk.get"
         for index in range(0, len(keys), INVENTORY_GET_CHUNK):
-            chunk = keys[index:index + INVENTORY_GET_CHUNK]
-            body = {"inventories": [{"manageNumber": m, "variantId": v} for m, v in chunk]}
+            chunk = keys[index : index + INVENTORY_GET_CHUNK]
+            body = {
+                "inventories": [{"manageNumber": m, "variantId": v} for m, v in chunk]
+            }
             try:
-                response = self._items_call("POST", "inventories/bulk-get", operation, body=body,
-                                            count=len(chunk))
+                response = self._items_call(
+                    "POST",
+                    "inventories/bulk-get",
+                    operation,
+                    body=body,
+                    count=len(chunk),
+                )
             except RmsError as exc:
                 exc.partial_results = list(found)
                 raise
@@ -437,12 +551,22 @@ class ItemsApiMixin:
             for entry in entries:
                 try:
                     quantity = entry["quantity"]
-                    if isinstance(quantity, bool) or not isinstance(quantity, (int, float, str)):
+                    if isinstance(quantity, bool) or not isinstance(
+                        quantity, (int, float, str)
+                    ):
                         raise TypeError
-                    found.append(InventoryRow(str(entry["manageNumber"]), str(entry["variantId"]),
-                                              int(quantity), entry.get("updated")))
+                    found.append(
+                        InventoryRow(
+                            str(entry["manageNumber"]),
+                            str(entry["variantId"]),
+                            int(quantity),
+                            entry.get("updated"),
+                        )
+                    )
                 except (KeyError, TypeError, ValueError):
-                    raise RmsResponseError("an unreadable inventory entry", operation=operation) from None
+                    raise RmsResponseError(
+                        "an unreadable inventory entry", operation=operation
+                    ) from None
         return found
 
     def upsert_inventories(self, rows):
@@ -459,19 +583,38 @@ class ItemsApiMixin:
         operation = "inventories.bulk.upsert"
         rows = [_as_row(row) for row in rows]
         for row in rows:
-            if isinstance(row.quantity, bool) or not isinstance(row.quantity, int) \
-                    or not 0 <= row.quantity <= MAX_QUANTITY:
-                raise ValueError(f"{operation}: quantity of {row.manage_number}/{row.variant_id} "
-                                 f"must be an integer 0..{MAX_QUANTITY}, not {row.quantity!r}")
+            if (
+                isinstance(row.quantity, bool)
+                or not isinstance(row.quantity, int)
+                or not 0 <= row.quantity <= MAX_QUANTITY
+            ):
+                raise ValueError(
+                    f"{operation}: quantity of {row.manage_number}/{row.variant_id} "
+                    f"must be an integer 0..{MAX_QUANTITY}, not {row.quantity!r}"
+                )
         self._unique_keys(rows, operation)
         sent = []
         for index in range(0, len(rows), INVENTORY_UPSERT_CHUNK):
-            chunk = rows[index:index + INVENTORY_UPSERT_CHUNK]
-            body = {"inventories": [{"manageNumber": r.manage_number, "variantId": r.variant_id,
-                                     "mode": "ABSOLUTE", "quantity": r.quantity} for r in chunk]}
+            chunk = rows[index : index + INVENTORY_UPSERT_CHUNK]
+            body = {
+                "inventories": [
+                    {
+                        "manageNumber": r.manage_number,
+                        "variantId": r.variant_id,
+                        "mode": "ABSOLUTE",
+                        "quantity": r.quantity,
+                    }
+                    for r in chunk
+                ]
+            }
             try:
-                self._items_call("POST", "inventories/bulk-upsert", operation, body=body,
-                                 count=len(chunk))
+                self._items_call(
+                    "POST",
+                    "inventories/bulk-upsert",
+                    operation,
+                    body=body,
+                    count=len(chunk),
+                )
             except RmsError as exc:
                 exc.partial_results = list(sent)
                 raise
@@ -498,23 +641,46 @@ class ItemsApiMixin:
         for row in rows:
             mode, quantity = row.get("mode"), row.get("quantity")
             low = 0 if mode == "ABSOLUTE" else -MAX_QUANTITY
-            if mode not in ("ABSOLUTE", "RELATIVE") or isinstance(quantity, bool) \
-                    or not isinstance(quantity, int) or not low <= quantity <= MAX_QUANTITY:
-                raise ValueError(f"{operation}: {mode!r} {quantity!r} for {row.get('manageNumber')}/"
-                                 f"{row.get('variantId')} is no ABSOLUTE 0..{MAX_QUANTITY} nor "
-                                 f"RELATIVE -{MAX_QUANTITY}..{MAX_QUANTITY} integer")
-            checked.append(InventoryRow(str(row["manageNumber"]), str(row["variantId"]), quantity))
+            if (
+                mode not in ("ABSOLUTE", "RELATIVE")
+                or isinstance(quantity, bool)
+                or not isinstance(quantity, int)
+                or not low <= quantity <= MAX_QUANTITY
+            ):
+                raise ValueError(
+                    f"{operation}: {mode!r} {quantity!r} for {row.get('manageNumber')}/"
+                    f"{row.get('variantId')} is no ABSOLUTE 0..{MAX_QUANTITY} nor "
+                    f"RELATIVE -{MAX_QUANTITY}..{MAX_QUANTITY} integer"
+                )
+            checked.append(
+                InventoryRow(str(row["manageNumber"]), str(row["variantId"]), quantity)
+            )
         self._unique_keys(checked, operation)
         rows = list(rows)
         sent = []
         for index in range(0, len(rows), INVENTORY_UPSERT_CHUNK):
-            chunk = rows[index:index + INVENTORY_UPSERT_CHUNK]
-            body = {"inventories": [{"manageNumber": str(r["manageNumber"]), "variantId": str(r["variantId"]),
-                                     "mode": r["mode"], "quantity": r["quantity"]} for r in chunk]}
+            chunk = rows[index : index + INVENTORY_UPSERT_CHUNK]
+            body = {
+                "inventories": [
+                    {
+                        "manageNumber": str(r["manageNumber"]),
+                        "variantId": str(r["variantId"]),
+                        "mode": r["mode"],
+                        "quantity": r["quantity"],
+                    }
+                    for r in chunk
+                ]
+            }
             try:
                 # The cautious session: no resend after a read timeout or a 5xx.
-                self._items_call("POST", "inventories/bulk-upsert", operation, body=body,
-                                 count=len(chunk), session=self._cautious_session)
+                self._items_call(
+                    "POST",
+                    "inventories/bulk-upsert",
+                    operation,
+                    body=body,
+                    count=len(chunk),
+                    session=self._cautious_session,
+                )
             except RmsError as exc:
                 exc.partial_results = list(sent)
                 raise
@@ -540,12 +706,28 @@ class ItemsApiMixin:
         """
         operation = "shop.operationLeadTime.get"
         try:
-            response = self._items_call("GET", "shop/operationLeadTime", operation, version="1.0",
-                                        accept="application/xml")
+            response = self._items_call(
+                "GET",
+                "shop/operationLeadTime",
+                operation,
+                version="1.0",
+                accept="application/xml",
+            )
         except RmsError as exc:
-            return MigrationProbe(None, _message("probe_unknown", detail=exc.error_code or (
-                f"HTTP {exc.http_status}" if exc.http_status else type(exc).__name__)),
-                exc.error_code, exc)
+            return MigrationProbe(
+                None,
+                _message(
+                    "probe_unknown",
+                    detail=exc.error_code
+                    or (
+                        f"HTTP {exc.http_status}"
+                        if exc.http_status
+                        else type(exc).__name__
+                    ),
+                ),
+                exc.error_code,
+                exc,
+            )
         code = None
         try:
             root = ElementTree.fromstring(response.content[:1_000_000])
@@ -556,6 +738,9 @@ class ItemsApiMixin:
         if code == "N000":
             return MigrationProbe(True, _message("probe_migrated"), code)
         if code == "C008":
-            return MigrationProbe(False, _message("probe_not_migrated", result_code=code), code)
-        return MigrationProbe(None, _message("probe_unknown", detail=code or "unreadable answer"), code)
-
+            return MigrationProbe(
+                False, _message("probe_not_migrated", result_code=code), code
+            )
+        return MigrationProbe(
+            None, _message("probe_unknown", detail=code or "unreadable answer"), code
+        )

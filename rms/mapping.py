@@ -11,6 +11,7 @@ matches, and :func:`initial_states` / :func:`slip_state` give 入金状況,
 Rakuten-funded coupons and points are not discounts: Rakuten pays them to the
 shop. They are returned by :func:`rakuten_share` to be shown on the order.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -41,7 +42,14 @@ CHECK_UNMATCHED = "unmatched"
 CHECK_AMOUNTS = "amounts"
 CHECK_DRUG = "drug"
 CHECK_GIFT = "gift"
-ALL_CHECKS = (CHECK_REMARKS, CHECK_CAUTION, CHECK_UNMATCHED, CHECK_AMOUNTS, CHECK_DRUG, CHECK_GIFT)
+ALL_CHECKS = (
+    CHECK_REMARKS,
+    CHECK_CAUTION,
+    CHECK_UNMATCHED,
+    CHECK_AMOUNTS,
+    CHECK_DRUG,
+    CHECK_GIFT,
+)
 
 # Slip states (伝票ステータス).
 SLIP_NEW = "new"
@@ -125,14 +133,20 @@ def _rate(value, default=STANDARD_RATE):
 
 
 def _item_name(item):
-    extra = item.skus[0].sku_info if item.skus and item.skus[0].sku_info else item.selected_choice
+    extra = (
+        item.skus[0].sku_info
+        if item.skus and item.skus[0].sku_info
+        else item.selected_choice
+    )
     extra = " ".join(extra.split()) if extra else ""
     return "%s (%s)" % (item.item_name, extra) if extra else item.item_name
 
 
 def item_keys(item):
     """Product keys of an item, most specific first, without duplicates or blanks."""
-    keys = ((k or "").strip() for k in (item.sku_id, item.item_number, item.manage_number))
+    keys = (
+        (k or "").strip() for k in (item.sku_id, item.item_number, item.manage_number)
+    )
     return tuple(dict.fromkeys(k for k in keys if k))
 
 
@@ -156,11 +170,21 @@ def order_lines(order):
             )
         if package.postage_price > 0:
             name, template, args = (
-                _line_name(POSTAGE, recipient=package.recipient_name) if several else _line_name(POSTAGE)
+                _line_name(POSTAGE, recipient=package.recipient_name)
+                if several
+                else _line_name(POSTAGE)
             )
             lines.append(
-                LineSpec(POSTAGE, name, package.postage_price, 1, _rate(package.postage_tax_rate),
-                         basket_id=package.basket_id, name_template=template, name_args=args)
+                LineSpec(
+                    POSTAGE,
+                    name,
+                    package.postage_price,
+                    1,
+                    _rate(package.postage_tax_rate),
+                    basket_id=package.basket_id,
+                    name_template=template,
+                    name_args=args,
+                )
             )
     if order.delivery_price > 0:
         # the rate of the package that carries the fee, else any package's, else 10 %
@@ -170,27 +194,61 @@ def order_lines(order):
             STANDARD_RATE,
         )
         name, template, args = _line_name(COD_FEE)
-        lines.append(LineSpec(COD_FEE, name, order.delivery_price, 1, _rate(rate),
-                              name_template=template, name_args=args))
+        lines.append(
+            LineSpec(
+                COD_FEE,
+                name,
+                order.delivery_price,
+                1,
+                _rate(rate),
+                name_template=template,
+                name_args=args,
+            )
+        )
     if order.payment_charge > 0:
         name, template, args = _line_name(PAYMENT_CHARGE)
         lines.append(
-            LineSpec(PAYMENT_CHARGE, name, order.payment_charge, 1, _rate(order.payment_charge_tax_rate),
-                     name_template=template, name_args=args)
+            LineSpec(
+                PAYMENT_CHARGE,
+                name,
+                order.payment_charge,
+                1,
+                _rate(order.payment_charge_tax_rate),
+                name_template=template,
+                name_args=args,
+            )
         )
     if order.additional_fee_to_user > 0:
         name, template, args = _line_name(ADDITIONAL_FEE)
         lines.append(
-            LineSpec(ADDITIONAL_FEE, name, order.additional_fee_to_user, 1, STANDARD_RATE,
-                     name_template=template, name_args=args)
+            LineSpec(
+                ADDITIONAL_FEE,
+                name,
+                order.additional_fee_to_user,
+                1,
+                STANDARD_RATE,
+                name_template=template,
+                name_args=args,
+            )
         )
     for wrapping in order.wrappings:
         if wrapping.price_tax_incl > 0:
             name, template, args = (
-                _line_name(WRAPPING, wrapping=wrapping.name) if wrapping.name else _line_name(WRAPPING)
+                _line_name(WRAPPING, wrapping=wrapping.name)
+                if wrapping.name
+                else _line_name(WRAPPING)
             )
-            lines.append(LineSpec(WRAPPING, name, wrapping.price_tax_incl, 1, STANDARD_RATE,
-                                  name_template=template, name_args=args))
+            lines.append(
+                LineSpec(
+                    WRAPPING,
+                    name,
+                    wrapping.price_tax_incl,
+                    1,
+                    STANDARD_RATE,
+                    name_template=template,
+                    name_args=args,
+                )
+            )
     lines.extend(_coupon_lines(order))
     return lines
 
@@ -210,15 +268,37 @@ def _coupon_lines(order):
         if not total:
             continue
         rate = rates.get(coupon.item_detail_id, order_rate)
-        name, template, args = _line_name(SHOP_COUPON, coupon=coupon.name or coupon.code)
-        lines.append(LineSpec(SHOP_COUPON, name, -total, 1, rate, item_detail_id=coupon.item_detail_id,
-                              name_template=template, name_args=args))
+        name, template, args = _line_name(
+            SHOP_COUPON, coupon=coupon.name or coupon.code
+        )
+        lines.append(
+            LineSpec(
+                SHOP_COUPON,
+                name,
+                -total,
+                1,
+                rate,
+                item_detail_id=coupon.item_detail_id,
+                name_template=template,
+                name_args=args,
+            )
+        )
     # RMS gives couponShopPrice for the order; trust it over the coupon list when they differ.
     listed = -sum(line.subtotal for line in lines)
     if order.coupon_shop_price > 0 and listed != order.coupon_shop_price:
         rest = order.coupon_shop_price - listed
         name, template, args = _line_name(SHOP_COUPON)
-        lines.append(LineSpec(SHOP_COUPON, name, -rest, 1, order_rate, name_template=template, name_args=args))
+        lines.append(
+            LineSpec(
+                SHOP_COUPON,
+                name,
+                -rest,
+                1,
+                order_rate,
+                name_template=template,
+                name_args=args,
+            )
+        )
     return lines
 
 
@@ -256,7 +336,11 @@ def confirm_reasons(order, checks, unmatched_items=(), odoo_total=None):
     if unmatched_items:
         add(CHECK_UNMATCHED, items=", ".join(unmatched_items))
     expected = expected_total(order)
-    if odoo_total is not None and expected is not None and int(round(odoo_total)) != expected:
+    if (
+        odoo_total is not None
+        and expected is not None
+        and int(round(odoo_total)) != expected
+    ):
         add(CHECK_AMOUNTS, odoo=int(round(odoo_total)), rakuten=expected)
     if order.drug:
         add(CHECK_DRUG)
@@ -287,7 +371,10 @@ def _amounts(order):
             item_prefix = "%sItemModelList[%d]." % (prefix, item_index)
             amounts.append((item_prefix + "price", item.price, False))
             amounts.append((item_prefix + "priceTaxIncl", item.price_tax_incl, False))
-    for key, wrapping in (("WrappingModel1", order.wrapping1), ("WrappingModel2", order.wrapping2)):
+    for key, wrapping in (
+        ("WrappingModel1", order.wrapping1),
+        ("WrappingModel2", order.wrapping2),
+    ):
         if wrapping and not wrapping.deleted and wrapping.price is not None:
             amounts.append((key + ".price", wrapping.price, False))
     return amounts

@@ -5,6 +5,7 @@ arguments. ``str()`` gives the English sentence, for server logs and pure tests;
 stores the template and the arguments and renders them in the reader's language. An argument
 may itself be a :class:`Message` (e.g. the name of an RMS status), rendered the same way.
 """
+
 from dataclasses import dataclass, field
 
 __all__ = ["Message"]
@@ -19,5 +20,6 @@ class Message:
         if not self.args:
             return self.template
         return self.template % {
-            name: str(value) if isinstance(value, Message) else value for name, value in self.args.items()
+            name: str(value) if isinstance(value, Message) else value
+            for name, value in self.args.items()
         }

@@ -20,6 +20,7 @@ Conventions
 * Fields that are absent or ``null`` use their default; fields that are present
   with an unreadable type raise, because they mean a shape we do not know.
 """
+
 import re
 import reprlib
 from dataclasses import dataclass, field
@@ -66,7 +67,9 @@ class OrderParseError(ValueError):
         self.order_number = order_number
         self.field = field
         self.detail = detail
-        super().__init__("%s %s: %s" % (order_number or "(unknown order)", field, detail))
+        super().__init__(
+            "%s %s: %s" % (order_number or "(unknown order)", field, detail)
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +250,9 @@ class Wrapping:
             return 0
         if self.include_tax:
             return self.price
-        tax = (Decimal(self.price) * STANDARD_TAX_RATE).quantize(Decimal(1), rounding=ROUND_DOWN)
+        tax = (Decimal(self.price) * STANDARD_TAX_RATE).quantize(
+            Decimal(1), rounding=ROUND_DOWN
+        )
         return self.price + int(tax)
 
 
@@ -477,7 +482,9 @@ def clean_text(text):
     control characters, unpaired surrogates); unpaired surrogates become U+FFFD."""
     if not _UNSTORABLE.search(text):
         return text
-    return _UNSTORABLE.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text)
+    return _UNSTORABLE.sub(
+        lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text
+    )
 
 
 class _Reader:
@@ -561,7 +568,9 @@ class _Reader:
             if not Decimal(0) <= rate < Decimal(1):
                 raise ValueError
         except (ValueError, InvalidOperation):
-            self.fail(prefix + key, "expected a tax rate such as 0.1, got %s" % _show(value))
+            self.fail(
+                prefix + key, "expected a tax rate such as 0.1, got %s" % _show(value)
+            )
         return rate.normalize() if rate else Decimal(0)
 
     def get_datetime(self, data, key, prefix="", required=False):
@@ -601,7 +610,9 @@ class _Reader:
                     return day
             else:
                 return self.get_datetime(data, key, prefix).astimezone(JST).date()
-        self.fail(prefix + key, "expected a date like 2025-03-01, got %s" % _show(value))
+        self.fail(
+            prefix + key, "expected a date like 2025-03-01, got %s" % _show(value)
+        )
 
     def get_dict(self, data, key, prefix="", required=False):
         value = self._value(data, key, prefix, required)
@@ -629,7 +640,10 @@ class _Reader:
 
 
 def _join_phone(r, data, prefix):
-    parts = [r.get_str(data, "phoneNumber%d" % n, prefix, limit=MAX_TEXT).strip() for n in (1, 2, 3)]
+    parts = [
+        r.get_str(data, "phoneNumber%d" % n, prefix, limit=MAX_TEXT).strip()
+        for n in (1, 2, 3)
+    ]
     return "-".join(p for p in parts if p)
 
 
@@ -640,7 +654,9 @@ def _join_zip(r, data, prefix):
 
 def _person_fields(r, data, prefix, require_name):
     return dict(
-        family_name=r.get_str(data, "familyName", prefix, required=require_name, limit=MAX_TEXT),
+        family_name=r.get_str(
+            data, "familyName", prefix, required=require_name, limit=MAX_TEXT
+        ),
         first_name=r.get_str(data, "firstName", prefix, limit=MAX_TEXT),
         family_name_kana=r.get_str(data, "familyNameKana", prefix, limit=MAX_TEXT),
         first_name_kana=r.get_str(data, "firstNameKana", prefix, limit=MAX_TEXT),
@@ -776,10 +792,14 @@ def _parse_package(r, data, prefix):
         goods_tax=r.get_int(data, "goodsTax", prefix),
         total_price=r.get_int(data, "totalPrice", prefix),
         noshi=r.get_str(data, "noshi", prefix),
-        default_delivery_company_code=r.get_code(data, "defaultDeliveryCompanyCode", prefix),
+        default_delivery_company_code=r.get_code(
+            data, "defaultDeliveryCompanyCode", prefix
+        ),
         sender=Sender(
             **_person_fields(r, sender, prefix + "SenderModel.", require_name=False),
-            isolated_island=r.get_flag(sender, "isolatedIslandFlag", prefix + "SenderModel."),
+            isolated_island=r.get_flag(
+                sender, "isolatedIslandFlag", prefix + "SenderModel."
+            ),
         ),
         items=tuple(
             _parse_item(r, item, "%sItemModelList[%d]." % (prefix, index))
@@ -796,7 +816,9 @@ def _parse_coupon(r, data, prefix):
     capital = r.get_str(data, "couponCapital", prefix)
     capital_code = r.get_int(data, "couponCapitalCode", prefix)
     if capital_code is None and capital:
-        capital_code = next((c for c, n in COUPON_CAPITAL.items() if n == capital), None)
+        capital_code = next(
+            (c for c, n in COUPON_CAPITAL.items() if n == capital), None
+        )
     return Coupon(
         code=r.get_str(data, "couponCode", prefix),
         name=r.get_str(data, "couponName", prefix),
@@ -858,8 +880,11 @@ def valid_order_number(value):
     """Whether ``value`` can be an RMS order number (``999999-20250301-0000000101``): a
     string of at most :data:`MAX_ORDER_NUMBER` letters, digits and hyphens. Anything else
     (``None``, ``'?'``, control characters, kilobytes of text) names no order."""
-    return (isinstance(value, str) and len(value) <= MAX_ORDER_NUMBER
-            and _ORDER_NUMBER_RE.fullmatch(value) is not None)
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_ORDER_NUMBER
+        and _ORDER_NUMBER_RE.fullmatch(value) is not None
+    )
 
 
 def parse_order(order_model):
@@ -873,16 +898,22 @@ def parse_order(order_model):
     price, priceTaxIncl, taxRate and units.
     """
     if not isinstance(order_model, dict):
-        raise OrderParseError(None, "OrderModel", "expected an object, got %s" % _show(order_model))
+        raise OrderParseError(
+            None, "OrderModel", "expected an object, got %s" % _show(order_model)
+        )
     number = order_model.get("orderNumber")
     if number is None:
         raise OrderParseError(None, "orderNumber", "required but missing")
     if not isinstance(number, str):
-        raise OrderParseError(None, "orderNumber", "expected a string, got %s" % _show(number))
+        raise OrderParseError(
+            None, "orderNumber", "expected a string, got %s" % _show(number)
+        )
     if not number.strip():
         raise OrderParseError(None, "orderNumber", "required but empty")
     if not valid_order_number(number.strip()):
-        raise OrderParseError(None, "orderNumber", "not an RMS order number: %s" % _show(number))
+        raise OrderParseError(
+            None, "orderNumber", "not an RMS order number: %s" % _show(number)
+        )
     number = number.strip()
     r = _Reader(number)
     d = order_model
@@ -907,13 +938,18 @@ def parse_order(order_model):
     seen_baskets, seen_items = set(), set()
     for index, package in enumerate(packages):
         if package.basket_id in seen_baskets:
-            r.fail("PackageModelList[%d].basketId" % index,
-                   "basket %s appears twice in the order" % package.basket_id)
+            r.fail(
+                "PackageModelList[%d].basketId" % index,
+                "basket %s appears twice in the order" % package.basket_id,
+            )
         seen_baskets.add(package.basket_id)
         for item_index, item in enumerate(package.items):
             if item.item_detail_id in seen_items:
-                r.fail("PackageModelList[%d].ItemModelList[%d].itemDetailId" % (index, item_index),
-                       "item line %s appears twice in the order" % item.item_detail_id)
+                r.fail(
+                    "PackageModelList[%d].ItemModelList[%d].itemDetailId"
+                    % (index, item_index),
+                    "item line %s appears twice in the order" % item.item_detail_id,
+                )
             seen_items.add(item.item_detail_id)
     point = r.get_dict(d, "PointModel")
     delivery = r.get_dict(d, "DeliveryModel") or {}
@@ -936,7 +972,8 @@ def parse_order(order_model):
         delivery_date=r.get_date(d, "deliveryDate"),
         shipping_term=r.get_int(d, "shippingTerm"),
         asuraku=r.get_flag(d, "asurakuFlag"),
-        drug=r.get_flag(d, "drugFlag") or any(item.drug for p in packages for item in p.items),
+        drug=r.get_flag(d, "drugFlag")
+        or any(item.drug for p in packages for item in p.items),
         rakuten_confirm=r.get_flag(d, "rakutenConfirmFlag"),
         caution_display_type=r.get_int(d, "cautionDisplayType"),
         caution_display_detail_type=r.get_int(d, "cautionDisplayDetailType"),
@@ -960,9 +997,15 @@ def parse_order(order_model):
         coupon_all_total_price=r.get_int(d, "couponAllTotalPrice", default=0),
         coupon_shop_price=r.get_int(d, "couponShopPrice", default=0),
         coupon_other_price=r.get_int(d, "couponOtherPrice", default=0),
-        additional_fee_to_user=r.get_int(d, "additionalFeeOccurAmountToUser", default=0),
-        additional_fee_to_shop=r.get_int(d, "additionalFeeOccurAmountToShop", default=0),
-        used_point=r.get_int(point, "usedPoint", "PointModel.", default=0) if point else 0,
+        additional_fee_to_user=r.get_int(
+            d, "additionalFeeOccurAmountToUser", default=0
+        ),
+        additional_fee_to_shop=r.get_int(
+            d, "additionalFeeOccurAmountToShop", default=0
+        ),
+        used_point=r.get_int(point, "usedPoint", "PointModel.", default=0)
+        if point
+        else 0,
         wrapping1=_parse_wrapping(r, d, "WrappingModel1"),
         wrapping2=_parse_wrapping(r, d, "WrappingModel2"),
         settlement=_parse_settlement(r, d),

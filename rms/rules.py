@@ -25,6 +25,7 @@ layer can store them and render the sentence in the reader's language
 
 :func:`search_window` and :func:`search_criteria` give the searchOrder calls.
 """
+
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from enum import Enum
@@ -158,7 +159,11 @@ PAYMENT_SELECTIVE = "selective payment"
 #: Every translatable text of this module that is not a REASONS template.
 MESSAGES = (PAYMENT_RAKUTEN_PAY, PAYMENT_SELECTIVE)
 
-SUPPORTED_ORDER_TYPES = (ORDER_TYPE_NORMAL, ORDER_TYPE_SUBSCRIPTION, ORDER_TYPE_RESERVATION)
+SUPPORTED_ORDER_TYPES = (
+    ORDER_TYPE_NORMAL,
+    ORDER_TYPE_SUBSCRIPTION,
+    ORDER_TYPE_RESERVATION,
+)
 
 
 def _result(code, **args):
@@ -202,7 +207,10 @@ def decide(order, options, now):
         return _result("order_type_distribution_club")
     if order.order_type not in SUPPORTED_ORDER_TYPES:
         return _result("order_type_unknown", order_type=order.order_type)
-    if order.order_type == ORDER_TYPE_RESERVATION and not options.import_reserved_orders:
+    if (
+        order.order_type == ORDER_TYPE_RESERVATION
+        and not options.import_reserved_orders
+    ):
         return _result("reservation_disabled")
 
     # 3: status
@@ -243,7 +251,9 @@ def decide(order, options, now):
 
     # 8: buyer's cancellation window (not for あす楽)
     if not order.asuraku:
-        ready_at = _aware(order.order_datetime) + timedelta(minutes=options.wait_minutes)
+        ready_at = _aware(order.order_datetime) + timedelta(
+            minutes=options.wait_minutes
+        )
         if now < ready_at:
             return _result(
                 "cancellation_window",
@@ -252,7 +262,9 @@ def decide(order, options, now):
             )
 
     # 9
-    payment = Message(PAYMENT_RAKUTEN_PAY if order.is_rakuten_pay else PAYMENT_SELECTIVE)
+    payment = Message(
+        PAYMENT_RAKUTEN_PAY if order.is_rakuten_pay else PAYMENT_SELECTIVE
+    )
     return _result("import", payment=payment, **_progress_args(order))
 
 
@@ -268,7 +280,9 @@ def search_window(now, last_success_start=None, options=None, margin_minutes=15)
     now = _aware(now)
     start = now - timedelta(hours=options.window_hours)
     if last_success_start is not None:
-        start = min(start, _aware(last_success_start) - timedelta(minutes=margin_minutes))
+        start = min(
+            start, _aware(last_success_start) - timedelta(minutes=margin_minutes)
+        )
     start = max(start, now - MAX_LOOKBACK)
     return start.astimezone(JST), now.astimezone(JST)
 
@@ -303,6 +317,9 @@ def search_criteria(options):
         },
         {
             "date_type": DATE_TYPE_ORDER_CONFIRMATION,
-            "order_progress_list": [PROGRESS_RAKUTEN_PROCESSING, PROGRESS_WAITING_SHIPMENT],
+            "order_progress_list": [
+                PROGRESS_RAKUTEN_PROCESSING,
+                PROGRESS_WAITING_SHIPMENT,
+            ],
         },
     ]

@@ -1,4 +1,5 @@
 """Shop settings that need no Odoo: the shop URL code."""
+
 import re
 
 #: A shop URL code: the XXXX of https://www.rakuten.co.jp/XXXX/.
@@ -6,7 +7,9 @@ _CODE = r"[A-Za-z0-9][A-Za-z0-9_-]*"
 #: The URLs a merchant may paste, each with the shop code in ``code``: the shop's top page
 #: (www.rakuten.co.jp, or its www.rakuten.ne.jp form), its GOLD page, and any item page.
 _URL_RES = tuple(
-    re.compile(r"^(?:https?://)?%s(?P<code>%s)(?:[/?#].*)?$" % (host, _CODE), re.IGNORECASE)
+    re.compile(
+        r"^(?:https?://)?%s(?P<code>%s)(?:[/?#].*)?$" % (host, _CODE), re.IGNORECASE
+    )
     for host in (
         r"(?:www\.)?rakuten\.co\.jp/",
         r"(?:www\.)?rakuten\.ne\.jp/gold/",

@@ -35,6 +35,7 @@ must be ABSOLUTE), and a sellable quantity of 0.
 Unchanged SKUs are never sent: a SKU whose sellable quantity equals RMS's is only recorded.
 Rows go to RMS 400 at a time (:data:`MAX_UPSERT_ROWS`), each SKU once per call (IE1102).
 """
+
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
@@ -113,7 +114,13 @@ def _order_lines(order):
             manage = item.get("manageNumber")
             skus = item.get("SkuModelList") or [{}]
             variant = skus[0].get("variantId") if isinstance(skus[0], dict) else None
-            if isinstance(units, int) and not isinstance(units, bool) and units > 0 and manage and variant:
+            if (
+                isinstance(units, int)
+                and not isinstance(units, bool)
+                and units > 0
+                and manage
+                and variant
+            ):
                 yield (str(manage), str(variant)), units
 
 
@@ -149,7 +156,9 @@ def orders_to_hold(live_numbers, waiting_numbers, imported_numbers):
     """The Rakuten orders whose units count as held: found live on RMS (searchOrder since the
     last import started, less a margin) or kept waiting by the import, and not imported."""
     imported = set(imported_numbers)
-    return [n for n in dict.fromkeys([*live_numbers, *waiting_numbers]) if n not in imported]
+    return [
+        n for n in dict.fromkeys([*live_numbers, *waiting_numbers]) if n not in imported
+    ]
 
 
 @dataclass(frozen=True)
@@ -163,8 +172,12 @@ class PushRow:
     target: int
 
     def as_json(self):
-        return {"manageNumber": self.manage_number, "variantId": self.variant_id,
-                "mode": self.mode, "quantity": self.quantity}
+        return {
+            "manageNumber": self.manage_number,
+            "variantId": self.variant_id,
+            "mode": self.mode,
+            "quantity": self.quantity,
+        }
 
 
 def plan_row(key, target, rms_quantity):
@@ -203,4 +216,4 @@ def plan_push(entries):
 def batches(items, size=MAX_UPSERT_ROWS):
     """``items`` in lists of at most ``size``."""
     items = list(items)
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -9,6 +9,7 @@
 * :func:`license_status` tells whether a license key is missing, unchecked, fine, about to
   expire, expired, or refused by RMS.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,11 +37,13 @@ GIVE_UP = "give_up"
 REASONS = {
     "confirm_cancelled": "The order is already cancelled on Rakuten (%(rms_message)s).",
     "confirm_already_done": (
-        "The order is no longer awaiting order confirmation on Rakuten (%(rms_message)s)."),
+        "The order is no longer awaiting order confirmation on Rakuten (%(rms_message)s)."
+    ),
     "payment_refused": "Rakuten refused the payment (status %(status)s).",
     "payment_sent_back": (
         "Rakuten sent the order back to Rakuten processing with a caution: the authorization was "
-        "refused."),
+        "refused."
+    ),
     "payment_settled": "Rakuten settled the payment.",
     "no_parcel": "A shipping report needs at least one parcel.",
     "too_many_rows": "RMS keeps at most %(max)s shipping rows per basket.",
@@ -95,19 +98,28 @@ def confirm_outcome(result):
     if result.ok:
         return Outcome(CONFIRMED)
     error = result.errors[0]
-    text = "%s: %s" % (error.message_code, error.message) if error.message else error.message_code
+    text = (
+        "%s: %s" % (error.message_code, error.message)
+        if error.message
+        else error.message_code
+    )
     if error.message_code in _CONFIRM_DONE:
-        return Outcome(CONFIRMED, _message(_CONFIRM_DONE[error.message_code], rms_message=text))
+        return Outcome(
+            CONFIRMED, _message(_CONFIRM_DONE[error.message_code], rms_message=text)
+        )
     if error.message_code in _CONFIRM_FINAL:
-        return Outcome(GIVE_UP, _message(_CONFIRM_FINAL[error.message_code], rms_message=text))
+        return Outcome(
+            GIVE_UP, _message(_CONFIRM_FINAL[error.message_code], rms_message=text)
+        )
     return Outcome(RETRY, text)
-
-
 
 
 def carrier_payload(basket_ids, code=DELIVERY_COMPANY_OTHER):
     """Rows adding one carrier-only row (default 1000 その他) to each basket."""
-    return [{"basketId": _basket(b), "ShippingModelList": [{"deliveryCompany": code}]} for b in basket_ids]
+    return [
+        {"basketId": _basket(b), "ShippingModelList": [{"deliveryCompany": code}]}
+        for b in basket_ids
+    ]
 
 
 @dataclass(frozen=True)
@@ -143,13 +155,9 @@ def shipping_payload(basket_id, detail_ids, parcels):
         if index < len(detail_ids):
             row = {"shippingDetailId": int(detail_ids[index]), **row}
         rows.append(row)
-    for detail_id in detail_ids[len(parcels):]:
+    for detail_id in detail_ids[len(parcels) :]:
         rows.append({"shippingDetailId": int(detail_id), "shippingDeleteFlag": 1})
     return [{"basketId": _basket(basket_id), "ShippingModelList": rows}]
-
-
-
-
 
 
 @dataclass(frozen=True)
@@ -171,8 +179,11 @@ def payment_update(order, current_approval, payment_status=None):
     if not order.is_rakuten_pay or order.order_progress in PROGRESS_CANCELLED:
         return PaymentUpdate()
     if payment_status in PAYMENT_STATUS_REFUSED:
-        return PaymentUpdate(approval_state=APPROVAL_STATE_REFUSED, refused=True,
-                             reason=_message("payment_refused", status=payment_status))
+        return PaymentUpdate(
+            approval_state=APPROVAL_STATE_REFUSED,
+            refused=True,
+            reason=_message("payment_refused", status=payment_status),
+        )
     if payment_status in PAYMENT_STATUS_CANCELLED:
         return PaymentUpdate()
     went_back = (
@@ -181,14 +192,20 @@ def payment_update(order, current_approval, payment_status=None):
         and (order.caution_display_type or order.rakuten_confirm)
     )
     if went_back:
-        return PaymentUpdate(approval_state=APPROVAL_STATE_REFUSED, refused=True,
-                             reason=_message("payment_sent_back"))
+        return PaymentUpdate(
+            approval_state=APPROVAL_STATE_REFUSED,
+            refused=True,
+            reason=_message("payment_sent_back"),
+        )
     settled = payment_status in PAYMENT_STATUS_SETTLED or (
         payment_status is None and order.order_progress >= PROGRESS_WAITING_SHIPMENT
     )
     if settled:
-        return PaymentUpdate(payment_state=PAYMENT_STATE_PAID, approval_state=APPROVAL_STATE_APPROVED,
-                             reason=_message("payment_settled"))
+        return PaymentUpdate(
+            payment_state=PAYMENT_STATE_PAID,
+            approval_state=APPROVAL_STATE_APPROVED,
+            reason=_message("payment_settled"),
+        )
     return PaymentUpdate()
 
 

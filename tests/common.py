@@ -3,6 +3,7 @@
 Odoo's test base blocks HTTP to any host but localhost, so the channel's API URL points at
 the sandbox on 127.0.0.1 and its pacing is off.
 """
+
 import copy
 import functools
 from contextlib import contextmanager
@@ -46,22 +47,30 @@ class RakutenCase(TransactionCase):
         cls.jpy = cls.env.ref("base.JPY")
         cls.jpy.active = True
         cls.pricelist = cls.env["product.pricelist"].create(
-            {"name": "Rakuten JPY", "currency_id": cls.jpy.id, "company_id": cls.company.id}
+            {
+                "name": "Rakuten JPY",
+                "currency_id": cls.jpy.id,
+                "company_id": cls.company.id,
+            }
         )
         cls.tax_10 = cls._make_tax("Rakuten 10% incl.", 10)
         cls.tax_8 = cls._make_tax("Rakuten 8% incl.", 8)
-        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
         cls.products = cls.env["product.product"]
         for entry in CATALOG:
             for variant in entry.variants:
                 sku = variant.merchant_defined_sku_id
-                cls.products |= cls.env["product.product"].create({
-                    "name": "%s %s" % (entry.item_name, sku),
-                    "default_code": sku,
-                    "is_storable": True,
-                    "list_price": entry.price,
-                    "company_id": False,
-                })
+                cls.products |= cls.env["product.product"].create(
+                    {
+                        "name": "%s %s" % (entry.item_name, sku),
+                        "default_code": sku,
+                        "is_storable": True,
+                        "list_price": entry.price,
+                        "company_id": False,
+                    }
+                )
         stock = cls.warehouse.lot_stock_id
         for product in cls.products:
             cls.env["stock.quant"]._update_available_quantity(product, stock, 1000)
@@ -69,35 +78,57 @@ class RakutenCase(TransactionCase):
 
     @classmethod
     def _make_tax(cls, name, amount, company=None):
-        return cls.env["account.tax"].create({
-            "name": name,
-            "amount": amount,
-            "amount_type": "percent",
-            "type_tax_use": "sale",
-            "price_include_override": "tax_included",
-            "company_id": (company or cls.company).id,
-        })
+        return cls.env["account.tax"].create(
+            {
+                "name": name,
+                "amount": amount,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": (company or cls.company).id,
+            }
+        )
 
     @classmethod
     def _make_carrier(cls, name, rakuten_code):
         """A fixed-price delivery method reported to Rakuten as carrier ``rakuten_code``."""
-        service = cls.env["product.product"].create({"name": "%s shipping" % name, "type": "service"})
-        return cls.env["delivery.carrier"].create({
-            "name": name,
-            "product_id": service.id,
-            "delivery_type": "fixed",
-            "fixed_price": 0.0,
-            "rakuten_carrier_code": rakuten_code,
-        })
+        service = cls.env["product.product"].create(
+            {"name": "%s shipping" % name, "type": "service"}
+        )
+        return cls.env["delivery.carrier"].create(
+            {
+                "name": name,
+                "product_id": service.id,
+                "delivery_type": "fixed",
+                "fixed_price": 0.0,
+                "rakuten_carrier_code": rakuten_code,
+            }
+        )
 
     @classmethod
     def _make_team(cls, company, warehouse, name, shop_url, **values):
         env = cls.env(context=dict(cls.env.context, allowed_company_ids=[company.id]))
-        pricelist = cls.pricelist if company == cls.company else env["product.pricelist"].create(
-            {"name": "Rakuten JPY", "currency_id": cls.jpy.id, "company_id": company.id}
+        pricelist = (
+            cls.pricelist
+            if company == cls.company
+            else env["product.pricelist"].create(
+                {
+                    "name": "Rakuten JPY",
+                    "currency_id": cls.jpy.id,
+                    "company_id": company.id,
+                }
+            )
         )
-        tax_10 = cls.tax_10 if company == cls.company else cls._make_tax("10% incl.", 10, company)
-        tax_8 = cls.tax_8 if company == cls.company else cls._make_tax("8% incl.", 8, company)
+        tax_10 = (
+            cls.tax_10
+            if company == cls.company
+            else cls._make_tax("10% incl.", 10, company)
+        )
+        tax_8 = (
+            cls.tax_8
+            if company == cls.company
+            else cls._make_tax("8% incl.", 8, company)
+        )
         vals = {
             "name": name,
             "company_id": company.id,
@@ -112,7 +143,9 @@ class RakutenCase(TransactionCase):
             "rakuten_pricelist_id": pricelist.id,
             "rakuten_tax_10_id": tax_10.id,
             "rakuten_tax_8_id": tax_8.id,
-            "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+            "rakuten_unmatched_product_id": env.ref(
+                "sale_rakuten.product_rakuten_unmatched"
+            ).id,
             "member_ids": [Command.clear()],
         }
         vals.update(values)
@@ -122,7 +155,12 @@ class RakutenCase(TransactionCase):
         super().setUp()
         self.sandbox.orders.clear()
         self.sandbox.reset_counters()
-        for switch in ("error_rate_5xx", "timeout_rate", "rate_limit_rate", "malformed_json_rate"):
+        for switch in (
+            "error_rate_5xx",
+            "timeout_rate",
+            "rate_limit_rate",
+            "malformed_json_rate",
+        ):
             setattr(self.sandbox, switch, 0.0)
         self.sandbox.expired_license = False
         self.sandbox.api_disabled = False
@@ -153,7 +191,9 @@ class RakutenCase(TransactionCase):
         "rakuten_confirm": 0.0,
     }
 
-    def add_order(self, minutes_ago=60, progress=300, payment="card", mix=None, **fields):
+    def add_order(
+        self, minutes_ago=60, progress=300, payment="card", mix=None, **fields
+    ):
         """Add one consistent sandbox order placed ``minutes_ago`` minutes ago: a plain order
         (type 通常, one recipient, no flag) unless ``mix`` asks for more; then the given
         top-level fields replace the generated ones. Returns the order number."""
@@ -231,33 +271,55 @@ class MultiCompanyCase(RakutenCase):
         cls.sandbox_b.shop_id = "888888"
         cls.sandbox_b.start()
         cls.addClassCleanup(cls.sandbox_b.stop)
-        cls.company_b = cls.env["res.company"].create({
-            "name": "Rakuten Second Company",
-            "currency_id": cls.jpy.id,
-            "country_id": cls.env.ref("base.jp").id,
-        })
-        cls.env["account.tax.group"].create({"name": "Taxes", "company_id": cls.company_b.id})
+        cls.company_b = cls.env["res.company"].create(
+            {
+                "name": "Rakuten Second Company",
+                "currency_id": cls.jpy.id,
+                "country_id": cls.env.ref("base.jp").id,
+            }
+        )
+        cls.env["account.tax.group"].create(
+            {"name": "Taxes", "company_id": cls.company_b.id}
+        )
         # Odoo creates a new company's warehouse only under its own test runner
         Warehouse = cls.env["stock.warehouse"].with_company(cls.company_b)
-        cls.warehouse_b = Warehouse.search([("company_id", "=", cls.company_b.id)], limit=1) or Warehouse.create(
+        cls.warehouse_b = Warehouse.search(
+            [("company_id", "=", cls.company_b.id)], limit=1
+        ) or Warehouse.create(
             {"name": "Rakuten B", "code": "RKB", "company_id": cls.company_b.id}
         )
         cls.team_b = cls._make_team(
-            cls.company_b, cls.warehouse_b, "Rakuten Shop B", "sbxshopb",
+            cls.company_b,
+            cls.warehouse_b,
+            "Rakuten Shop B",
+            "sbxshopb",
             rakuten_api_url=cls.sandbox_b.url,
             rakuten_service_secret=SECRET_B,
             rakuten_license_key=LICENSE_KEY_B,
         )
         Users = cls.env["res.users"].with_context(no_reset_password=True)
-        groups = [cls.env.ref("base.group_user").id, cls.env.ref("sales_team.group_sale_salesman_all_leads").id]
-        cls.user_a = Users.create({
-            "name": "Seller A", "login": "rakuten_seller_a", "company_id": cls.company.id,
-            "company_ids": [Command.set(cls.company.ids)], "groups_id": [Command.set(groups)],
-        })
-        cls.user_b = Users.create({
-            "name": "Seller B", "login": "rakuten_seller_b", "company_id": cls.company_b.id,
-            "company_ids": [Command.set(cls.company_b.ids)], "groups_id": [Command.set(groups)],
-        })
+        groups = [
+            cls.env.ref("base.group_user").id,
+            cls.env.ref("sales_team.group_sale_salesman_all_leads").id,
+        ]
+        cls.user_a = Users.create(
+            {
+                "name": "Seller A",
+                "login": "rakuten_seller_a",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [Command.set(groups)],
+            }
+        )
+        cls.user_b = Users.create(
+            {
+                "name": "Seller B",
+                "login": "rakuten_seller_b",
+                "company_id": cls.company_b.id,
+                "company_ids": [Command.set(cls.company_b.ids)],
+                "groups_id": [Command.set(groups)],
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -298,8 +360,14 @@ class ConfirmCarrierCase(RakutenCase):
     def imported(self, numbers):
         log = self.import_orders()
         self.assertEqual(log.state, "done", log.message)
-        orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
-        self.assertEqual(len(orders), len(numbers), [(line.order_number, line.reason) for line in log.line_ids])
+        orders = self.env["sale.order"].search(
+            [("rakuten_order_number", "in", numbers)]
+        )
+        self.assertEqual(
+            len(orders),
+            len(numbers),
+            [(line.order_number, line.reason) for line in log.line_ids],
+        )
         return orders
 
     def confirm_job(self):
@@ -312,7 +380,9 @@ class ConfirmCarrierCase(RakutenCase):
         return self.run_job("follow")
 
     def rows(self, number, package=0):
-        return self.sandbox.orders[number]["PackageModelList"][package]["ShippingModelList"]
+        return self.sandbox.orders[number]["PackageModelList"][package][
+            "ShippingModelList"
+        ]
 
     def basket_ids(self, number):
         return [p["basketId"] for p in self.sandbox.orders[number]["PackageModelList"]]
@@ -335,9 +405,16 @@ class ConfirmCarrierCase(RakutenCase):
         if order.rakuten_slip_state == "waiting_payment":
             order.rakuten_payment_state = "2"
         self.assertEqual(order.rakuten_slip_state, "ready")
-        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        picking = order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+        )
         self.assertEqual(len(picking), 1)
-        picking.write({"carrier_id": (carrier or self.yamato).id, "carrier_tracking_ref": tracking})
+        picking.write(
+            {
+                "carrier_id": (carrier or self.yamato).id,
+                "carrier_tracking_ref": tracking,
+            }
+        )
         self.assertEqual(picking.state, "assigned")
         res = picking.with_context(skip_sms=True).button_validate()
         self.assertIs(res, True, res)
@@ -348,6 +425,10 @@ class ConfirmCarrierCase(RakutenCase):
         """Import done: the carrier job sets the その他 rows and the follow job stores their ids."""
         self.carrier_job()
         self.follow_job()
-        baskets = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)]).rakuten_basket_ids
+        baskets = (
+            self.env["sale.order"]
+            .search([("rakuten_order_number", "in", numbers)])
+            .rakuten_basket_ids
+        )
         self.assertEqual(set(baskets.mapped("carrier_state")), {"done"})
         self.sandbox.reset_counters()

@@ -3,6 +3,7 @@ counters): in bulk, with refusals, the cancellation window, a run interrupted ha
 
 The jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
+
 import copy
 from datetime import timedelta
 
@@ -33,27 +34,42 @@ class TestConfirm(ConfirmCarrierCase):
             log = self.confirm_job()
         self.assertEqual(self.sandbox.calls[CONFIRM], 2)
         batches = [body["orderNumberList"] for body in sent[CONFIRM]]
-        self.assertTrue(all(len(batch) <= 100 for batch in batches), [len(b) for b in batches])
+        self.assertTrue(
+            all(len(batch) <= 100 for batch in batches), [len(b) for b in batches]
+        )
         self.assertEqual(sorted(n for batch in batches for n in batch), sorted(numbers))
         self.assertEqual(log.state, "partial", log.message)
 
-        confirmed = orders.filtered(lambda o: o.rakuten_order_number not in (cancelled, no_postage))
+        confirmed = orders.filtered(
+            lambda o: o.rakuten_order_number not in (cancelled, no_postage)
+        )
         self.assertEqual(len(confirmed), 148)
         self.assertEqual(set(confirmed.mapped("rakuten_confirm_state")), {"done"})
         self.assertEqual(set(confirmed.mapped("rakuten_order_progress")), {"200"})
-        self.assertEqual({self.sandbox.orders[n]["orderProgress"] for n in confirmed.mapped("rakuten_order_number")},
-                         {200})
+        self.assertEqual(
+            {
+                self.sandbox.orders[n]["orderProgress"]
+                for n in confirmed.mapped("rakuten_order_number")
+            },
+            {200},
+        )
 
         gone = self.sale_order(cancelled)
         self.assertEqual(gone.rakuten_confirm_state, "error")
-        self.assertIn("ORDER_EXT_API_CONFIRM_ORDER_ERROR_102", gone.rakuten_confirm_error)
-        self.assertIn("既にキャンセルされています", gone.rakuten_confirm_error)  # RMS's own message
+        self.assertIn(
+            "ORDER_EXT_API_CONFIRM_ORDER_ERROR_102", gone.rakuten_confirm_error
+        )
+        self.assertIn(
+            "既にキャンセルされています", gone.rakuten_confirm_error
+        )  # RMS's own message
         self.assertEqual(self.log_line(log, cancelled).outcome, "failed")
         self.assertIn("ERROR_102", self.log_line(log, cancelled).reason)
 
         waiting = self.sale_order(no_postage)
         self.assertEqual(waiting.rakuten_confirm_state, "todo")
-        self.assertIn("ORDER_EXT_API_CONFIRM_ORDER_ERROR_105", waiting.rakuten_confirm_error)
+        self.assertIn(
+            "ORDER_EXT_API_CONFIRM_ORDER_ERROR_105", waiting.rakuten_confirm_error
+        )
         self.assertEqual(self.log_line(log, no_postage).outcome, "deferred")
         self.assertIn("送料が未確定", self.log_line(log, no_postage).reason)
 
@@ -61,7 +77,9 @@ class TestConfirm(ConfirmCarrierCase):
         self.sandbox.reset_counters()
         with self.wire() as sent:
             self.confirm_job()
-        self.assertEqual([body["orderNumberList"] for body in sent[CONFIRM]], [[no_postage]])
+        self.assertEqual(
+            [body["orderNumberList"] for body in sent[CONFIRM]], [[no_postage]]
+        )
         self.assertEqual(waiting.rakuten_confirm_state, "todo")
 
         # The shop sets the postage in RMS: the run after confirms it.
@@ -69,8 +87,13 @@ class TestConfirm(ConfirmCarrierCase):
         self.sandbox.reset_counters()
         with self.wire() as sent:
             self.confirm_job()
-        self.assertEqual([body["orderNumberList"] for body in sent[CONFIRM]], [[no_postage]])
-        self.assertEqual((waiting.rakuten_confirm_state, waiting.rakuten_order_progress), ("done", "200"))
+        self.assertEqual(
+            [body["orderNumberList"] for body in sent[CONFIRM]], [[no_postage]]
+        )
+        self.assertEqual(
+            (waiting.rakuten_confirm_state, waiting.rakuten_order_progress),
+            ("done", "200"),
+        )
         self.assertFalse(waiting.rakuten_confirm_error)
         self.assertEqual(self.sandbox.orders[no_postage]["orderProgress"], 200)
         self.assertEqual(gone.rakuten_confirm_state, "error")
@@ -100,7 +123,9 @@ class TestConfirm(ConfirmCarrierCase):
     def test_confirm_waits_for_the_cancellation_window_except_asuraku(self):
         self.team.rakuten_wait_minutes = 5
         young = self.add_orders(1, progress=100, minutes_ago=10)[0]
-        asuraku = self.add_orders(1, progress=100, minutes_ago=10, mix={"asuraku": 1.0})[0]
+        asuraku = self.add_orders(
+            1, progress=100, minutes_ago=10, mix={"asuraku": 1.0}
+        )[0]
         orders = self.imported([young, asuraku])
         self.assertEqual(set(orders.mapped("rakuten_confirm_state")), {"todo"})
         self.team.rakuten_wait_minutes = 30
@@ -108,13 +133,17 @@ class TestConfirm(ConfirmCarrierCase):
 
         with self.wire() as sent:
             self.confirm_job()
-        self.assertEqual([body["orderNumberList"] for body in sent[CONFIRM]], [[asuraku]])
+        self.assertEqual(
+            [body["orderNumberList"] for body in sent[CONFIRM]], [[asuraku]]
+        )
         self.assertEqual(self.sale_order(asuraku).rakuten_confirm_state, "done")
         self.assertEqual(self.sale_order(young).rakuten_confirm_state, "todo")
         self.assertEqual(self.sandbox.orders[young]["orderProgress"], 100)
 
         # 31 minutes after ordering, the order goes.
-        self.sale_order(young).rakuten_order_datetime = fields.Datetime.now() - timedelta(minutes=31)
+        self.sale_order(young).rakuten_order_datetime = (
+            fields.Datetime.now() - timedelta(minutes=31)
+        )
         with self.wire() as sent:
             self.confirm_job()
         self.assertEqual([body["orderNumberList"] for body in sent[CONFIRM]], [[young]])
@@ -134,9 +163,13 @@ class TestConfirm(ConfirmCarrierCase):
         with self.wire() as sent:
             log = self.confirm_job()
         self.assertEqual(self.sandbox.calls[GET], 1)
-        self.assertEqual([body["orderNumberList"] for body in sent[CONFIRM]], [[numbers[2]]])
+        self.assertEqual(
+            [body["orderNumberList"] for body in sent[CONFIRM]], [[numbers[2]]]
+        )
         cancelled = self.sale_order(numbers[3])
-        self.assertEqual(cancelled.rakuten_confirm_state, "error", "not recorded as confirmed")
+        self.assertEqual(
+            cancelled.rakuten_confirm_state, "error", "not recorded as confirmed"
+        )
         self.assertIn("cancelled", cancelled.rakuten_confirm_error)
         self.assertEqual(self.log_line(log, numbers[3]).outcome, "failed")
         orders -= cancelled

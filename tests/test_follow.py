@@ -4,6 +4,7 @@ license key's expiry is in test_license.py).
 
 Jobs commit nothing under test (rakuten.sync decides: only in a cron worker).
 """
+
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -25,18 +26,24 @@ class TestFollow(RakutenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = cls.env["res.users"].create({
-            "name": "Rakuten Salesman",
-            "login": "rakuten_salesman",
-            "email": "salesman@example.com",
-            "groups_id": [Command.set([cls.env.ref("sales_team.group_sale_salesman").id])],
-        })
-        cls.manager = cls.env["res.users"].create({
-            "name": "Rakuten Manager",
-            "login": "rakuten_manager",
-            "email": "manager@example.com",
-            "groups_id": [Command.set([cls.env.ref(MANAGER_GROUP).id])],
-        })
+        cls.salesman = cls.env["res.users"].create(
+            {
+                "name": "Rakuten Salesman",
+                "login": "rakuten_salesman",
+                "email": "salesman@example.com",
+                "groups_id": [
+                    Command.set([cls.env.ref("sales_team.group_sale_salesman").id])
+                ],
+            }
+        )
+        cls.manager = cls.env["res.users"].create(
+            {
+                "name": "Rakuten Manager",
+                "login": "rakuten_manager",
+                "email": "manager@example.com",
+                "groups_id": [Command.set([cls.env.ref(MANAGER_GROUP).id])],
+            }
+        )
         cls.team.user_id = cls.salesman
         cls.team.rakuten_cancel_reason = "楽天でキャンセル"
 
@@ -46,26 +53,35 @@ class TestFollow(RakutenCase):
     def imported(self, number, slip_state):
         order = self.sale_order(number)
         self.assertEqual(len(order), 1, "order %s imported" % number)
-        self.assertEqual(order.rakuten_slip_state, slip_state, order.rakuten_confirm_reasons)
+        self.assertEqual(
+            order.rakuten_slip_state, slip_state, order.rakuten_confirm_reasons
+        )
         return order
 
     def activities(self, record, user=None, summary=None):
         return record.activity_ids.filtered(
-            lambda a: (user is None or a.user_id == user) and (summary is None or summary in (a.summary or ""))
+            lambda a: (
+                (user is None or a.user_id == user)
+                and (summary is None or summary in (a.summary or ""))
+            )
         )
 
     def notes(self, record, text):
         return record.message_ids.filtered(lambda m: text in str(m.body))
 
     def reserved(self, products):
-        quants = self.env["stock.quant"].search([
-            ("product_id", "in", products.ids),
-            ("location_id", "child_of", self.warehouse.lot_stock_id.id),
-        ])
+        quants = self.env["stock.quant"].search(
+            [
+                ("product_id", "in", products.ids),
+                ("location_id", "child_of", self.warehouse.lot_stock_id.id),
+            ]
+        )
         return sum(quants.mapped("reserved_quantity"))
 
     def ship(self, order):
-        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        picking = order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+        )
         self.assertEqual(picking.state, "assigned")
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty
@@ -96,14 +112,18 @@ class TestFollow(RakutenCase):
         self.assertEqual(self.import_orders().count_imported, 2)
         for number in numbers:
             order = self.imported(number, "waiting_payment")
-            self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("0", "10"))
+            self.assertEqual(
+                (order.rakuten_payment_state, order.rakuten_approval_state), ("0", "10")
+            )
 
         # Not settled yet: nothing moves, and nothing is logged as updated.
         log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_settled, 0)
         for number in numbers:
-            self.assertEqual(self.sale_order(number).rakuten_slip_state, "waiting_payment")
+            self.assertEqual(
+                self.sale_order(number).rakuten_slip_state, "waiting_payment"
+            )
 
         for number in numbers:
             self.sandbox.set_progress(number, 300)
@@ -111,11 +131,19 @@ class TestFollow(RakutenCase):
         log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.count_settled, 2)
-        self.assertEqual(self.sandbox.calls["getOrder"], 1, "both re-read with one getOrder")
-        self.assertEqual(self.sandbox.calls["getPayment"], 0, "getOrder alone tells a plain order is settled")
+        self.assertEqual(
+            self.sandbox.calls["getOrder"], 1, "both re-read with one getOrder"
+        )
+        self.assertEqual(
+            self.sandbox.calls["getPayment"],
+            0,
+            "getOrder alone tells a plain order is settled",
+        )
         for number in numbers:
             order = self.sale_order(number)
-            self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("2", "30"))
+            self.assertEqual(
+                (order.rakuten_payment_state, order.rakuten_approval_state), ("2", "30")
+            )
             self.assertEqual(order.rakuten_slip_state, "ready")
             self.assertEqual(order.rakuten_order_progress, "300")
             self.assertEqual(self.log_line(log, number).outcome, "updated")
@@ -123,7 +151,9 @@ class TestFollow(RakutenCase):
 
         # A second run changes nothing and logs nothing.
         log = self.run_logged_job("follow")
-        self.assertEqual((log.state, log.count_settled, len(log.line_ids)), ("done", 0, 0))
+        self.assertEqual(
+            (log.state, log.count_settled, len(log.line_ids)), ("done", 0, 0)
+        )
 
     def test_settlement_of_250_orders_uses_three_get_order_calls(self):
         table = dict(self.PLAIN_MIX, payment={"card": 1.0}, progress={200: 1.0})
@@ -142,7 +172,9 @@ class TestFollow(RakutenCase):
         self.assertEqual(sorted(len(chunk) for chunk in asked), [50, 100, 100])
         self.assertEqual(self.sandbox.calls["getPayment"], 0)
         self.assertEqual(log.count_settled, 250)
-        orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
+        orders = self.env["sale.order"].search(
+            [("rakuten_order_number", "in", numbers)]
+        )
         self.assertEqual(set(orders.mapped("rakuten_slip_state")), {"ready"})
         self.assertEqual(set(orders.mapped("rakuten_payment_state")), {"2"})
 
@@ -152,14 +184,20 @@ class TestFollow(RakutenCase):
         self.import_orders()
         cod_order = self.imported(cod, "ready")
         self.assertFalse(cod_order.rakuten_is_rakuten_pay)
-        self.assertEqual((cod_order.rakuten_payment_state, cod_order.rakuten_approval_state), ("0", "0"))
+        self.assertEqual(
+            (cod_order.rakuten_payment_state, cod_order.rakuten_approval_state),
+            ("0", "0"),
+        )
         self.sandbox.set_progress(card, 300)
         with self.spy_get_order() as asked:
             log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(asked, [[card]], "only the 楽天ペイ order is re-read")
         self.assertEqual(self.sale_order(card).rakuten_slip_state, "ready")
-        self.assertEqual((cod_order.rakuten_payment_state, cod_order.rakuten_approval_state), ("0", "0"))
+        self.assertEqual(
+            (cod_order.rakuten_payment_state, cod_order.rakuten_approval_state),
+            ("0", "0"),
+        )
         self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == cod))
 
     # ------------------------------------------------------------------
@@ -169,10 +207,14 @@ class TestFollow(RakutenCase):
         self.assertEqual(order.rakuten_approval_state, "90")
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
         self.assertTrue(order.rakuten_confirm_reasons)
-        self.assertEqual(self.log_line(log, order.rakuten_order_number).outcome, "updated")
+        self.assertEqual(
+            self.log_line(log, order.rakuten_order_number).outcome, "updated"
+        )
         activity = self.activities(order, summary="Rakuten refused the payment")
         self.assertEqual(len(activity), 1)
-        self.assertEqual(activity.user_id, self.salesman, "the salesperson of the order")
+        self.assertEqual(
+            activity.user_id, self.salesman, "the salesperson of the order"
+        )
         self.assertIn(order.rakuten_order_number, str(activity.note))
 
     def test_payment_refused_by_get_payment(self):
@@ -194,12 +236,24 @@ class TestFollow(RakutenCase):
         for number, status in ((unapproved, 30400), (approved, 30700)):
             order = self.sale_order(number)
             self.assert_refused(order, log)
-            self.assertIn("refused the payment (status %s)" % status, order.rakuten_confirm_reasons)
+            self.assertIn(
+                "refused the payment (status %s)" % status,
+                order.rakuten_confirm_reasons,
+            )
         # Handled once: the next run neither re-reads nor re-schedules.
         self.sandbox.reset_counters()
         log = self.run_logged_job("follow")
-        self.assertEqual((log.count_approval_refused, self.sandbox.calls["getPayment"]), (0, 0))
-        self.assertEqual(len(self.activities(self.sale_order(unapproved), summary="Rakuten refused the payment")), 1)
+        self.assertEqual(
+            (log.count_approval_refused, self.sandbox.calls["getPayment"]), (0, 0)
+        )
+        self.assertEqual(
+            len(
+                self.activities(
+                    self.sale_order(unapproved), summary="Rakuten refused the payment"
+                )
+            ),
+            1,
+        )
 
     def test_order_sent_back_to_200_with_caution_is_refused(self):
         number = self.add_order(progress=300)
@@ -247,9 +301,15 @@ class TestFollow(RakutenCase):
             self.assertEqual(order.rakuten_order_progress, str(progress))
             self.assertEqual(order.rakuten_cancel_reason, "楽天でキャンセル")
             self.assertEqual(set(order.picking_ids.mapped("state")), {"cancel"})
-            self.assertEqual(len(self.notes(order, "楽天でキャンセル")), 1, "a chatter note with the reason")
+            self.assertEqual(
+                len(self.notes(order, "楽天でキャンセル")),
+                1,
+                "a chatter note with the reason",
+            )
             self.assertEqual(self.log_line(log, number).outcome, "updated")
-        self.assertEqual(self.reserved(products), reserved_before - ordered, "the stock is released")
+        self.assertEqual(
+            self.reserved(products), reserved_before - ordered, "the stock is released"
+        )
         self.assertEqual(self.sale_order(keep).state, "sale")
 
         # Already cancelled: not touched again.
@@ -268,7 +328,9 @@ class TestFollow(RakutenCase):
         log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.sale_order(recent).state, "cancel")
-        self.assertEqual(self.sale_order(old).state, "sale", "older than 62 days: not searched")
+        self.assertEqual(
+            self.sale_order(old).state, "sale", "older than 62 days: not searched"
+        )
 
     def test_cancelled_after_shipping_goes_to_a_person(self):
         number = self.add_order(progress=300)
@@ -296,7 +358,9 @@ class TestFollow(RakutenCase):
         for _run in range(2):
             log = self.run_logged_job("follow")
             self.assertEqual(log.state, "done", log.message)
-            self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == number))
+            self.assertFalse(
+                log.line_ids.filtered(lambda line: line.order_number == number)
+            )
         self.assertEqual(len(self.activities(order)), 1)
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
 
@@ -324,7 +388,12 @@ class TestFollow(RakutenCase):
         self.import_orders()
         self.sandbox.set_progress(number, 300)
         self.sandbox.error_rate_5xx = 1.0
-        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
+        with (
+            self.no_backoff(),
+            mute_logger(
+                "urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"
+            ),
+        ):
             log = self.run_logged_job("follow")
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)

@@ -14,6 +14,7 @@ Each round is rolled back before the next. Properties of every round:
 The rounds are derandomized (the same every run) and bounded: ROUNDS rounds of VALID valid and
 HOSTILE hostile orders. The number of cases tried is reported in pytest's warnings summary.
 """
+
 import collections
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -32,7 +33,11 @@ from .common import RakutenCase
 ROUNDS = 3
 VALID = 150
 HOSTILE = 12
-MUTED = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.models.sale_order", "odoo.sql_db")
+MUTED = (
+    "odoo.addons.sale_rakuten.models.rakuten_sync",
+    "odoo.addons.sale_rakuten.models.sale_order",
+    "odoo.sql_db",
+)
 SHIPPABLE = (mapping.SLIP_READY, mapping.SLIP_WAITING_PAYMENT)
 
 
@@ -48,16 +53,31 @@ class TestFuzzImport(RakutenCase):
         self.sandbox.orders.clear()
         self.sandbox.served_as.clear()
         placed = datetime.now(timezone.utc) - timedelta(hours=2)
-        mix = dict(self.PLAIN_MIX, payment={"card": 0.7, "bank": 0.1, "cod": 0.2}, progress={300: 1.0},
-                   packages={1: 0.8, 2: 0.2})
-        numbers = self.sandbox.generate_orders(VALID + HOSTILE, now=placed, mix=mix, hours=1)
+        mix = dict(
+            self.PLAIN_MIX,
+            payment={"card": 0.7, "bank": 0.1, "cod": 0.2},
+            progress={300: 1.0},
+            packages={1: 0.8, 2: 0.2},
+        )
+        numbers = self.sandbox.generate_orders(
+            VALID + HOSTILE, now=placed, mix=mix, hours=1
+        )
         # The hostile ones are spread among the valid ones, some at the head of a batch.
-        positions = data.draw(st.lists(st.integers(0, len(numbers) - 1), min_size=HOSTILE, max_size=HOSTILE,
-                                       unique=True), label="hostile positions")
+        positions = data.draw(
+            st.lists(
+                st.integers(0, len(numbers) - 1),
+                min_size=HOSTILE,
+                max_size=HOSTILE,
+                unique=True,
+            ),
+            label="hostile positions",
+        )
         hostile = [numbers[i] for i in positions]
         what = {}
         for number in hostile:
-            entry, what[number] = data.draw(hostile_orders(self.sandbox.orders[number]), label=number)
+            entry, what[number] = data.draw(
+                hostile_orders(self.sandbox.orders[number]), label=number
+            )
             self.sandbox.serve_as(number, entry)
         valid = [n for n in numbers if n not in what]
         with mute_logger(*MUTED):
@@ -68,11 +88,17 @@ class TestFuzzImport(RakutenCase):
     def _check(self, log, valid, what):
         self.assertNotEqual(log.state, "failed", log.message)
         # Every valid order is imported in this very run.
-        imported = self.env["sale.order"].search([("rakuten_order_number", "in", valid)])
-        self.assertEqual(len(imported), len(valid), "the hostile orders kept valid ones out")
+        imported = self.env["sale.order"].search(
+            [("rakuten_order_number", "in", valid)]
+        )
+        self.assertEqual(
+            len(imported), len(valid), "the hostile orders kept valid ones out"
+        )
         by_number = {line.order_number: line for line in log.line_ids}
         for number in valid:
-            self.assertEqual(by_number[number].outcome, "imported", by_number[number].reason)
+            self.assertEqual(
+                by_number[number].outcome, "imported", by_number[number].reason
+            )
         # Every order found is accounted for, once.
         outcomes = ("imported", "updated", "unchanged", "deferred", "skipped", "failed")
         self.assertEqual(log.count_found, len(valid) + len(what))
@@ -80,25 +106,53 @@ class TestFuzzImport(RakutenCase):
         self.assertEqual(len(log.line_ids), log.count_found - log.count_unchanged)
         self.assertEqual(len(by_number), len(log.line_ids), "one line per order")
         for number, description in what.items():
-            self.assertIn(number, by_number, "hostile order %s (%s) has no line" % (number, description))
+            self.assertIn(
+                number,
+                by_number,
+                "hostile order %s (%s) has no line" % (number, description),
+            )
         # Money that may ship is Rakuten's, to the yen, and not negative.
-        orders = self.env["sale.order"].search([("team_id", "=", self.team.id), ("rakuten_order_number", "!=", False)])
+        orders = self.env["sale.order"].search(
+            [("team_id", "=", self.team.id), ("rakuten_order_number", "!=", False)]
+        )
         for order in orders.filtered(lambda o: o.rakuten_slip_state in SHIPPABLE):
             description = what.get(order.rakuten_order_number, "valid")
-            self.assertEqual(order.amount_total, order.rakuten_expected_amount, description)
+            self.assertEqual(
+                order.amount_total, order.rakuten_expected_amount, description
+            )
             self.assertGreaterEqual(order.amount_total, 0, description)
-            for line in order.order_line.filtered(lambda line: line.rakuten_line_kind != mapping.SHOP_COUPON):
+            for line in order.order_line.filtered(
+                lambda line: line.rakuten_line_kind != mapping.SHOP_COUPON
+            ):
                 self.assertGreater(line.product_uom_qty, 0, description)
                 self.assertGreaterEqual(line.price_unit, 0, description)
         # Waiting records name real orders.
-        pending = self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id)])
-        self.assertLessEqual(set(pending.mapped("order_number")), set(self.sandbox.orders))
-        self.tried.update(held=len(orders.filtered(lambda o: o.rakuten_order_number in what
-                                                   and o.rakuten_slip_state == mapping.SLIP_TO_CONFIRM)),
-                          failed=log.count_failed)
+        pending = self.env["rakuten.pending.order"].search(
+            [("team_id", "=", self.team.id)]
+        )
+        self.assertLessEqual(
+            set(pending.mapped("order_number")), set(self.sandbox.orders)
+        )
+        self.tried.update(
+            held=len(
+                orders.filtered(
+                    lambda o: (
+                        o.rakuten_order_number in what
+                        and o.rakuten_slip_state == mapping.SLIP_TO_CONFIRM
+                    )
+                )
+            ),
+            failed=log.count_failed,
+        )
 
-    @settings(max_examples=ROUNDS, derandomize=True, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=ROUNDS,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(data=st.data())
     def test_hostile_orders_among_valid_ones(self, data):
         if self.tried is None:
@@ -114,8 +168,12 @@ class TestFuzzImport(RakutenCase):
     @classmethod
     def tearDownClass(cls):
         if cls.tried:
-            warnings.warn(FuzzReport(
-                "fuzz (Odoo tier): %(rounds)s rounds, %(valid)s valid and "
-                "%(hostile)s hostile orders imported; %(failed)s hostile failed alone, "
-                "%(held)s held in 確認待ち" % cls.tried), stacklevel=1)
+            warnings.warn(
+                FuzzReport(
+                    "fuzz (Odoo tier): %(rounds)s rounds, %(valid)s valid and "
+                    "%(hostile)s hostile orders imported; %(failed)s hostile failed alone, "
+                    "%(held)s held in 確認待ち" % cls.tried
+                ),
+                stacklevel=1,
+            )
         super().tearDownClass()

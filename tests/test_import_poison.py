@@ -6,6 +6,7 @@ that the valid ones are imported in the same run, that every order found has its
 the sync log, that money which cannot be right never reaches 出荷待ち, and that a failing
 order is kept aside instead of being met again at the head of every run.
 """
+
 import copy
 from datetime import timedelta
 from unittest.mock import patch
@@ -19,7 +20,11 @@ from odoo.addons.sale_rakuten.rms import mapping
 from .common import RakutenCase
 
 SHIPPABLE = ("ready", "waiting_payment")
-MUTED = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.models.sale_order", "odoo.sql_db")
+MUTED = (
+    "odoo.addons.sale_rakuten.models.rakuten_sync",
+    "odoo.addons.sale_rakuten.models.sale_order",
+    "odoo.sql_db",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -39,29 +44,58 @@ class TestImportPoison(RakutenCase):
     def assert_accounted(self, log):
         """found = imported + updated + unchanged + deferred + skipped + failed, and every
         counted outcome but 'unchanged' has its line."""
-        counted = sum(log["count_%s" % outcome] for outcome in
-                      ("imported", "updated", "unchanged", "deferred", "skipped", "failed"))
+        counted = sum(
+            log["count_%s" % outcome]
+            for outcome in (
+                "imported",
+                "updated",
+                "unchanged",
+                "deferred",
+                "skipped",
+                "failed",
+            )
+        )
         self.assertEqual(log.count_found, counted, "every order found is accounted for")
         self.assertEqual(len(log.line_ids), counted - log.count_unchanged)
         for outcome in ("imported", "updated", "deferred", "skipped", "failed"):
-            self.assertEqual(len(log.line_ids.filtered(lambda line, o=outcome: line.outcome == o)),
-                             log["count_%s" % outcome], outcome)
+            self.assertEqual(
+                len(log.line_ids.filtered(lambda line, o=outcome: line.outcome == o)),
+                log["count_%s" % outcome],
+                outcome,
+            )
 
     def assert_all_imported(self, log, numbers):
-        orders = self.env["sale.order"].search([("rakuten_order_number", "in", numbers)])
-        self.assertEqual(len(orders), len(numbers), "every valid order is imported in the same run")
-        self.assertEqual(set(log.line_ids.filtered(lambda line: line.outcome == "imported").mapped("order_number")) & set(numbers),
-                         set(numbers))
+        orders = self.env["sale.order"].search(
+            [("rakuten_order_number", "in", numbers)]
+        )
+        self.assertEqual(
+            len(orders), len(numbers), "every valid order is imported in the same run"
+        )
+        self.assertEqual(
+            set(
+                log.line_ids.filtered(lambda line: line.outcome == "imported").mapped(
+                    "order_number"
+                )
+            )
+            & set(numbers),
+            set(numbers),
+        )
 
     def assert_held(self, number, *fragments):
         order = self.sale_order(number)
-        self.assertEqual(order.rakuten_slip_state, mapping.SLIP_TO_CONFIRM, order.rakuten_confirm_reasons)
+        self.assertEqual(
+            order.rakuten_slip_state,
+            mapping.SLIP_TO_CONFIRM,
+            order.rakuten_confirm_reasons,
+        )
         for fragment in fragments:
             self.assertIn(fragment, order.rakuten_confirm_reasons)
         return order
 
     def set_item(self, number, **values):
-        self.sandbox.orders[number]["PackageModelList"][0]["ItemModelList"][0].update(values)
+        self.sandbox.orders[number]["PackageModelList"][0]["ItemModelList"][0].update(
+            values
+        )
 
     # ------------------------------------------------------------------
     # 1. Isolation at every step
@@ -83,15 +117,23 @@ class TestImportPoison(RakutenCase):
         pending = self.pending(poison[0])
         self.assertEqual(pending.state, "waiting")
         self.assertEqual(pending.failures, 1)
-        self.assertIn("受注データ", pending.sudo().raw_data, "the raw answer is kept for managers")
-        self.assertFalse(self.env["rakuten.pending.order"].search([("order_number", "in", ("?", False))]))
+        self.assertIn(
+            "受注データ", pending.sudo().raw_data, "the raw answer is kept for managers"
+        )
+        self.assertFalse(
+            self.env["rakuten.pending.order"].search(
+                [("order_number", "in", ("?", False))]
+            )
+        )
 
     def test_nul_and_huge_names_fail_or_hold_alone(self):
         valid = self.add_orders(30)
         nul, huge, surrogate = self.add_orders(3)
         self.sandbox.orders[nul]["OrdererModel"]["familyName"] = "山田\x00"
         self.sandbox.orders[huge]["OrdererModel"]["firstName"] = "ア" * 40_000
-        self.sandbox.orders[surrogate]["PackageModelList"][0]["SenderModel"]["city"] = "新宿\ud800区"
+        self.sandbox.orders[surrogate]["PackageModelList"][0]["SenderModel"]["city"] = (
+            "新宿\ud800区"
+        )
         log = self.run_import()
         self.assertEqual(log.state, "partial")
         self.assert_all_imported(log, valid)
@@ -102,7 +144,9 @@ class TestImportPoison(RakutenCase):
         self.assert_held(surrogate, "SenderModel.city")
         line = self.log_line(log, huge)
         self.assertEqual(line.outcome, "failed")
-        self.assertIn("OrdererModel.firstName: longer than 255 characters (40000)", line.reason)
+        self.assertIn(
+            "OrdererModel.firstName: longer than 255 characters (40000)", line.reason
+        )
 
     def test_a_repeated_basket_is_logged_as_failed(self):
         valid = self.add_orders(5)
@@ -132,7 +176,11 @@ class TestImportPoison(RakutenCase):
         self.assertEqual(log.state, "partial")
         self.assert_all_imported(log, [n for n in valid if n != bad])
         line = self.log_line(log, bad)
-        self.assertEqual((line.outcome, "division by zero" in line.reason), ("failed", True), line.reason)
+        self.assertEqual(
+            (line.outcome, "division by zero" in line.reason),
+            ("failed", True),
+            line.reason,
+        )
 
     # ------------------------------------------------------------------
     # 2. No infinite blocking
@@ -142,10 +190,14 @@ class TestImportPoison(RakutenCase):
         self.sandbox.serve_as(number, None)
         self.run_import()
         pending = self.pending(number)
-        self.assertEqual((pending.failures, pending.next_try), (1, False), "retried on the next run")
+        self.assertEqual(
+            (pending.failures, pending.next_try), (1, False), "retried on the next run"
+        )
         self.run_import()
         self.assertEqual(pending.failures, 2)
-        self.assertGreater(pending.next_try, fields.Datetime.now() + timedelta(minutes=14))
+        self.assertGreater(
+            pending.next_try, fields.Datetime.now() + timedelta(minutes=14)
+        )
         # The next run finds it, does not fetch it, and says why.
         later = self.add_orders(2)
         self.sandbox.reset_counters()
@@ -162,7 +214,9 @@ class TestImportPoison(RakutenCase):
         log = self.run_import()
         self.assertEqual(self.log_line(log, number).outcome, "failed")
         self.assertEqual(pending.failures, 3)
-        self.assertGreater(pending.next_try, fields.Datetime.now() + timedelta(minutes=29))
+        self.assertGreater(
+            pending.next_try, fields.Datetime.now() + timedelta(minutes=29)
+        )
         # Repaired in RMS: imported, and the waiting record is gone.
         self.sandbox.serve_as(number, ...)
         pending.sudo().next_try = False
@@ -191,9 +245,13 @@ class TestImportPoison(RakutenCase):
     # 4, 8. Money and codes that cannot be right
     # ------------------------------------------------------------------
     def test_money_that_cannot_be_right_never_ships_unchecked(self):
-        negative_item, negative_postage, five_percent, zero_units, ok = self.add_orders(5)
+        negative_item, negative_postage, five_percent, zero_units, ok = self.add_orders(
+            5
+        )
         self.set_item(negative_item, price=-900, priceTaxIncl=-900)
-        self.sandbox.orders[negative_postage]["PackageModelList"][0]["postagePrice"] = -500
+        self.sandbox.orders[negative_postage]["PackageModelList"][0][
+            "postagePrice"
+        ] = -500
         self.sandbox.orders[negative_postage]["postagePrice"] = -500
         self.set_item(five_percent, taxRate=0.05)
         self.set_item(zero_units, units=0)
@@ -233,24 +291,35 @@ class TestImportPoison(RakutenCase):
             if any(o.order_number == number for o in orders) and not raced:
                 raced.append(True)
                 with self.registry.cursor() as other:
-                    env = api.Environment(other, self.env.uid, {"tracking_disable": True})
-                    env["sale.order"].create({"partner_id": company_partner, "rakuten_order_number": number,
-                                              "company_id": self.env.company.id})
+                    env = api.Environment(
+                        other, self.env.uid, {"tracking_disable": True}
+                    )
+                    env["sale.order"].create(
+                        {
+                            "partner_id": company_partner,
+                            "rakuten_order_number": number,
+                            "company_id": self.env.company.id,
+                        }
+                    )
             return original(partners, team, orders)
 
         raced = []
 
         def cleanup():
             with self.registry.cursor() as other:
-                other.execute("DELETE FROM sale_order WHERE rakuten_order_number = %s", [number])
+                other.execute(
+                    "DELETE FROM sale_order WHERE rakuten_order_number = %s", [number]
+                )
 
         self.addCleanup(cleanup)
         with patch.object(partner_class, "_rakuten_partners", other_run_first):
             log = self.run_import()
         self.assertEqual(log.count_unchanged, 1)
         self.assertFalse(log.line_ids)
-        self.assertFalse(self.env["res.partner"].search([("name", "=", "競合 次郎")]),
-                         "the losing run leaves no partner behind")
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "競合 次郎")]),
+            "the losing run leaves no partner behind",
+        )
 
     def test_another_unique_key_is_a_failure_with_its_name(self):
         [number] = self.add_orders(1)
@@ -271,24 +340,37 @@ class TestImportPoison(RakutenCase):
         self.assertTrue(self.pending(number))
 
     def test_a_ghost_waiting_record_is_dropped(self):
-        ghost = self.env["rakuten.pending.order"].create({"team_id": self.team.id, "order_number": "?"})
+        ghost = self.env["rakuten.pending.order"].create(
+            {"team_id": self.team.id, "order_number": "?"}
+        )
         [number] = self.add_orders(1)
         self.sandbox.orders[number].pop("orderNumber")
         log = self.run_import()
         self.assertFalse(ghost.exists())
         self.assertEqual(self.log_line(log, number).outcome, "failed")
-        self.assertEqual(self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id)]).mapped("order_number"),
-                         [number], "waiting records name real orders only")
+        self.assertEqual(
+            self.env["rakuten.pending.order"]
+            .search([("team_id", "=", self.team.id)])
+            .mapped("order_number"),
+            [number],
+            "waiting records name real orders only",
+        )
 
     def test_a_run_that_died_is_shown_as_interrupted(self):
-        dead = self.env["rakuten.sync.log"].create({"team_id": self.team.id, "kind": "import"})
-        other_kind = self.env["rakuten.sync.log"].create({"team_id": self.team.id, "kind": "confirm"})
+        dead = self.env["rakuten.sync.log"].create(
+            {"team_id": self.team.id, "kind": "import"}
+        )
+        other_kind = self.env["rakuten.sync.log"].create(
+            {"team_id": self.team.id, "kind": "confirm"}
+        )
         log = self.run_import()
         self.assertEqual(log.state, "done")
         self.assertEqual(dead.state, "interrupted")
         self.assertTrue(dead.date_end)
         self.assertIn("stopped before it finished", dead.message)
-        self.assertEqual(other_kind.state, "running", "only the job whose lock this run holds")
+        self.assertEqual(
+            other_kind.state, "running", "only the job whose lock this run holds"
+        )
 
     def test_order_data_copies_do_not_leak_between_tests(self):
         # serve_as keeps a copy: changing the value afterwards changes nothing served.

@@ -3,6 +3,7 @@ sale orders, pending queue and sync log.
 
 The cron entry point commits nothing under test (rakuten.sync decides: only in a cron worker).
 """
+
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -57,13 +58,21 @@ class TestImportRules(RakutenCase):
 
     def describe(self, order):
         """The order's confirmation reasons and lines, for failure messages."""
-        return "%s\n%s" % (order.rakuten_confirm_reasons, "\n".join(
-            "%s %s %s x %s %s = %s" % (
-                line.rakuten_line_kind, line.product_id.default_code, line.product_uom_qty,
-                line.price_unit, line.tax_id.mapped("name"), line.price_total,
-            )
-            for line in order.order_line
-        ))
+        return "%s\n%s" % (
+            order.rakuten_confirm_reasons,
+            "\n".join(
+                "%s %s %s x %s %s = %s"
+                % (
+                    line.rakuten_line_kind,
+                    line.product_id.default_code,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.tax_id.mapped("name"),
+                    line.price_total,
+                )
+                for line in order.order_line
+            ),
+        )
 
     def assert_imported(self, log, number, slip_state):
         line = self.log_line(log, number)
@@ -84,9 +93,13 @@ class TestImportRules(RakutenCase):
             self.assertIn(fragment, line.reason)
         self.assertFalse(self.sale_order(number))
         pending = self.pending(number)
-        self.assertEqual(len(pending), 1, "a deferred order waits, a skipped one is remembered")
+        self.assertEqual(
+            len(pending), 1, "a deferred order waits, a skipped one is remembered"
+        )
         self.assertEqual(pending.reason, line.reason)
-        self.assertEqual(pending.state, "waiting" if outcome == "deferred" else "skipped")
+        self.assertEqual(
+            pending.state, "waiting" if outcome == "deferred" else "skipped"
+        )
         return line
 
     # ------------------------------------------------------------------
@@ -98,20 +111,67 @@ class TestImportRules(RakutenCase):
         self.sandbox.undetermine_postage(postage)
         cases = [
             # (label, number, outcome, slip state or reason fragments)
-            ("楽天ペイ card at 100", self.add_order(progress=100, payment="card"), "imported", "waiting_payment"),
-            ("楽天ペイ bank at 200", self.add_order(progress=200, payment="bank"), "imported", "waiting_payment"),
-            ("楽天ペイ deferred at 300", self.add_order(progress=300, payment="deferred"), "imported", "waiting_payment"),
-            ("選択制 COD at 100", self.add_order(progress=100, payment="cod"), "deferred",
-             ("Selective payment", "代金引換", "300")),
-            ("選択制 COD at 200", self.add_order(progress=200, payment="cod"), "deferred",
-             ("Selective payment", "200")),
-            ("選択制 COD at 300", self.add_order(progress=300, payment="cod"), "imported", "ready"),
-            ("type 4 定期", self.add_order(mix={"order_type": {4: 1.0}}), "imported", "waiting_payment"),
+            (
+                "楽天ペイ card at 100",
+                self.add_order(progress=100, payment="card"),
+                "imported",
+                "waiting_payment",
+            ),
+            (
+                "楽天ペイ bank at 200",
+                self.add_order(progress=200, payment="bank"),
+                "imported",
+                "waiting_payment",
+            ),
+            (
+                "楽天ペイ deferred at 300",
+                self.add_order(progress=300, payment="deferred"),
+                "imported",
+                "waiting_payment",
+            ),
+            (
+                "選択制 COD at 100",
+                self.add_order(progress=100, payment="cod"),
+                "deferred",
+                ("Selective payment", "代金引換", "300"),
+            ),
+            (
+                "選択制 COD at 200",
+                self.add_order(progress=200, payment="cod"),
+                "deferred",
+                ("Selective payment", "200"),
+            ),
+            (
+                "選択制 COD at 300",
+                self.add_order(progress=300, payment="cod"),
+                "imported",
+                "ready",
+            ),
+            (
+                "type 4 定期",
+                self.add_order(mix={"order_type": {4: 1.0}}),
+                "imported",
+                "waiting_payment",
+            ),
             ("postage -9999", postage, "deferred", ("Postage is not determined",)),
-            ("第一類医薬品", self.add_order(mix={"drug": 1.0}), "skipped", ("first-class drug", "※2")),
-            ("not あす楽, 10 minutes old", self.add_order(minutes_ago=10), "deferred", ("30 minutes",)),
-            ("あす楽, 1 minute old", self.add_order(minutes_ago=1, mix={"asuraku": 1.0}), "imported",
-             "waiting_payment"),
+            (
+                "第一類医薬品",
+                self.add_order(mix={"drug": 1.0}),
+                "skipped",
+                ("first-class drug", "※2"),
+            ),
+            (
+                "not あす楽, 10 minutes old",
+                self.add_order(minutes_ago=10),
+                "deferred",
+                ("30 minutes",),
+            ),
+            (
+                "あす楽, 1 minute old",
+                self.add_order(minutes_ago=1, mix={"asuraku": 1.0}),
+                "imported",
+                "waiting_payment",
+            ),
         ]
         club = self.add_order(mix={"order_type": {5: 1.0}})
         reserved = self.add_order(mix={"order_type": {6: 1.0}})
@@ -145,10 +205,14 @@ class TestImportRules(RakutenCase):
         self.assertEqual(log_again.count_skipped, 0)
         for number in (club, reserved, cases[8][1]):
             self.assertNotIn(number, log_again.line_ids.mapped("order_number"))
-        self.assertEqual(self.sandbox.calls["getOrder"], fetched + 1)  # the deferred ones only
+        self.assertEqual(
+            self.sandbox.calls["getOrder"], fetched + 1
+        )  # the deferred ones only
 
         # ※2 and ※4 on: the options changed, so the skipped orders are decided again.
-        self.team.write({"rakuten_import_drug_orders": True, "rakuten_import_reserved_orders": True})
+        self.team.write(
+            {"rakuten_import_drug_orders": True, "rakuten_import_reserved_orders": True}
+        )
         log2 = self.run_logged_job("import")
         self.assertEqual(log2.state, "done", log2.message)
         drug = self.assert_imported(log2, cases[8][1], "to_confirm")
@@ -162,13 +226,17 @@ class TestImportRules(RakutenCase):
         )
         self.assertFalse(self.sale_order(club))
         self.assert_not_imported(log2, club, "skipped", "Distribution-club")
-        self.assertEqual((log2.count_imported, log2.count_skipped, log2.count_unchanged), (2, 1, 6))
+        self.assertEqual(
+            (log2.count_imported, log2.count_skipped, log2.count_unchanged), (2, 1, 6)
+        )
         for label, number, outcome, _expected in cases:
             if outcome == "deferred":
                 with self.subTest("still deferred: " + label):
                     self.assert_not_imported(log2, number, "deferred")
                     self.assertEqual(self.pending(number).attempts, 3)
-        self.assertEqual(len(self.env["sale.order"].search([("team_id", "=", self.team.id)])), 8)
+        self.assertEqual(
+            len(self.env["sale.order"].search([("team_id", "=", self.team.id)])), 8
+        )
 
     def test_status_changes_of_pending_orders(self):
         """Orders waiting in the pending queue are fetched again whatever their status:
@@ -193,7 +261,9 @@ class TestImportRules(RakutenCase):
             self.sandbox.age_order(number, timedelta(minutes=40))
         club = self.add_order(mix={"order_type": {5: 1.0}})
         # A 頒布会 order already waiting in the queue is skipped with the CSV hint too.
-        self.env["rakuten.pending.order"]._rakuten_defer(self.team, club, "queued by hand")
+        self.env["rakuten.pending.order"]._rakuten_defer(
+            self.team, club, "queued by hand"
+        )
 
         log = self.import_orders()
         self.assertEqual(log.state, "done", log.message)
@@ -201,13 +271,20 @@ class TestImportRules(RakutenCase):
             ("400 変更確定待ち", numbers[400], "deferred", ("400", "confirmed")),
             ("500 shipped", numbers[500], "skipped", ("500", "already shipped")),
             ("900 cancelled", numbers[900], "skipped", ("900", "cancelled")),
-            ("予約 with ※4 off", numbers["reserved"], "skipped", ("Reservation order", "※4")),
+            (
+                "予約 with ※4 off",
+                numbers["reserved"],
+                "skipped",
+                ("Reservation order", "※4"),
+            ),
             ("頒布会", club, "skipped", ("Distribution-club", "CSV")),
         ]
         for label, number, outcome, fragments in cases:
             with self.subTest(label):
                 self.assert_not_imported(log, number, outcome, *fragments)
-        self.assertEqual((log.count_deferred, log.count_skipped, log.count_imported), (1, 4, 0))
+        self.assertEqual(
+            (log.count_deferred, log.count_skipped, log.count_imported), (1, 4, 0)
+        )
 
         # The change is confirmed: back to 300, imported from the queue.
         self.sandbox.set_progress(numbers[400], 300)
@@ -237,7 +314,9 @@ class TestImportRules(RakutenCase):
         self.assert_imported(log, young, "waiting_payment")
         order = self.assert_imported(log, postage, "waiting_payment")
         self.assertEqual(order.rakuten_order_progress, "100")
-        self.assertFalse(self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id)]))
+        self.assertFalse(
+            self.env["rakuten.pending.order"].search([("team_id", "=", self.team.id)])
+        )
 
     # ------------------------------------------------------------------
     # Search window and watermark
@@ -247,21 +326,34 @@ class TestImportRules(RakutenCase):
         before = fields.Datetime.now()
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
-        self.assertEqual(log.count_found, 0, "an order older than 24 hours is not found")
+        self.assertEqual(
+            log.count_found, 0, "an order older than 24 hours is not found"
+        )
         self.assertFalse(self.sale_order(old))
-        self.assertGreaterEqual(self.team.rakuten_last_import_start, before.replace(microsecond=0))
-        self.assertLessEqual(log.window_start, before - timedelta(hours=24) + timedelta(minutes=1))
-        self.assertGreaterEqual(log.window_start, before - timedelta(hours=24, minutes=1))
+        self.assertGreaterEqual(
+            self.team.rakuten_last_import_start, before.replace(microsecond=0)
+        )
+        self.assertLessEqual(
+            log.window_start, before - timedelta(hours=24) + timedelta(minutes=1)
+        )
+        self.assertGreaterEqual(
+            log.window_start, before - timedelta(hours=24, minutes=1)
+        )
 
         # The server was down for three days: the next run looks back to the last success.
         self.team.rakuten_last_import_start = fields.Datetime.now() - timedelta(days=3)
         two_days = self.add_order(minutes_ago=2 * 24 * 60)
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
-        self.assertLessEqual(log.window_start, fields.Datetime.now() - timedelta(days=3))
+        self.assertLessEqual(
+            log.window_start, fields.Datetime.now() - timedelta(days=3)
+        )
         self.assert_imported(log, two_days, "waiting_payment")
         self.assert_imported(log, old, "waiting_payment")
-        self.assertGreaterEqual(self.team.rakuten_last_import_start, fields.Datetime.now() - timedelta(minutes=5))
+        self.assertGreaterEqual(
+            self.team.rakuten_last_import_start,
+            fields.Datetime.now() - timedelta(minutes=5),
+        )
 
     def test_watermark_moves_only_on_success(self):
         number = self.add_order(progress=300)
@@ -269,7 +361,12 @@ class TestImportRules(RakutenCase):
         self.team.rakuten_last_import_start = watermark
 
         self.sandbox.error_rate_5xx = 1.0
-        with self.no_backoff(), mute_logger("urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"):
+        with (
+            self.no_backoff(),
+            mute_logger(
+                "urllib3.connectionpool", "odoo.addons.sale_rakuten.models.rakuten_sync"
+            ),
+        ):
             log = self.run_logged_job("import")
         self.assertEqual(log.state, "failed")
         self.assertEqual(log.message, RmsServerError.default_user_message)
@@ -307,8 +404,10 @@ class TestImportRules(RakutenCase):
             original(sync, team, log, *args)
             sync.env.cr.execute("SELECT 1 / 0")
 
-        with patch.object(Sync, "_import_batch_isolated", broken), \
-                mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.rakuten_sync"):
+        with (
+            patch.object(Sync, "_import_batch_isolated", broken),
+            mute_logger("odoo.sql_db", "odoo.addons.sale_rakuten.models.rakuten_sync"),
+        ):
             log = self.import_orders()
         self.assertEqual(log.state, "failed")
         self.assertIn("division by zero", log.message)
@@ -317,7 +416,9 @@ class TestImportRules(RakutenCase):
         self.assertEqual(self.team.rakuten_last_import_start, watermark)
         with self.registry.cursor() as other:
             other.execute("SELECT pg_try_advisory_lock(%s, %s)", self.lock_key())
-            self.assertTrue(other.fetchone()[0], "the failed run released the channel's lock")
+            self.assertTrue(
+                other.fetchone()[0], "the failed run released the channel's lock"
+            )
             other.execute("SELECT pg_advisory_unlock(%s, %s)", self.lock_key())
         log = self.run_logged_job("import")
         self.assert_imported(log, number, "waiting_payment")
@@ -332,7 +433,9 @@ class TestImportRules(RakutenCase):
         slip = self.sale_order(number)
         self.assertEqual(slip.rakuten_slip_state, "new")
         self.assertEqual(self.log_line(log, number).sale_order_id, slip)
-        item_line = slip.order_line.filtered(lambda line: line.rakuten_line_kind == "item")[:1]
+        item_line = slip.order_line.filtered(
+            lambda line: line.rakuten_line_kind == "item"
+        )[:1]
         self.assertTrue(item_line)
         units_before = item_line.product_uom_qty
 
@@ -346,33 +449,46 @@ class TestImportRules(RakutenCase):
         line = self.log_line(log, number)
         self.assertEqual(line.outcome, "updated")
         order = self.sale_order(number)
-        self.assertEqual(order, slip, "the provisional slip is completed, never duplicated")
-        self.assertEqual(order.rakuten_slip_state, "waiting_payment", self.describe(order))
+        self.assertEqual(
+            order, slip, "the provisional slip is completed, never duplicated"
+        )
+        self.assertEqual(
+            order.rakuten_slip_state, "waiting_payment", self.describe(order)
+        )
         self.assertEqual(order.rakuten_order_progress, "300")
         self.assertEqual(item_line.product_uom_qty, units_before + 1)
         self.assertEqual(item_line.product_uom_qty, item["units"])
         self.assertEqual(order.amount_total, order.rakuten_expected_amount)
         self.assertEqual(order.amount_total, self.sandbox.orders[number]["totalPrice"])
-        moves = order.picking_ids.move_ids.filtered(lambda m: m.product_id == item_line.product_id)
+        moves = order.picking_ids.move_ids.filtered(
+            lambda m: m.product_id == item_line.product_id
+        )
         self.assertEqual(sum(moves.mapped("product_uom_qty")), item["units"])
         self.assertEqual(len(order.rakuten_basket_ids), 1)
 
         # And again: nothing changes.
         log = self.run_logged_job("import")
         self.assertEqual((log.count_unchanged, log.count_updated), (1, 0))
-        self.assertEqual(self.env["sale.order"].search_count([("rakuten_order_number", "=", number)]), 1)
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("rakuten_order_number", "=", number)]
+            ),
+            1,
+        )
 
     def test_slip_created_elsewhere_is_completed(self):
         """A [新規受付] slip created before the API import (e.g. from the order mail) is
         completed with the RMS lines, confirmed and distributed."""
         number = self.add_order(progress=300, payment="cod")
         partner = self.env["res.partner"].create({"name": "Mail order buyer"})
-        slip = self.env["sale.order"].create({
-            "partner_id": partner.id,
-            "team_id": self.team.id,
-            "rakuten_order_number": number,
-            "rakuten_slip_state": "new",
-        })
+        slip = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "team_id": self.team.id,
+                "rakuten_order_number": number,
+                "rakuten_slip_state": "new",
+            }
+        )
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(self.log_line(log, number).outcome, "updated")
@@ -380,12 +496,22 @@ class TestImportRules(RakutenCase):
         self.assertEqual(slip.state, "sale")
         self.assertEqual(slip.rakuten_slip_state, "ready", self.describe(slip))
         raw = self.sandbox.orders[number]
-        items = [item for package in raw["PackageModelList"] for item in package["ItemModelList"]]
-        item_lines = slip.order_line.filtered(lambda line: line.rakuten_line_kind == "item")
+        items = [
+            item
+            for package in raw["PackageModelList"]
+            for item in package["ItemModelList"]
+        ]
+        item_lines = slip.order_line.filtered(
+            lambda line: line.rakuten_line_kind == "item"
+        )
         self.assertEqual(len(item_lines), len(items))
-        self.assertEqual(item_lines.mapped("product_id.default_code"),
-                         [item["SkuModelList"][0]["merchantDefinedSkuId"] for item in items])
-        self.assertTrue(slip.order_line.filtered(lambda line: line.rakuten_line_kind == "cod_fee"))
+        self.assertEqual(
+            item_lines.mapped("product_id.default_code"),
+            [item["SkuModelList"][0]["merchantDefinedSkuId"] for item in items],
+        )
+        self.assertTrue(
+            slip.order_line.filtered(lambda line: line.rakuten_line_kind == "cod_fee")
+        )
         self.assertEqual(slip.amount_total, slip.rakuten_expected_amount)
         self.assertEqual(slip.picking_ids.state, "assigned")
 
@@ -395,14 +521,20 @@ class TestImportRules(RakutenCase):
         with self.spy_searches() as searches:
             log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
-        criteria = sorted((r["dateType"], tuple(r["orderProgressList"])) for r, _n in searches)
+        criteria = sorted(
+            (r["dateType"], tuple(r["orderProgressList"])) for r, _n in searches
+        )
         self.assertEqual(criteria, [(1, (100,)), (2, (200, 300))])
         line = self.log_line(log, number)
         self.assertIn("provisional", line.reason)
         slip = self.sale_order(number)
         self.assertEqual(slip.rakuten_slip_state, "new")
         self.assertEqual(slip.state, "sale")
-        self.assertEqual(slip.picking_ids.state, "assigned", "the provisional slip reserves the stock")
+        self.assertEqual(
+            slip.picking_ids.state,
+            "assigned",
+            "the provisional slip reserves the stock",
+        )
         self.assertEqual(self.sandbox.calls["confirmOrder"], 0)
         with self.assertRaisesRegex(UserError, "cannot be validated"):
             slip.picking_ids.button_validate()
@@ -413,7 +545,9 @@ class TestImportRules(RakutenCase):
         log = self.run_logged_job("import")
         self.assertEqual(self.sale_order(number), slip)
         self.assertEqual(slip.rakuten_slip_state, "new")
-        self.assertEqual((log.count_imported, log.count_updated, log.count_unchanged), (0, 0, 1))
+        self.assertEqual(
+            (log.count_imported, log.count_updated, log.count_unchanged), (0, 0, 1)
+        )
         self.assertEqual(self.sandbox.calls["getOrder"], fetched)
         self.assertEqual(len(slip.message_ids), messages)
 
@@ -430,7 +564,9 @@ class TestImportRules(RakutenCase):
         self.assertIn(number, by_type[2])
         self.assertEqual(self.log_line(log, number).outcome, "updated")
         self.assertEqual(self.sale_order(number), slip)
-        self.assertEqual(slip.rakuten_slip_state, "waiting_payment", self.describe(slip))
+        self.assertEqual(
+            slip.rakuten_slip_state, "waiting_payment", self.describe(slip)
+        )
         self.assertEqual(slip.rakuten_order_progress, "200")
 
     # ------------------------------------------------------------------
@@ -443,9 +579,20 @@ class TestImportRules(RakutenCase):
         fetched = self.sandbox.calls["getOrder"]
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
-        self.assertEqual((log.count_found, log.count_unchanged, log.count_imported), (1, 1, 0))
-        self.assertEqual(self.sandbox.calls["getOrder"], fetched, "an imported order is not fetched again")
-        self.assertEqual(self.env["sale.order"].search_count([("rakuten_order_number", "=", number)]), 1)
+        self.assertEqual(
+            (log.count_found, log.count_unchanged, log.count_imported), (1, 1, 0)
+        )
+        self.assertEqual(
+            self.sandbox.calls["getOrder"],
+            fetched,
+            "an imported order is not fetched again",
+        )
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("rakuten_order_number", "=", number)]
+            ),
+            1,
+        )
 
     def test_second_import_of_the_channel_stops(self):
         number = self.add_order(progress=300)
@@ -474,12 +621,23 @@ class TestImportRules(RakutenCase):
         self.import_orders()
         order = self.sale_order(number)
         self.assertEqual(len(order), 1)
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
-            self.env["sale.order"].create({
-                "partner_id": order.partner_id.id,
-                "rakuten_order_number": number,
-            })
-        self.assertEqual(self.env["sale.order"].search_count([("rakuten_order_number", "=", number)]), 1)
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self.env["sale.order"].create(
+                {
+                    "partner_id": order.partner_id.id,
+                    "rakuten_order_number": number,
+                }
+            )
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("rakuten_order_number", "=", number)]
+            ),
+            1,
+        )
 
     # ------------------------------------------------------------------
     # Bad data
@@ -488,7 +646,9 @@ class TestImportRules(RakutenCase):
         good1 = self.add_order(progress=300)
         bad = self.add_order(progress=300)
         good2 = self.add_order(progress=300)
-        self.sandbox.orders[bad]["PackageModelList"][0]["ItemModelList"][0]["units"] = "x"
+        self.sandbox.orders[bad]["PackageModelList"][0]["ItemModelList"][0]["units"] = (
+            "x"
+        )
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "partial")
         self.assertEqual((log.count_imported, log.count_failed), (2, 1))
@@ -511,7 +671,11 @@ class TestImportRules(RakutenCase):
         number = self.add_order(progress=300, mix={"packages": {1: 1.0}})
         raw = self.sandbox.orders[number]
         item = raw["PackageModelList"][0]["ItemModelList"][0]
-        item.update(itemName="幻の限定品", itemNumber="NO-SUCH-ITEM", manageNumber="no-such-item")
+        item.update(
+            itemName="幻の限定品",
+            itemNumber="NO-SUCH-ITEM",
+            manageNumber="no-such-item",
+        )
         item["SkuModelList"][0].update(merchantDefinedSkuId="NO-SUCH-SKU", skuInfo="")
         log = self.run_logged_job("import")
         self.assertEqual(log.state, "done", log.message)
@@ -525,6 +689,9 @@ class TestImportRules(RakutenCase):
         self.assertEqual(line.rakuten_item_detail_id, str(item["itemDetailId"]))
         self.assertIn("幻の限定品", order.rakuten_confirm_reasons)
         self.assertIn("matches no product", order.rakuten_confirm_reasons)
-        others = order.order_line.filtered(lambda line: line.rakuten_line_kind == "item") - line
+        others = (
+            order.order_line.filtered(lambda line: line.rakuten_line_kind == "item")
+            - line
+        )
         self.assertFalse(others.filtered("rakuten_unmatched"))
         self.assertNotIn(self.team.rakuten_unmatched_product_id, others.product_id)

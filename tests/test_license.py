@@ -1,6 +1,7 @@
 """The license key's status on the channel: not set, not checked yet, valid until …, expires
 in N days, expired, refused by RMS; the badge and banners that show it; Test Connection; the
 daily license check, the warning activity, and the jobs that stop and resume with the key."""
+
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -43,16 +44,38 @@ class TestLicenseStatus(RakutenCase):
 
         self.assertFalse(self.team.rakuten_license_expiry)
         self.assertEqual(self.status(), ("unchecked", "Not checked yet"))
-        self.assertFalse(self.blocked(), "an unchecked key is used (its check is the first call)")
+        self.assertFalse(
+            self.blocked(), "an unchecked key is used (its check is the first call)"
+        )
 
         with freeze_time(NOW):
             for expiry, expected, blocked in (
-                (jst_end_of_day(NOW + timedelta(days=60)), ("ok", "Valid until 2025-04-30"), False),
-                (jst_end_of_day(NOW + timedelta(days=15)), ("ok", "Valid until 2025-03-16"), False),
-                (jst_end_of_day(NOW + timedelta(days=13)), ("warning", "Expires in 13 days (2025-03-14)"), False),
-                (jst_end_of_day(NOW + timedelta(days=5)), ("warning", "Expires in 5 days (2025-03-06)"), False),
+                (
+                    jst_end_of_day(NOW + timedelta(days=60)),
+                    ("ok", "Valid until 2025-04-30"),
+                    False,
+                ),
+                (
+                    jst_end_of_day(NOW + timedelta(days=15)),
+                    ("ok", "Valid until 2025-03-16"),
+                    False,
+                ),
+                (
+                    jst_end_of_day(NOW + timedelta(days=13)),
+                    ("warning", "Expires in 13 days (2025-03-14)"),
+                    False,
+                ),
+                (
+                    jst_end_of_day(NOW + timedelta(days=5)),
+                    ("warning", "Expires in 5 days (2025-03-06)"),
+                    False,
+                ),
                 (jst_end_of_day(NOW), ("warning", "Expires today (2025-03-01)"), False),
-                (jst_end_of_day(NOW - timedelta(days=1)), ("expired", "Expired on 2025-02-28"), True),
+                (
+                    jst_end_of_day(NOW - timedelta(days=1)),
+                    ("expired", "Expired on 2025-02-28"),
+                    True,
+                ),
             ):
                 self.team.rakuten_license_expiry = expiry
                 self.assertEqual(self.status(), expected, expiry)
@@ -75,20 +98,40 @@ class TestLicenseStatus(RakutenCase):
         states = dict(self.team._fields["rakuten_license_state"].selection)
         for state in states:
             values = {"rakuten_license_state": state, "rakuten_active": True}
-            decorations = [name for name, expr in badge.attrib.items()
-                           if name.startswith("decoration-") and safe_eval(expr, values)]
+            decorations = [
+                name
+                for name, expr in badge.attrib.items()
+                if name.startswith("decoration-") and safe_eval(expr, values)
+            ]
             self.assertEqual(len(decorations), 1, (state, decorations))
-            shown = [b for b in banners if "rakuten_license_state" in (b.get("invisible") or "")
-                     and not safe_eval(b.get("invisible"), values)]
+            shown = [
+                b
+                for b in banners
+                if "rakuten_license_state" in (b.get("invisible") or "")
+                and not safe_eval(b.get("invisible"), values)
+            ]
             if state in ("warning", "expired", "refused"):
                 self.assertEqual(len(shown), 1, "one banner for %s" % state)
             else:
                 self.assertFalse(shown, state)
         self.assertEqual(
-            {state: [name for name, expr in badge.attrib.items() if name.startswith("decoration-")
-                     and safe_eval(expr, {"rakuten_license_state": state})][0] for state in states},
-            {"not_set": "decoration-warning", "unchecked": "decoration-info", "ok": "decoration-success",
-             "warning": "decoration-warning", "expired": "decoration-danger", "refused": "decoration-danger"},
+            {
+                state: [
+                    name
+                    for name, expr in badge.attrib.items()
+                    if name.startswith("decoration-")
+                    and safe_eval(expr, {"rakuten_license_state": state})
+                ][0]
+                for state in states
+            },
+            {
+                "not_set": "decoration-warning",
+                "unchecked": "decoration-info",
+                "ok": "decoration-success",
+                "warning": "decoration-warning",
+                "expired": "decoration-danger",
+                "refused": "decoration-danger",
+            },
         )
 
     def test_test_connection_shows_the_new_expiry_at_once(self):
@@ -98,8 +141,11 @@ class TestLicenseStatus(RakutenCase):
             self.assertEqual(action["tag"], "display_notification")
             self.assertEqual(action["params"]["type"], "success")
             self.assertIn("2025-05-20", action["params"]["message"])
-            self.assertEqual(action["params"]["next"], {"type": "ir.actions.client", "tag": "soft_reload"},
-                             "the form reloads: its badge shows the new expiry")
+            self.assertEqual(
+                action["params"]["next"],
+                {"type": "ir.actions.client", "tag": "soft_reload"},
+                "the form reloads: its badge shows the new expiry",
+            )
             self.assertEqual(self.status(), ("ok", "Valid until 2025-05-20"))
 
             self.sandbox.expired_license = True
@@ -120,7 +166,9 @@ class TestLicenseStatus(RakutenCase):
 
     def test_license_check_job_skips_nothing_but_the_others_skip_refused_channels(self):
         self.team._rakuten_set_auth_failure("ES01-01: Un-Authorised")
-        self.assertIn(self.team, self.env["rakuten.sync"]._active_teams(include_expired=True))
+        self.assertIn(
+            self.team, self.env["rakuten.sync"]._active_teams(include_expired=True)
+        )
         logs = self.run_cron_job("follow")
         self.assertFalse(logs.filtered(lambda log: log.team_id == self.team))
         logs = self.run_cron_job("license")
@@ -132,7 +180,10 @@ class TestLicenseStatus(RakutenCase):
         team = self.env["crm.team"].create({"name": "Not connected yet"})
         self.sandbox.reset_counters()
         action = team.action_rakuten_test_connection()
-        self.assertEqual((action["tag"], action["params"]["type"]), ("display_notification", "warning"))
+        self.assertEqual(
+            (action["tag"], action["params"]["type"]),
+            ("display_notification", "warning"),
+        )
         self.assertIn("service secret and license key", action["params"]["message"])
         self.assertFalse(+self.sandbox.calls)
         self.assertEqual(self.status(team), ("not_set", "Not set"))
@@ -146,18 +197,24 @@ class TestLicenseExpiry(RakutenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = cls.env["res.users"].create({
-            "name": "Rakuten Salesman",
-            "login": "rakuten_salesman",
-            "email": "salesman@example.com",
-            "groups_id": [Command.set([cls.env.ref("sales_team.group_sale_salesman").id])],
-        })
-        cls.manager = cls.env["res.users"].create({
-            "name": "Rakuten Manager",
-            "login": "rakuten_manager",
-            "email": "manager@example.com",
-            "groups_id": [Command.set([cls.env.ref(MANAGER_GROUP).id])],
-        })
+        cls.salesman = cls.env["res.users"].create(
+            {
+                "name": "Rakuten Salesman",
+                "login": "rakuten_salesman",
+                "email": "salesman@example.com",
+                "groups_id": [
+                    Command.set([cls.env.ref("sales_team.group_sale_salesman").id])
+                ],
+            }
+        )
+        cls.manager = cls.env["res.users"].create(
+            {
+                "name": "Rakuten Manager",
+                "login": "rakuten_manager",
+                "email": "manager@example.com",
+                "groups_id": [Command.set([cls.env.ref(MANAGER_GROUP).id])],
+            }
+        )
         cls.team.user_id = cls.salesman
         cls.team.rakuten_cancel_reason = "楽天でキャンセル"
 
@@ -166,8 +223,10 @@ class TestLicenseExpiry(RakutenCase):
     # ------------------------------------------------------------------
     def activities(self, record, user=None, summary=None):
         return record.activity_ids.filtered(
-            lambda a: (user is None or a.user_id == user)
-            and (summary is None or summary in (a.summary or ""))
+            lambda a: (
+                (user is None or a.user_id == user)
+                and (summary is None or summary in (a.summary or ""))
+            )
         )
 
     def team_logs(self, kinds):
@@ -189,14 +248,19 @@ class TestLicenseExpiry(RakutenCase):
     # ------------------------------------------------------------------
     def test_license_expiry_is_stored_and_warned(self):
         now = datetime(2025, 3, 1, 1, 0)
-        self.assertIn("rakuten_license_state != 'warning'",
-                      self.env["crm.team"].get_view(view_type="form")["arch"], "the warning banner")
+        self.assertIn(
+            "rakuten_license_state != 'warning'",
+            self.env["crm.team"].get_view(view_type="form")["arch"],
+            "the warning banner",
+        )
         with freeze_time(now):
             self.sandbox.license_expiry = (now + timedelta(days=20)).date()
             log = self.check_licenses()
             self.assertEqual(log.state, "done", log.message)
             # 23:59:59 Japan time = 14:59:59 UTC
-            self.assertEqual(self.team.rakuten_license_expiry, datetime(2025, 3, 21, 14, 59, 59))
+            self.assertEqual(
+                self.team.rakuten_license_expiry, datetime(2025, 3, 21, 14, 59, 59)
+            )
             self.assertEqual(self.team.rakuten_license_state, "ok")
             self.assertFalse(self.license_activities())
 
@@ -209,8 +273,12 @@ class TestLicenseExpiry(RakutenCase):
                     lambda a, user=manager: a.user_id == user
                 )
                 self.assertEqual(len(activity), 1, manager.name)
-                self.assertEqual(activity.date_deadline, fields.Date.to_date("2025-03-21"))
-            self.assertFalse(self.license_activities().filtered(lambda a: a.user_id == self.salesman))
+                self.assertEqual(
+                    activity.date_deadline, fields.Date.to_date("2025-03-21")
+                )
+            self.assertFalse(
+                self.license_activities().filtered(lambda a: a.user_id == self.salesman)
+            )
             count = len(self.license_activities())
             self.check_licenses()
             self.assertEqual(len(self.license_activities()), count, "not duplicated")
@@ -253,8 +321,14 @@ class TestLicenseExpiry(RakutenCase):
 
         # The import is tried again at most once an hour.
         with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sync"):
-            for minutes, retried in ((10, False), (59, False), (61, True), (90, False), (120, False),
-                                     (122, True)):
+            for minutes, retried in (
+                (10, False),
+                (59, False),
+                (61, True),
+                (90, False),
+                (120, False),
+                (122, True),
+            ):
                 with freeze_time(now + timedelta(minutes=minutes)):
                     self.team.invalidate_recordset(["rakuten_license_state"])
                     log = self.run_job("import")
@@ -273,10 +347,15 @@ class TestLicenseExpiry(RakutenCase):
             self.assertFalse(self.team.rakuten_auth_error)
             self.assertEqual(self.team.rakuten_license_state, "unchecked")
             self.assertEqual(self.run_logged_job("follow").state, "done")
-            self.assertEqual(self.sale_order(number).state, "cancel", "the follow job caught up")
+            self.assertEqual(
+                self.sale_order(number).state, "cancel", "the follow job caught up"
+            )
             self.assertEqual(self.run_job("import").state, "done")
             self.assertEqual(self.check_licenses().state, "done")
-            self.assertEqual(self.team.rakuten_license_expiry.date(), (now + timedelta(days=90)).date())
+            self.assertEqual(
+                self.team.rakuten_license_expiry.date(),
+                (now + timedelta(days=90)).date(),
+            )
 
     def test_expired_license_switch(self):
         self.check_expiry_flow("switch")

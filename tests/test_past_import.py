@@ -1,5 +1,6 @@
 """Import Past Orders runs in the background: the wizard queues a sync log and wakes the
 past-import cron, which runs the queued imports one after the other."""
+
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
@@ -14,7 +15,10 @@ from odoo.addons.sale_rakuten.models.rakuten_sync import RakutenSync
 from .common import RakutenCase
 
 CRON = "sale_rakuten.ir_cron_rakuten_import_past_orders"
-QUIET = ("odoo.addons.sale_rakuten.models.rakuten_sync", "odoo.addons.sale_rakuten.rms.client")
+QUIET = (
+    "odoo.addons.sale_rakuten.models.rakuten_sync",
+    "odoo.addons.sale_rakuten.rms.client",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -23,16 +27,25 @@ class TestPastImport(RakutenCase):
         """Press the wizard's Import button (as the web client does); return its action."""
         team = team or self.team
         action = team.action_rakuten_import_past_orders()
-        wizard = team.env[action["res_model"]].with_context(**action["context"]).create({
-            "date_from": fields.Datetime.now() - timedelta(days=days_from),
-            "date_to": fields.Datetime.now() - timedelta(days=days_to),
-        })
+        wizard = (
+            team.env[action["res_model"]]
+            .with_context(**action["context"])
+            .create(
+                {
+                    "date_from": fields.Datetime.now() - timedelta(days=days_from),
+                    "date_to": fields.Datetime.now() - timedelta(days=days_to),
+                }
+            )
+        )
         self.assertEqual(wizard.team_id, team)
         return wizard.action_import()
 
     def capture_triggers(self, xmlid):
         """The ir.cron.trigger records of cron ``xmlid`` created inside the block."""
-        return RecordCapturer(self.env["ir.cron.trigger"].sudo(), [("cron_id", "=", self.env.ref(xmlid).id)])
+        return RecordCapturer(
+            self.env["ir.cron.trigger"].sudo(),
+            [("cron_id", "=", self.env.ref(xmlid).id)],
+        )
 
     def run_cron(self):
         return self.env["rakuten.sync"]._cron_import_past_orders()
@@ -52,7 +65,10 @@ class TestPastImport(RakutenCase):
         self.assertEqual(triggers.records.cron_id, cron)
         self.assertEqual(cron.code, "model._cron_import_past_orders()")
 
-        self.assertEqual((action["type"], action["tag"]), ("ir.actions.client", "display_notification"))
+        self.assertEqual(
+            (action["type"], action["tag"]),
+            ("ir.actions.client", "display_notification"),
+        )
         params = action["params"]
         self.assertEqual(params["title"], "Past orders queued")
         self.assertIn("in the background", params["message"])
@@ -60,13 +76,26 @@ class TestPastImport(RakutenCase):
         log = self.queued_log(action)
         self.assertEqual(params["next"]["res_model"], "rakuten.sync.log")
         self.assertEqual(params["next"]["type"], "ir.actions.act_window")
-        self.assertEqual((log.state, log.kind, log.team_id, log.is_past_import), ("queued", "import", self.team, True))
-        self.assertAlmostEqual(log.window_start, fields.Datetime.now() - timedelta(days=30), delta=timedelta(minutes=1))
-        self.assertAlmostEqual(log.window_end, fields.Datetime.now(), delta=timedelta(minutes=1))
-        self.assertFalse(+self.sandbox.calls, "nothing is asked of RMS inside the request")
+        self.assertEqual(
+            (log.state, log.kind, log.team_id, log.is_past_import),
+            ("queued", "import", self.team, True),
+        )
+        self.assertAlmostEqual(
+            log.window_start,
+            fields.Datetime.now() - timedelta(days=30),
+            delta=timedelta(minutes=1),
+        )
+        self.assertAlmostEqual(
+            log.window_end, fields.Datetime.now(), delta=timedelta(minutes=1)
+        )
+        self.assertFalse(
+            +self.sandbox.calls, "nothing is asked of RMS inside the request"
+        )
         self.assertFalse(self.sale_order(old))
 
-        with patch.object(type(self.env["ir.cron"]), "_notify_progress", autospec=True) as progress:
+        with patch.object(
+            type(self.env["ir.cron"]), "_notify_progress", autospec=True
+        ) as progress:
             ran = self.run_cron()
         self.assertEqual(ran, log)
         self.assertEqual(log.state, "done", log.message)
@@ -74,7 +103,10 @@ class TestPastImport(RakutenCase):
         self.assertEqual(log.count_imported, 1)
         self.assertGreater(log.api_calls, 0)
         self.assertEqual(progress.call_args.kwargs, {"done": 1, "remaining": 0})
-        self.assertFalse(self.team.rakuten_last_import_start, "a past import does not move the watermark")
+        self.assertFalse(
+            self.team.rakuten_last_import_start,
+            "a past import does not move the watermark",
+        )
         self.assertFalse(self.run_cron(), "nothing left")
 
     def test_the_log_shows_running_while_the_import_runs(self):
@@ -96,12 +128,18 @@ class TestPastImport(RakutenCase):
     def test_two_past_imports_of_a_channel_run_one_after_the_other(self):
         first = self.queued_log(self.queue(days_from=60, days_to=30))
         second = self.queued_log(self.queue(days_from=30, days_to=0))
-        other_team = self._make_team(self.company, self.warehouse, "Second Shop", "othershop")
+        other_team = self._make_team(
+            self.company, self.warehouse, "Second Shop", "othershop"
+        )
         third = self.queued_log(self.queue(team=other_team))
-        with patch.object(type(self.env["ir.cron"]), "_notify_progress", autospec=True) as progress:
+        with patch.object(
+            type(self.env["ir.cron"]), "_notify_progress", autospec=True
+        ) as progress:
             self.assertEqual(self.run_cron(), first)
             self.assertEqual(progress.call_args.kwargs, {"done": 1, "remaining": 2})
-            self.assertEqual((first.state, second.state, third.state), ("done", "queued", "queued"))
+            self.assertEqual(
+                (first.state, second.state, third.state), ("done", "queued", "queued")
+            )
             self.assertEqual(self.run_cron(), second)
             self.assertEqual(self.run_cron(), third)
             self.assertEqual(progress.call_args.kwargs, {"done": 1, "remaining": 0})
@@ -124,7 +162,9 @@ class TestPastImport(RakutenCase):
                 other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         self.assertEqual(log.state, "queued", "waits for its turn")
         self.assertEqual(len(triggers.records), 1, "the cron looks again later")
-        self.assertGreater(triggers.records.call_at, fields.Datetime.now() + timedelta(minutes=5))
+        self.assertGreater(
+            triggers.records.call_at, fields.Datetime.now() + timedelta(minutes=5)
+        )
         self.assertFalse(self.sale_order(number))
 
         self.assertEqual(self.run_cron(), log)
@@ -172,7 +212,9 @@ class TestPastImport(RakutenCase):
             self.queue(days_from=1, days_to=2)
         with self.assertRaises(UserError):
             self.queue(days_from=731)
-        self.assertFalse(self.env["rakuten.sync.log"].search([("state", "=", "queued")]))
+        self.assertFalse(
+            self.env["rakuten.sync.log"].search([("state", "=", "queued")])
+        )
 
     def test_queued_logs_survive_the_autovacuum(self):
         log = self.queued_log(self.queue())
@@ -181,12 +223,16 @@ class TestPastImport(RakutenCase):
         self.assertTrue(log.exists())
 
     def test_a_rakuten_manager_queues_without_admin_rights(self):
-        manager = self.env["res.users"].create({
-            "name": "Rakuten Manager",
-            "login": "rakuten_past_manager",
-            "email": "past.manager@example.com",
-            "groups_id": [Command.set([self.env.ref("sale_rakuten.group_rakuten_manager").id])],
-        })
+        manager = self.env["res.users"].create(
+            {
+                "name": "Rakuten Manager",
+                "login": "rakuten_past_manager",
+                "email": "past.manager@example.com",
+                "groups_id": [
+                    Command.set([self.env.ref("sale_rakuten.group_rakuten_manager").id])
+                ],
+            }
+        )
         action = self.queue(team=self.team.with_user(manager))
         log = self.queued_log(action)
         self.assertEqual((log.state, log.create_uid), ("queued", manager))

@@ -1,5 +1,6 @@
 """入金状況 / 承認状況 changed by hand run the distribution (振り分け) again, both ways, and
 show in the chatter."""
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -12,11 +13,15 @@ class TestHandChangedMoneyStates(RakutenCase):
         number = self.add_order(payment=payment, **fields)
         log = self.import_orders()
         order = self.sale_order(number)
-        self.assertEqual(order.rakuten_slip_state, slip_state, log.line_ids.mapped("reason"))
+        self.assertEqual(
+            order.rakuten_slip_state, slip_state, log.line_ids.mapped("reason")
+        )
         return order
 
     def ship(self, order):
-        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        picking = order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+        )
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty
         picking.move_ids.picked = True
@@ -24,14 +29,18 @@ class TestHandChangedMoneyStates(RakutenCase):
         self.assertEqual(order.rakuten_slip_state, "shipped")
 
     def assert_shippable(self, order, shippable):
-        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        picking = order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+        )
         self.assertEqual(len(picking), 1)
         with self.env.cr.savepoint() as savepoint:
             for move in picking.move_ids:
                 move.quantity = move.product_uom_qty
             picking.move_ids.picked = True
             if shippable:
-                self.assertIs(picking.with_context(skip_sms=True).button_validate(), True)
+                self.assertIs(
+                    picking.with_context(skip_sms=True).button_validate(), True
+                )
                 self.assertEqual(picking.state, "done")
             else:
                 with self.assertRaises(UserError):
@@ -41,12 +50,16 @@ class TestHandChangedMoneyStates(RakutenCase):
 
     def tracked(self, order, field):
         """(old, new) values of ``field`` tracked in the order's chatter, oldest first."""
-        values = order.message_ids.sudo().tracking_value_ids.filtered(lambda t: t.field_id.name == field)
+        values = order.message_ids.sudo().tracking_value_ids.filtered(
+            lambda t: t.field_id.name == field
+        )
         return [(t.old_value_char, t.new_value_char) for t in values.sorted("id")]
 
     def test_settled_by_hand_moves_on_and_back(self):
         order = self.imported("waiting_payment")
-        self.assertEqual((order.rakuten_payment_state, order.rakuten_approval_state), ("0", "10"))
+        self.assertEqual(
+            (order.rakuten_payment_state, order.rakuten_approval_state), ("0", "10")
+        )
         self.assert_shippable(order, False)
 
         order.rakuten_payment_state = "2"
@@ -79,15 +92,26 @@ class TestHandChangedMoneyStates(RakutenCase):
         self.env.cr.precommit.run()  # tracking is written at commit time
         order.rakuten_payment_state = "0"
         self.env.cr.precommit.run()
-        self.assertEqual(self.tracked(order, "rakuten_payment_state"),
-                         [("Not paid", "Paid"), ("Paid", "Not paid")])
-        self.assertEqual(self.tracked(order, "rakuten_approval_state"),
-                         [("Not approved", "Approved")])
-        self.assertEqual(self.tracked(order, "rakuten_slip_state")[-2:],
-                         [("Waiting for Payment", "Ready to Ship"), ("Ready to Ship", "Waiting for Payment")])
+        self.assertEqual(
+            self.tracked(order, "rakuten_payment_state"),
+            [("Not paid", "Paid"), ("Paid", "Not paid")],
+        )
+        self.assertEqual(
+            self.tracked(order, "rakuten_approval_state"),
+            [("Not approved", "Approved")],
+        )
+        self.assertEqual(
+            self.tracked(order, "rakuten_slip_state")[-2:],
+            [
+                ("Waiting for Payment", "Ready to Ship"),
+                ("Ready to Ship", "Waiting for Payment"),
+            ],
+        )
 
     def test_a_check_that_holds_keeps_the_slip_to_confirm(self):
-        order = self.imported("to_confirm", remarks="不在の場合は宅配ボックスに入れてください。")
+        order = self.imported(
+            "to_confirm", remarks="不在の場合は宅配ボックスに入れてください。"
+        )
         order.write({"rakuten_payment_state": "2", "rakuten_approval_state": "30"})
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
         order.rakuten_payment_state = "0"
@@ -113,8 +137,11 @@ class TestHandChangedMoneyStates(RakutenCase):
         self.sandbox.set_progress(cancelled.rakuten_order_number, 900)
         self.run_cron_job("follow")
         self.assertEqual(cancelled.rakuten_slip_state, "cancel")
-        for field, value in (("rakuten_payment_state", "2"), ("rakuten_approval_state", "30"),
-                             ("rakuten_payment_state", "0")):
+        for field, value in (
+            ("rakuten_payment_state", "2"),
+            ("rakuten_approval_state", "30"),
+            ("rakuten_payment_state", "0"),
+        ):
             cancelled[field] = value
             self.assertEqual(cancelled.rakuten_slip_state, "cancel")
 

@@ -4,6 +4,7 @@ cap, the no-oversell design, interrupted pushes, the migration gate, and the nig
 RMS's Inventory API and its stock, which Rakuten orders take from at order time, are the
 sandbox's; jobs run as the scheduler runs them, without commits (tests never commit).
 """
+
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -37,8 +38,15 @@ class StockMixin:
         for manage, variant, code in cls.catalog_skus():
             if not code or code not in by_code:
                 continue
-            cls.skus |= Sku.create({"team_id": cls.team.id, "manage_number": manage, "variant_id": variant,
-                                    "sku_number": code, "product_id": by_code[code].id})
+            cls.skus |= Sku.create(
+                {
+                    "team_id": cls.team.id,
+                    "manage_number": manage,
+                    "variant_id": variant,
+                    "sku_number": code,
+                    "product_id": by_code[code].id,
+                }
+            )
 
     def setUp(self):
         super().setUp()
@@ -52,7 +60,11 @@ class StockMixin:
     def catalog_skus(cls):
         for entry in CATALOG:
             for variant in entry.variants:
-                yield entry.manage_number, variant.variant_id, variant.merchant_defined_sku_id
+                yield (
+                    entry.manage_number,
+                    variant.variant_id,
+                    variant.merchant_defined_sku_id,
+                )
 
     def reset_rms_stock(self):
         """RMS's stock of every catalogue SKU back to ``initial_rms`` (the sandbox lives for
@@ -96,19 +108,32 @@ class StockMixin:
         return log
 
     def receive(self, product, quantity):
-        self.env["stock.quant"]._update_available_quantity(product, self.warehouse.lot_stock_id, quantity)
+        self.env["stock.quant"]._update_available_quantity(
+            product, self.warehouse.lot_stock_id, quantity
+        )
 
     def deliver(self, product, quantity, validate=True):
-        picking = self.env["stock.picking"].create({
-            "picking_type_id": self.warehouse.out_type_id.id,
-            "location_id": self.warehouse.lot_stock_id.id,
-            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-            "move_ids": [Command.create({
-                "name": product.name, "product_id": product.id, "product_uom_qty": quantity,
-                "product_uom": product.uom_id.id, "location_id": self.warehouse.lot_stock_id.id,
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.warehouse.lot_stock_id.id,
                 "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-            })],
-        })
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.warehouse.lot_stock_id.id,
+                            "location_dest_id": self.env.ref(
+                                "stock.stock_location_customers"
+                            ).id,
+                        }
+                    )
+                ],
+            }
+        )
         picking.action_confirm()
         picking.action_assign()
         if validate:
@@ -128,11 +153,16 @@ class TestStockPush(StockMixin, RakutenCase):
         self.assertEqual(log.count_stock_pushed, len(self.skus))
         for sku in self.skus:
             self.assertEqual(self.rms_quantity(sku), 1000)
-            self.assertEqual((sku.stock_state, sku.stock_sent, sku.stock_rakuten), ("sent", 1000, 1000))
+            self.assertEqual(
+                (sku.stock_state, sku.stock_sent, sku.stock_rakuten),
+                ("sent", 1000, 1000),
+            )
             self.assertTrue(sku.stock_sent_date)
         upserts = self.upsert_calls()
         log = self.push()
-        self.assertEqual(log.count_found, 0, "nothing changed: no SKU is even looked at")
+        self.assertEqual(
+            log.count_found, 0, "nothing changed: no SKU is even looked at"
+        )
         self.assertEqual(log.count_stock_pushed, 0)
         self.assertEqual(self.upsert_calls(), upserts, "nothing is sent")
         # A receipt of 5 units of one product: that SKU only.
@@ -151,7 +181,10 @@ class TestStockPush(StockMixin, RakutenCase):
         self.set_rms_quantity(sku, 1003)  # someone already set it in RMS
         upserts = self.upsert_calls()
         log = self.push()
-        self.assertEqual((log.count_found, log.count_stock_pushed, log.count_stock_unchanged), (1, 0, 1))
+        self.assertEqual(
+            (log.count_found, log.count_stock_pushed, log.count_stock_unchanged),
+            (1, 0, 1),
+        )
         self.assertEqual(self.upsert_calls(), upserts)
         self.assertEqual(sku.stock_state, "sent")
 
@@ -163,21 +196,30 @@ class TestStockPush(StockMixin, RakutenCase):
         picking = self.deliver(sku.product_id, 4)
         self.env["rakuten.stock.change"]._rakuten_flush()
         self.assertEqual(self.env["rakuten.stock.change"].search([]).sku_id, sku)
-        self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers)
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers,
+        )
         self.assertEqual(picking.state, "done")
         self.push()
         self.assertEqual(self.rms_quantity(sku), 996)
-        self.assertFalse(self.env["rakuten.stock.change"].search([]), "the queue is consumed")
+        self.assertFalse(
+            self.env["rakuten.stock.change"].search([]), "the queue is consumed"
+        )
 
     def test_reservation_and_unreservation_change_the_quantity(self):
         self.push()
         sku = self.skus[0]
         picking = self.deliver(sku.product_id, 10, validate=False)
         self.push()
-        self.assertEqual(self.rms_quantity(sku), 990, "reserved for an Odoo delivery: not offered")
+        self.assertEqual(
+            self.rms_quantity(sku), 990, "reserved for an Odoo delivery: not offered"
+        )
         picking.do_unreserve()
         self.push()
-        self.assertEqual(self.rms_quantity(sku), 990, "unreserved, the delivery still needs it")
+        self.assertEqual(
+            self.rms_quantity(sku), 990, "unreserved, the delivery still needs it"
+        )
         picking.action_cancel()
         self.push()
         self.assertEqual(self.rms_quantity(sku), 1000)
@@ -185,8 +227,12 @@ class TestStockPush(StockMixin, RakutenCase):
     def test_inventory_adjustment_changes_the_quantity(self):
         self.push()
         sku = self.skus[0]
-        quant = self.env["stock.quant"].search([
-            ("product_id", "=", sku.product_id.id), ("location_id", "=", self.warehouse.lot_stock_id.id)])
+        quant = self.env["stock.quant"].search(
+            [
+                ("product_id", "=", sku.product_id.id),
+                ("location_id", "=", self.warehouse.lot_stock_id.id),
+            ]
+        )
         quant.inventory_quantity = 7
         quant.action_apply_inventory()
         self.push()
@@ -198,8 +244,15 @@ class TestStockPush(StockMixin, RakutenCase):
     def test_channel_rule_and_sku_override(self):
         self.team.write({"rakuten_stock_safety": 100, "rakuten_stock_rate": 50})
         own = self.skus[1]
-        own.write({"stock_override": True, "stock_safety": 0, "stock_rate": 100, "stock_use_cap": True,
-                   "stock_cap": 30})
+        own.write(
+            {
+                "stock_override": True,
+                "stock_safety": 0,
+                "stock_rate": 100,
+                "stock_use_cap": True,
+                "stock_cap": 30,
+            }
+        )
         self.push()
         self.assertEqual(self.rms_quantity(self.skus[0]), 450, "(1000 - 100) x 50 %")
         self.assertEqual(self.rms_quantity(own), 30, "its own rule: capped at 30")
@@ -222,7 +275,9 @@ class TestStockPush(StockMixin, RakutenCase):
             form.rakuten_stock_rate = 80
             form.rakuten_stock_use_cap = True
             form.rakuten_stock_cap = 50
-        self.assertEqual(self.skus[0]._stock_rule(), StockRule(safety=2, rate=80, cap=50))
+        self.assertEqual(
+            self.skus[0]._stock_rule(), StockRule(safety=2, rate=80, cap=50)
+        )
         self.assertTrue(self.team.rakuten_stock_push_since)
         with Form(self.team) as form:
             form.rakuten_stock_use_cap = False
@@ -231,8 +286,12 @@ class TestStockPush(StockMixin, RakutenCase):
         self.assertEqual(self.skus[0]._stock_rule().cap, None)
 
     def test_stock_rule_values_are_checked(self):
-        for values in ({"rakuten_stock_rate": 101}, {"rakuten_stock_rate": -1}, {"rakuten_stock_safety": -1},
-                       {"rakuten_stock_cap": -2}):
+        for values in (
+            {"rakuten_stock_rate": 101},
+            {"rakuten_stock_rate": -1},
+            {"rakuten_stock_safety": -1},
+            {"rakuten_stock_cap": -2},
+        ):
             with self.assertRaises(Exception), self.env.cr.savepoint():
                 self.team.write(values)
         with self.assertRaises(Exception), self.env.cr.savepoint():
@@ -252,7 +311,9 @@ class TestStockPush(StockMixin, RakutenCase):
         log = self.push()
         self.assertEqual(self.rms_quantity(sku), 999, "1000 + 2 - 3")
         self.assertEqual(sku.stock_held, 3)
-        self.assertTrue(self.env["rakuten.stock.hold"].search([("order_number", "=", number)]))
+        self.assertTrue(
+            self.env["rakuten.stock.hold"].search([("order_number", "=", number)])
+        )
         self.assertEqual(log.state, "done")
         # Once imported (and reserved), the order holds nothing more and nothing changes.
         self.import_placed(number)
@@ -260,7 +321,9 @@ class TestStockPush(StockMixin, RakutenCase):
         log = self.push()
         self.assertEqual(self.rms_quantity(sku), 999)
         self.assertEqual(log.count_stock_pushed, 0)
-        self.assertFalse(self.env["rakuten.stock.hold"].search([("order_number", "=", number)]))
+        self.assertFalse(
+            self.env["rakuten.stock.hold"].search([("order_number", "=", number)])
+        )
         self.assertEqual(sku.stock_held, 0)
 
     def test_order_placed_while_the_push_is_under_way_is_not_given_back(self):
@@ -279,7 +342,9 @@ class TestStockPush(StockMixin, RakutenCase):
 
         with patch.object(RmsClient, "adjust_inventories", upsert):
             self.push()
-        self.assertEqual(self.rms_quantity(sku), 1006, "1000 + 10 - 4: the order's units stay sold")
+        self.assertEqual(
+            self.rms_quantity(sku), 1006, "1000 + 10 - 4: the order's units stay sold"
+        )
 
     def test_cancelled_order_on_rakuten_is_offered_again(self):
         self.push()
@@ -311,7 +376,9 @@ class TestStockPush(StockMixin, RakutenCase):
         self.set_rms_quantity(sku, 998)  # RMS kept them off its stock
         log = self.push()
         self.assertEqual(log.count_found, 0, "nothing changed in Odoo")
-        self.assertTrue(self.env["rakuten.stock.change"].search([("sku_id", "=", sku.id)]))
+        self.assertTrue(
+            self.env["rakuten.stock.change"].search([("sku_id", "=", sku.id)])
+        )
         self.push()
         self.assertEqual(self.rms_quantity(sku), 1000)
         self.assertEqual(sku.stock_held, 0)
@@ -351,16 +418,27 @@ class TestStockPush(StockMixin, RakutenCase):
             original(client, rows, *args, **kwargs)
             raise RmsServerError("timed out", operation="inventories.bulk-upsert")
 
-        with patch.object(RmsClient, "adjust_inventories", applied_then_timeout), \
-                mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
-                            "odoo.addons.sale_rakuten.models.rakuten_sync"):
+        with (
+            patch.object(RmsClient, "adjust_inventories", applied_then_timeout),
+            mute_logger(
+                "odoo.addons.sale_rakuten.models.rakuten_sku",
+                "odoo.addons.sale_rakuten.models.rakuten_sync",
+            ),
+        ):
             log = self.push()
         self.assertEqual(log.state, "failed")
         self.assertEqual(sku.stock_state, "error")
         self.assertEqual(self.rms_quantity(sku), 1005)
         log = self.push()
-        self.assertEqual(self.rms_quantity(sku), 1005, "read again: the difference is 0, nothing resent")
-        self.assertEqual((log.count_found, log.count_stock_pushed, log.count_stock_unchanged), (1, 0, 1))
+        self.assertEqual(
+            self.rms_quantity(sku),
+            1005,
+            "read again: the difference is 0, nothing resent",
+        )
+        self.assertEqual(
+            (log.count_found, log.count_stock_pushed, log.count_stock_unchanged),
+            (1, 0, 1),
+        )
         self.assertEqual(sku.stock_state, "sent")
 
     def test_push_interrupted_before_rakuten_applied_it_is_sent_by_the_next_run(self):
@@ -369,15 +447,23 @@ class TestStockPush(StockMixin, RakutenCase):
         self.receive(sku.product_id, 5)
 
         def refused(client, rows, *args, **kwargs):
-            raise RmsServerError("connection failed", operation="inventories.bulk-upsert")
+            raise RmsServerError(
+                "connection failed", operation="inventories.bulk-upsert"
+            )
 
-        with patch.object(RmsClient, "adjust_inventories", refused), \
-                mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
-                            "odoo.addons.sale_rakuten.models.rakuten_sync"):
+        with (
+            patch.object(RmsClient, "adjust_inventories", refused),
+            mute_logger(
+                "odoo.addons.sale_rakuten.models.rakuten_sku",
+                "odoo.addons.sale_rakuten.models.rakuten_sync",
+            ),
+        ):
             self.push()
         self.assertEqual(self.rms_quantity(sku), 1000)
-        self.assertTrue(self.env["rakuten.stock.change"].search([("sku_id", "=", sku.id)]),
-                        "the change stays queued")
+        self.assertTrue(
+            self.env["rakuten.stock.change"].search([("sku_id", "=", sku.id)]),
+            "the change stays queued",
+        )
         self.push()
         self.assertEqual(self.rms_quantity(sku), 1005)
 
@@ -389,16 +475,22 @@ class TestStockPush(StockMixin, RakutenCase):
 
         def refuse_bad(client, rows, *args, **kwargs):
             if any(row["variantId"] == bad.variant_id for row in rows):
-                raise RmsBadRequestError("IE0004", operation="inventories.bulk.upsert", error_code="IE0004")
+                raise RmsBadRequestError(
+                    "IE0004", operation="inventories.bulk.upsert", error_code="IE0004"
+                )
             return original(client, rows, *args, **kwargs)
 
         self.reset_rms_stock()
-        with patch.object(RmsClient, "adjust_inventories", refuse_bad), \
-                mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku"):
+        with (
+            patch.object(RmsClient, "adjust_inventories", refuse_bad),
+            mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku"),
+        ):
             log = self.push()
         self.assertEqual(log.state, "partial")
         self.assertEqual(log.count_stock_pushed, len(self.skus) - 1)
-        self.assertEqual((log.count_failed, log.line_ids.order_number), (1, "%s/%s" % bad._key()))
+        self.assertEqual(
+            (log.count_failed, log.line_ids.order_number), (1, "%s/%s" % bad._key())
+        )
         self.assertEqual(bad.stock_state, "error")
         self.assertTrue(bad.stock_error)
         for sku in self.skus - bad:
@@ -417,7 +509,10 @@ class TestStockPush(StockMixin, RakutenCase):
         log = self.push()
         self.assertEqual(log.state, "done")
         self.assertEqual(sum(self.sandbox.calls.values()), calls, "no RMS call at all")
-        for lang, text in (("en_US", "has not migrated to Rakuten's SKU model"), ("ja_JP", "SKU")):
+        for lang, text in (
+            ("en_US", "has not migrated to Rakuten's SKU model"),
+            ("ja_JP", "SKU"),
+        ):
             self.assertIn(text, log.with_context(lang=lang).message)
         self.assertEqual(self.rms_quantity(self.skus[0]), self.initial_rms)
 
@@ -425,13 +520,18 @@ class TestStockPush(StockMixin, RakutenCase):
         """The channel says migrated, RMS says not (IE1105): the run stops and says why."""
         self.receive(self.skus[0].product_id, 1)
         self.sandbox.sku_migrated = False
-        with mute_logger("odoo.addons.sale_rakuten.models.rakuten_sku",
-                         "odoo.addons.sale_rakuten.models.rakuten_sync"):
+        with mute_logger(
+            "odoo.addons.sale_rakuten.models.rakuten_sku",
+            "odoo.addons.sale_rakuten.models.rakuten_sync",
+        ):
             log = self.push()
         self.assertEqual(log.state, "failed")
         self.assertIn("IE1105", log.with_context(lang="en_US").message)
         self.assertIn("IE1105", log.with_context(lang="ja_JP").message)
-        self.assertNotEqual(log.with_context(lang="en_US").message, log.with_context(lang="ja_JP").message)
+        self.assertNotEqual(
+            log.with_context(lang="en_US").message,
+            log.with_context(lang="ja_JP").message,
+        )
         self.assertEqual(self.rms_quantity(self.skus[0]), self.initial_rms)
         self.sandbox.sku_migrated = True
         self.push()
@@ -454,8 +554,13 @@ class TestStockPush(StockMixin, RakutenCase):
         self.assertEqual(log.count_stock_differences, 1)
         self.assertEqual(log.count_stock_unchanged, len(self.skus) - 1)
         line = log.line_ids
-        self.assertEqual(line.order_number, "%s/%s" % (sku.manage_number, sku.variant_id))
-        self.assertIn("On Rakuten: 970, sellable in Odoo: 1000", line.with_context(lang="en_US").reason)
+        self.assertEqual(
+            line.order_number, "%s/%s" % (sku.manage_number, sku.variant_id)
+        )
+        self.assertIn(
+            "On Rakuten: 970, sellable in Odoo: 1000",
+            line.with_context(lang="en_US").reason,
+        )
         self.assertIn("970", line.with_context(lang="ja_JP").reason)
         self.assertEqual(sku.stock_state, "todo")
         self.push()

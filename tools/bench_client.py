@@ -14,6 +14,7 @@ the last line estimates.
 
     python tools/bench_client.py --orders 2500 --seed 1
 """
+
 import argparse
 import os
 import sys
@@ -35,8 +36,13 @@ def run(orders, seed, min_interval=0.0, hours=24.0, trace=False):
     generated = set(sandbox.generate_orders(orders, now=now, hours=hours))
     sandbox.start()
     try:
-        client = RmsClient(sandbox.service_secret, sandbox.license_key, sandbox.url,
-                           min_interval=min_interval, backoff_factor=0)
+        client = RmsClient(
+            sandbox.service_secret,
+            sandbox.license_key,
+            sandbox.url,
+            min_interval=min_interval,
+            backoff_factor=0,
+        )
         with client:
             if trace:
                 tracemalloc.start()
@@ -73,19 +79,27 @@ def report(stats, out=sys.stdout):
     listed = stats["listed"] or 1
     lines = [
         "orders generated:      %d" % stats["generated"],
-        "orders listed:         %d (all generated orders: %s)" % (stats["listed"], stats["all_listed"]),
+        "orders listed:         %d (all generated orders: %s)"
+        % (stats["listed"], stats["all_listed"]),
         "orders fetched:        %d" % stats["fetched"],
-        "confirmOrder targets:  %d at 100 -> %d confirmed, %d refused %s" % (
-            stats["to_confirm"], stats["confirmed"], stats["refused"],
-            ", ".join(stats["refusal_codes"]) or ""),
-        "calls by endpoint:     %s" % ", ".join(
-            "%s=%d" % (name, count) for name, count in sorted(stats["calls"].items())),
+        "confirmOrder targets:  %d at 100 -> %d confirmed, %d refused %s"
+        % (
+            stats["to_confirm"],
+            stats["confirmed"],
+            stats["refused"],
+            ", ".join(stats["refusal_codes"]) or "",
+        ),
+        "calls by endpoint:     %s"
+        % ", ".join(
+            "%s=%d" % (name, count) for name, count in sorted(stats["calls"].items())
+        ),
         "calls total:           %d" % total,
         "calls per 1,000 orders: %.1f" % (total * 1000.0 / listed),
         "elapsed:               %.3f s" % stats["elapsed"],
-        "orders/s:              %.0f" % (stats["listed"] / stats["elapsed"] if stats["elapsed"] else 0),
-        "peak memory:           %.1f MiB (tracemalloc, sandbox included; traced run %.3f s)" % (
-            stats["peak"] / 2 ** 20, stats["traced_elapsed"]),
+        "orders/s:              %.0f"
+        % (stats["listed"] / stats["elapsed"] if stats["elapsed"] else 0),
+        "peak memory:           %.1f MiB (tracemalloc, sandbox included; traced run %.3f s)"
+        % (stats["peak"] / 2**20, stats["traced_elapsed"]),
         "at 1 request/s (RMS):  >= %d s" % total,
     ]
     out.write("\n".join(lines) + "\n")
@@ -93,10 +107,16 @@ def report(stats, out=sys.stdout):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=2500, help="orders to generate (default 2500)")
+    parser.add_argument(
+        "--orders", type=int, default=2500, help="orders to generate (default 2500)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="sandbox seed (default 1)")
-    parser.add_argument("--min-interval", type=float, default=0.0,
-                        help="client pacing in seconds between calls (default 0: no pacing)")
+    parser.add_argument(
+        "--min-interval",
+        type=float,
+        default=0.0,
+        help="client pacing in seconds between calls (default 0: no pacing)",
+    )
     args = parser.parse_args(argv)
     if args.orders < 0:
         parser.error("--orders must be >= 0")

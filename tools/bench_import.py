@@ -73,47 +73,71 @@ def setup(env, sandbox, catalog):
     jpy = env.ref("base.JPY")
     jpy.active = True
     pricelist = env["product.pricelist"].search(
-        [("currency_id", "=", jpy.id), ("company_id", "in", [company.id, False])], limit=1
+        [("currency_id", "=", jpy.id), ("company_id", "in", [company.id, False])],
+        limit=1,
     ) or env["product.pricelist"].create(
         {"name": "Rakuten JPY", "currency_id": jpy.id, "company_id": company.id}
     )
 
     def tax(amount):
-        found = env["account.tax"].search([
-            ("company_id", "=", company.id), ("type_tax_use", "=", "sale"),
-            ("amount_type", "=", "percent"), ("amount", "=", amount), ("price_include", "=", True),
-        ], limit=1)
-        return found or env["account.tax"].create({
-            "name": "Rakuten %d%% incl." % amount,
-            "amount": amount,
-            "amount_type": "percent",
-            "type_tax_use": "sale",
-            "price_include_override": "tax_included",
-            "company_id": company.id,
-        })
+        found = env["account.tax"].search(
+            [
+                ("company_id", "=", company.id),
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("amount", "=", amount),
+                ("price_include", "=", True),
+            ],
+            limit=1,
+        )
+        return found or env["account.tax"].create(
+            {
+                "name": "Rakuten %d%% incl." % amount,
+                "amount": amount,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+            }
+        )
 
     tax_10, tax_8 = tax(10), tax(8)
-    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-    skus = {variant.merchant_defined_sku_id: entry for entry in catalog for variant in entry.variants}
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", company.id)], limit=1
+    )
+    skus = {
+        variant.merchant_defined_sku_id: entry
+        for entry in catalog
+        for variant in entry.variants
+    }
     Product = env["product.product"]
-    existing = {p.default_code: p for p in Product.search([("default_code", "in", list(skus))])}
+    existing = {
+        p.default_code: p for p in Product.search([("default_code", "in", list(skus))])
+    }
     missing = [sku for sku in skus if sku not in existing]
     if missing:
-        created = Product.create([{
-            "name": "%s %s" % (skus[sku].item_name, sku),
-            "default_code": sku,
-            "is_storable": True,
-            "list_price": skus[sku].price,
-            "company_id": False,
-        } for sku in missing])
+        created = Product.create(
+            [
+                {
+                    "name": "%s %s" % (skus[sku].item_name, sku),
+                    "default_code": sku,
+                    "is_storable": True,
+                    "list_price": skus[sku].price,
+                    "company_id": False,
+                }
+                for sku in missing
+            ]
+        )
         existing.update({p.default_code: p for p in created})
     products = Product.browse([p.id for p in existing.values()])
     stock = warehouse.lot_stock_id
     for product in products:
         if not product.is_storable:
             product.is_storable = True
-        env["stock.quant"]._update_available_quantity(product, stock, 10 ** 6)
-    team = env["crm.team"].search([("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", company.id)])
+        env["stock.quant"]._update_available_quantity(product, stock, 10**6)
+    team = env["crm.team"].search(
+        [("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", company.id)]
+    )
     vals = {
         "name": "Rakuten Bench Shop",
         "company_id": company.id,
@@ -128,7 +152,9 @@ def setup(env, sandbox, catalog):
         "rakuten_pricelist_id": pricelist.id,
         "rakuten_tax_10_id": tax_10.id,
         "rakuten_tax_8_id": tax_8.id,
-        "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
+        "rakuten_unmatched_product_id": env.ref(
+            "sale_rakuten.product_rakuten_unmatched"
+        ).id,
         "rakuten_last_import_start": False,
     }
     if team:
@@ -198,8 +224,16 @@ class Measure:
 
     def result(self, n, **extra):
         """The numbers of the run over ``n`` orders, with ``extra`` ones."""
-        return dict(n=n, elapsed=self.elapsed, cpu=self.cpu, sql=self.sql, queries=self.queries,
-                    calls=self.calls, peak=self.peak, **extra)
+        return dict(
+            n=n,
+            elapsed=self.elapsed,
+            cpu=self.cpu,
+            sql=self.sql,
+            queries=self.queries,
+            calls=self.calls,
+            peak=self.peak,
+            **extra,
+        )
 
 
 def use_orders(sandbox, all_orders, numbers):
@@ -225,10 +259,16 @@ def run_import(env, team, sandbox, all_orders, numbers, trace=False):
             failed=log.count_failed,
             deferred=log.count_deferred,
             skipped=log.count_skipped,
-            slips=dict(env["sale.order"]._read_group(
-                [("rakuten_order_number", "in", numbers)], ["rakuten_slip_state"], ["__count"])),
+            slips=dict(
+                env["sale.order"]._read_group(
+                    [("rakuten_order_number", "in", numbers)],
+                    ["rakuten_slip_state"],
+                    ["__count"],
+                )
+            ),
             pickings=env["stock.picking"].search_count(
-                [("sale_id.rakuten_order_number", "in", numbers)]),
+                [("sale_id.rakuten_order_number", "in", numbers)]
+            ),
         )
     finally:
         savepoint.close(rollback=True)
@@ -244,24 +284,38 @@ def floor_inputs(env, team, all_orders, numbers):
     Partner = env["res.partner"]
     Line = env["sale.order.line"]
     country = env.ref("base.jp")
-    states = {s.code: s.id for s in env["res.country.state"].search([("country_id", "=", country.id)])}
+    states = {
+        s.code: s.id
+        for s in env["res.country.state"].search([("country_id", "=", country.id)])
+    }
     orders = [parse_order(all_orders[n]) for n in numbers]
     products = env["product.product"]._rakuten_match_products(
-        team, [item for order in orders for item in order.items])
+        team, [item for order in orders for item in order.items]
+    )
     inputs = []
     for order in orders:
         customer = Partner._rakuten_address_vals(order.orderer, country, states)
         customer.update(company_id=team.company_id.id, customer_rank=1)
-        recipient = Partner._rakuten_address_vals(order.packages[0].sender, country, states)
-        same = all(customer[f] == recipient[f] for f in ("name", "zip", "state_id", "city", "street", "phone"))
+        recipient = Partner._rakuten_address_vals(
+            order.packages[0].sender, country, states
+        )
+        same = all(
+            customer[f] == recipient[f]
+            for f in ("name", "zip", "state_id", "city", "street", "phone")
+        )
         recipient = None if same else recipient
-        lines = [Line._rakuten_line_vals(team, spec, products)[0] for spec in mapping.order_lines(order)]
+        lines = [
+            Line._rakuten_line_vals(team, spec, products)[0]
+            for spec in mapping.order_lines(order)
+        ]
         vals = {
             "team_id": team.id,
             "company_id": team.company_id.id,
             "warehouse_id": team.rakuten_warehouse_id.id,
             "pricelist_id": team.rakuten_pricelist_id.id,
-            "date_order": order.order_datetime.astimezone(timezone.utc).replace(tzinfo=None),
+            "date_order": order.order_datetime.astimezone(timezone.utc).replace(
+                tzinfo=None
+            ),
             "client_order_ref": order.order_number,
             "order_line": [(0, 0, line) for line in lines],
         }
@@ -273,7 +327,11 @@ def run_floor(env, team, sandbox, all_orders, numbers, trace=False):
     """Plain ORM: per order one sale.order.create with its lines and one action_confirm."""
     inputs = floor_inputs(env, team, all_orders, numbers)
     cr = env.cr
-    context = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
+    context = {
+        "mail_create_nolog": True,
+        "mail_create_nosubscribe": True,
+        "tracking_disable": True,
+    }
     SaleOrder = env["sale.order"].with_context(**context)
     Partner = env["res.partner"].with_context(**context)
     savepoint = cr.savepoint()
@@ -284,16 +342,27 @@ def run_floor(env, team, sandbox, all_orders, numbers, trace=False):
         for customer, (_c, recipient, _v) in zip(customers, inputs, strict=True):
             if recipient:
                 recipients[customer.id] = Partner.create(
-                    dict(recipient, parent_id=customer.id, type="delivery", company_id=team.company_id.id))
+                    dict(
+                        recipient,
+                        parent_id=customer.id,
+                        type="delivery",
+                        company_id=team.company_id.id,
+                    )
+                )
         env.flush_all()
         partners_elapsed = time.perf_counter() - started
         with Measure(cr, sandbox, trace) as measure:
             sale_orders = SaleOrder
             for customer, (_c, _r, vals) in zip(customers, inputs, strict=True):
                 shipping = recipients.get(customer.id, customer)
-                sale_order = SaleOrder.create(dict(
-                    vals, partner_id=customer.id, partner_invoice_id=customer.id,
-                    partner_shipping_id=shipping.id))
+                sale_order = SaleOrder.create(
+                    dict(
+                        vals,
+                        partner_id=customer.id,
+                        partner_invoice_id=customer.id,
+                        partner_shipping_id=shipping.id,
+                    )
+                )
                 sale_order.action_confirm()
                 sale_orders |= sale_order
             env.flush_all()
@@ -318,55 +387,139 @@ def per_thousand(calls, n):
 def report(args, imp, floor, memory, floor_mem, out=sys.stdout):
     n = args.orders
     w = out.write
-    w("orders: %d, item lines per order: %d, seed: %d (all rolled back)\n" % (n, args.lines, args.seed))
-    w("import: log %s, found %d, imported %d, failed %d, deferred %d, skipped %d"
-        " -> all imported: %s\n" % (
-        imp["state"], imp["found"], imp["imported"], imp["failed"], imp["deferred"], imp["skipped"],
-        "yes" if imp["imported"] == n else "NO"))
+    w(
+        "orders: %d, item lines per order: %d, seed: %d (all rolled back)\n"
+        % (n, args.lines, args.seed)
+    )
+    w(
+        "import: log %s, found %d, imported %d, failed %d, deferred %d, skipped %d"
+        " -> all imported: %s\n"
+        % (
+            imp["state"],
+            imp["found"],
+            imp["imported"],
+            imp["failed"],
+            imp["deferred"],
+            imp["skipped"],
+            "yes" if imp["imported"] == n else "NO",
+        )
+    )
     if imp["message"]:
         w("import message: %s\n" % imp["message"])
-    w("import slip states: %s; deliveries: %d\n" % (
-        ", ".join("%s=%d" % (k, v) for k, v in sorted(imp["slips"].items(), key=lambda kv: str(kv[0]))),
-        imp["pickings"]))
-    w("floor: %d confirmed, %d deliveries; its %d customers were created beforehand in %.1f s "
-      "(not timed)\n" % (floor["confirmed"], floor["pickings"], n, floor["partners_elapsed"]))
-    w("RMS calls by endpoint (import): %s\n" % ", ".join(
-        "%s=%d (%.1f / 1,000)" % (name, count, count * 1000.0 / n)
-        for name, count in sorted(imp["calls"].items())))
+    w(
+        "import slip states: %s; deliveries: %d\n"
+        % (
+            ", ".join(
+                "%s=%d" % (k, v)
+                for k, v in sorted(imp["slips"].items(), key=lambda kv: str(kv[0]))
+            ),
+            imp["pickings"],
+        )
+    )
+    w(
+        "floor: %d confirmed, %d deliveries; its %d customers were created beforehand in %.1f s "
+        "(not timed)\n"
+        % (floor["confirmed"], floor["pickings"], n, floor["partners_elapsed"])
+    )
+    w(
+        "RMS calls by endpoint (import): %s\n"
+        % ", ".join(
+            "%s=%d (%.1f / 1,000)" % (name, count, count * 1000.0 / n)
+            for name, count in sorted(imp["calls"].items())
+        )
+    )
     w("\n")
     rows = [
         ("", "import", "floor", "import/floor"),
-        ("wall time (s)", "%.1f" % imp["elapsed"], "%.1f" % floor["elapsed"],
-         "%.2f" % (imp["elapsed"] / floor["elapsed"])),
-        ("Odoo process CPU (s)", "%.1f" % imp["cpu"], "%.1f" % floor["cpu"], "%.2f" % (imp["cpu"] / floor["cpu"])),
-        ("time in SQL calls (s)", "%.1f" % imp["sql"], "%.1f" % floor["sql"], "%.2f" % (imp["sql"] / floor["sql"])),
-        ("orders/s", "%.1f" % (n / imp["elapsed"]), "%.1f" % (n / floor["elapsed"]),
-         "%.2f" % (floor["elapsed"] / imp["elapsed"])),
-        ("SQL queries/order", "%.1f" % (imp["queries"] / n), "%.1f" % (floor["queries"] / n),
-         "%.2f" % (imp["queries"] / floor["queries"])),
+        (
+            "wall time (s)",
+            "%.1f" % imp["elapsed"],
+            "%.1f" % floor["elapsed"],
+            "%.2f" % (imp["elapsed"] / floor["elapsed"]),
+        ),
+        (
+            "Odoo process CPU (s)",
+            "%.1f" % imp["cpu"],
+            "%.1f" % floor["cpu"],
+            "%.2f" % (imp["cpu"] / floor["cpu"]),
+        ),
+        (
+            "time in SQL calls (s)",
+            "%.1f" % imp["sql"],
+            "%.1f" % floor["sql"],
+            "%.2f" % (imp["sql"] / floor["sql"]),
+        ),
+        (
+            "orders/s",
+            "%.1f" % (n / imp["elapsed"]),
+            "%.1f" % (n / floor["elapsed"]),
+            "%.2f" % (floor["elapsed"] / imp["elapsed"]),
+        ),
+        (
+            "SQL queries/order",
+            "%.1f" % (imp["queries"] / n),
+            "%.1f" % (floor["queries"] / n),
+            "%.2f" % (imp["queries"] / floor["queries"]),
+        ),
     ]
     if memory:
         peak = memory[-1]["peak"]
-        rows.append(("peak memory (MiB)", "%.1f" % (peak / 2 ** 20), "%.1f" % (floor_mem["peak"] / 2 ** 20),
-                     "%.2f" % (peak / floor_mem["peak"])))
+        rows.append(
+            (
+                "peak memory (MiB)",
+                "%.1f" % (peak / 2**20),
+                "%.1f" % (floor_mem["peak"] / 2**20),
+                "%.2f" % (peak / floor_mem["peak"]),
+            )
+        )
     total = sum(imp["calls"].values()) * 1000.0 / n
-    rows.append(("RMS calls/1,000 orders", "%.1f" % total, "%.1f" % (sum(floor["calls"].values()) * 1000.0 / n),
-                 "target <= %d: %s" % (CALLS_TARGET, "met" if total <= CALLS_TARGET else "MISSED")))
+    rows.append(
+        (
+            "RMS calls/1,000 orders",
+            "%.1f" % total,
+            "%.1f" % (sum(floor["calls"].values()) * 1000.0 / n),
+            "target <= %d: %s"
+            % (CALLS_TARGET, "met" if total <= CALLS_TARGET else "MISSED"),
+        )
+    )
     if len(imp["rounds"]) > 1:
-        w("timed rounds (s): import %s; floor %s (best shown)\n" % (
-            ", ".join("%.1f" % t for t in imp["rounds"]), ", ".join("%.1f" % t for t in floor["rounds"])))
+        w(
+            "timed rounds (s): import %s; floor %s (best shown)\n"
+            % (
+                ", ".join("%.1f" % t for t in imp["rounds"]),
+                ", ".join("%.1f" % t for t in floor["rounds"]),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for index, row in enumerate(rows):
-        w("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)) + "\n")
+        w(
+            "  ".join(
+                cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(row)
+            )
+            + "\n"
+        )
         if index == 0:
             w("  ".join("-" * width for width in widths) + "\n")
     if memory:
-        w("\nmemory vs orders (tracemalloc peak during the run; runs %.0f-%.0f s traced):\n" % (
-            min(m["elapsed"] for m in memory), max(m["elapsed"] for m in memory)))
+        w(
+            "\nmemory vs orders (tracemalloc peak during the run; runs %.0f-%.0f s traced):\n"
+            % (min(m["elapsed"] for m in memory), max(m["elapsed"] for m in memory))
+        )
         for m in memory:
-            w("  import %5d orders: peak %6.1f MiB  (%.1f KiB/order, imported %d)\n" % (
-                m["n"], m["peak"] / 2 ** 20, m["peak"] / 1024.0 / m["n"], m["imported"]))
-        w("  floor  %5d orders: peak %6.1f MiB\n" % (floor_mem["n"], floor_mem["peak"] / 2 ** 20))
+            w(
+                "  import %5d orders: peak %6.1f MiB  (%.1f KiB/order, imported %d)\n"
+                % (
+                    m["n"],
+                    m["peak"] / 2**20,
+                    m["peak"] / 1024.0 / m["n"],
+                    m["imported"],
+                )
+            )
+        w(
+            "  floor  %5d orders: peak %6.1f MiB\n"
+            % (floor_mem["n"], floor_mem["peak"] / 2**20)
+        )
     w("max RSS of the process: %.0f MiB\n" % _rss_mib())
 
 
@@ -375,6 +528,7 @@ def profiled(path, name, run, *args):
     if not path:
         return run(*args)
     import cProfile
+
     profiler = cProfile.Profile()
     profiler.enable()
     try:
@@ -387,38 +541,67 @@ def profiled(path, name, run, *args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", required=True, help="database with sale_rakuten installed")
-    parser.add_argument("--orders", type=int, default=2000, help="orders to import (default 2000)")
-    parser.add_argument("--lines", type=int, default=3, help="item lines per order, 1 to 14 (default 3)")
+    parser.add_argument(
+        "-d", "--database", required=True, help="database with sale_rakuten installed"
+    )
+    parser.add_argument(
+        "--orders", type=int, default=2000, help="orders to import (default 2000)"
+    )
+    parser.add_argument(
+        "--lines", type=int, default=3, help="item lines per order, 1 to 14 (default 3)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="sandbox seed (default 1)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="timed import + floor rounds, alternated; the best of each is shown (default 1)")
-    parser.add_argument("--no-memory", action="store_true", help="skip the traced memory runs")
-    parser.add_argument("--profile", metavar="PREFIX",
-                        help="cProfile the timed runs into PREFIX.import and PREFIX.floor")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="timed import + floor rounds, alternated; the best of each is shown (default 1)",
+    )
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the traced memory runs"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="cProfile the timed runs into PREFIX.import and PREFIX.floor",
+    )
     args = parser.parse_args(argv)
     if args.orders < 4:
         parser.error("--orders must be >= 4")
     if not 1 <= args.lines <= 14:
         parser.error("--lines must be between 1 and 14")
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "-d", args.database, "--log-level=warn"]
+    )
     from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG, RmsSandbox
 
     SqlTimer.install()
 
     sandbox = RmsSandbox(SECRET, LICENSE_KEY, seed=args.seed)
     now = datetime.now(timezone.utc)
-    warm = sandbox.generate_orders(10, now=now - timedelta(minutes=31), mix=bench_mix(args.lines), hours=23)
+    warm = sandbox.generate_orders(
+        10, now=now - timedelta(minutes=31), mix=bench_mix(args.lines), hours=23
+    )
     numbers = sandbox.generate_orders(
-        args.orders, now=now - timedelta(minutes=31), mix=bench_mix(args.lines), hours=23)
+        args.orders,
+        now=now - timedelta(minutes=31),
+        mix=bench_mix(args.lines),
+        hours=23,
+    )
     all_orders = dict(sandbox.orders)
     sandbox.start()
     registry = Registry(args.database)
     cr = registry.cursor()
     try:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env = env(context=dict(env.context, lang="en_US", allowed_company_ids=[env.company.id]))
-        existing = env["sale.order"].search_count([("rakuten_order_number", "!=", False)])
+        env = env(
+            context=dict(
+                env.context, lang="en_US", allowed_company_ids=[env.company.id]
+            )
+        )
+        existing = env["sale.order"].search_count(
+            [("rakuten_order_number", "!=", False)]
+        )
         team = setup(env, sandbox, CATALOG)
         # Warm-up: registry caches, first-use compiles.
         run_import(env, team, sandbox, all_orders, warm)
@@ -426,18 +609,49 @@ def main(argv=None):
         imports, floors = [], []
         for _round in range(args.repeat):
             # Alternated, so that a change of load on the machine hits both alike.
-            imports.append(profiled(args.profile, "import", run_import, env, team, sandbox, all_orders, numbers))
-            floors.append(profiled(args.profile, "floor", run_floor, env, team, sandbox, all_orders, numbers))
+            imports.append(
+                profiled(
+                    args.profile,
+                    "import",
+                    run_import,
+                    env,
+                    team,
+                    sandbox,
+                    all_orders,
+                    numbers,
+                )
+            )
+            floors.append(
+                profiled(
+                    args.profile,
+                    "floor",
+                    run_floor,
+                    env,
+                    team,
+                    sandbox,
+                    all_orders,
+                    numbers,
+                )
+            )
         imp = min(imports, key=lambda r: r["elapsed"])
         floor = min(floors, key=lambda r: r["elapsed"])
-        imp["rounds"], floor["rounds"] = [r["elapsed"] for r in imports], [r["elapsed"] for r in floors]
+        imp["rounds"], floor["rounds"] = (
+            [r["elapsed"] for r in imports],
+            [r["elapsed"] for r in floors],
+        )
         memory, floor_mem = [], None
         if not args.no_memory:
             tracemalloc.start()
             try:
                 for size in (args.orders // 4, args.orders // 2, args.orders):
-                    memory.append(run_import(env, team, sandbox, all_orders, numbers[:size], trace=True))
-                floor_mem = run_floor(env, team, sandbox, all_orders, numbers, trace=True)
+                    memory.append(
+                        run_import(
+                            env, team, sandbox, all_orders, numbers[:size], trace=True
+                        )
+                    )
+                floor_mem = run_floor(
+                    env, team, sandbox, all_orders, numbers, trace=True
+                )
             finally:
                 tracemalloc.stop()
         report(args, imp, floor, memory, floor_mem)

@@ -15,6 +15,7 @@ same envelopes and exactly ``--skus-per-item`` SKUs per item. The client runs wi
 
     python tools/bench_items.py --items 10000 --skus-per-item 3
 """
+
 import argparse
 import json
 import os
@@ -39,20 +40,35 @@ def _catalogue(items, skus):
         variants = {}
         for k in range(skus):
             variants[f"sku{k}"] = {
-                "merchantDefinedSkuId": f"{number}-{k}", "selectorValues": {"color": f"c{k}"},
-                "standardPrice": str(1000 + k * 100), "articleNumber": {"value": f"49{n:08d}{k:03d}"},
-                "hidden": False, "shipping": {"postageIncluded": False},
+                "merchantDefinedSkuId": f"{number}-{k}",
+                "selectorValues": {"color": f"c{k}"},
+                "standardPrice": str(1000 + k * 100),
+                "articleNumber": {"value": f"49{n:08d}{k:03d}"},
+                "hidden": False,
+                "shipping": {"postageIncluded": False},
             }
-        catalogue.append({
-            "manageNumber": number, "itemNumber": number.upper(), "title": f"ベンチ商品 {n}",
-            "itemType": "NORMAL", "genreId": "100000", "hideItem": n % 20 == 0,
-            "payment": {"taxIncluded": True, "taxRate": "0.1" if n % 5 else "0.08"},
-            "images": [{"type": "CABINET", "location": f"/img/{number}.jpg"}],
-            "variantSelectors": [{"key": "color", "displayName": "Color",
-                                  "values": [{"displayValue": f"c{k}"} for k in range(skus)]}],
-            "variants": variants,
-            "created": "2026-01-01T10:00:00+09:00", "updated": "2026-11-01T10:00:00+09:00",
-        })
+        catalogue.append(
+            {
+                "manageNumber": number,
+                "itemNumber": number.upper(),
+                "title": f"ベンチ商品 {n}",
+                "itemType": "NORMAL",
+                "genreId": "100000",
+                "hideItem": n % 20 == 0,
+                "payment": {"taxIncluded": True, "taxRate": "0.1" if n % 5 else "0.08"},
+                "images": [{"type": "CABINET", "location": f"/img/{number}.jpg"}],
+                "variantSelectors": [
+                    {
+                        "key": "color",
+                        "displayName": "Color",
+                        "values": [{"displayValue": f"c{k}"} for k in range(skus)],
+                    }
+                ],
+                "variants": variants,
+                "created": "2026-01-01T10:00:00+09:00",
+                "updated": "2026-11-01T10:00:00+09:00",
+            }
+        )
     return catalogue
 
 
@@ -61,7 +77,9 @@ class Stub:
 
     def __init__(self, items, skus):
         self.catalogue = _catalogue(items, skus)
-        self.stock = {(i["manageNumber"], v): 5 for i in self.catalogue for v in i["variants"]}
+        self.stock = {
+            (i["manageNumber"], v): 5 for i in self.catalogue for v in i["variants"]
+        }
         self.calls = {}
         owner = self
 
@@ -69,7 +87,11 @@ class Stub:
             protocol_version = "HTTP/1.1"
 
             def _reply(self, status, payload=None):
-                body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+                body = (
+                    b""
+                    if payload is None
+                    else json.dumps(payload, ensure_ascii=False).encode()
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -82,22 +104,46 @@ class Stub:
                 params = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 hits = int(params.get("hits", 10))
                 start = 0 if params["cursorMark"] == "*" else int(params["cursorMark"])
-                page = owner.catalogue[start:start + hits]
+                page = owner.catalogue[start : start + hits]
                 cursor = str(start + len(page)) if page else params["cursorMark"]
-                self._reply(200, {"numFound": len(owner.catalogue), "offset": 0,
-                                  "nextCursorMark": cursor, "results": [{"item": i} for i in page]})
+                self._reply(
+                    200,
+                    {
+                        "numFound": len(owner.catalogue),
+                        "offset": 0,
+                        "nextCursorMark": cursor,
+                        "results": [{"item": i} for i in page],
+                    },
+                )
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if self.path.endswith("/inventories/bulk-get"):
-                    owner.calls["inventories.bulk.get"] = owner.calls.get("inventories.bulk.get", 0) + 1
-                    self._reply(200, {"inventories": [
-                        {"manageNumber": e["manageNumber"], "variantId": e["variantId"],
-                         "quantity": owner.stock[(e["manageNumber"], e["variantId"])],
-                         "created": "2026-01-01T10:00:00+09:00", "updated": "2026-11-01T10:00:00+09:00"}
-                        for e in body["inventories"] if (e["manageNumber"], e["variantId"]) in owner.stock]})
+                    owner.calls["inventories.bulk.get"] = (
+                        owner.calls.get("inventories.bulk.get", 0) + 1
+                    )
+                    self._reply(
+                        200,
+                        {
+                            "inventories": [
+                                {
+                                    "manageNumber": e["manageNumber"],
+                                    "variantId": e["variantId"],
+                                    "quantity": owner.stock[
+                                        (e["manageNumber"], e["variantId"])
+                                    ],
+                                    "created": "2026-01-01T10:00:00+09:00",
+                                    "updated": "2026-11-01T10:00:00+09:00",
+                                }
+                                for e in body["inventories"]
+                                if (e["manageNumber"], e["variantId"]) in owner.stock
+                            ]
+                        },
+                    )
                 else:
-                    owner.calls["inventories.bulk.upsert"] = owner.calls.get("inventories.bulk.upsert", 0) + 1
+                    owner.calls["inventories.bulk.upsert"] = (
+                        owner.calls.get("inventories.bulk.upsert", 0) + 1
+                    )
                     for e in body["inventories"]:
                         owner.stock[(e["manageNumber"], e["variantId"])] = e["quantity"]
                     self._reply(204)
@@ -137,52 +183,78 @@ def _sandbox(items, seed):
 def run(items, skus, seed, target, min_interval):
     server = _sandbox(items, seed) if target in ("auto", "sandbox") else None
     if server is None and target == "sandbox":
-        raise SystemExit("tools/rms_sandbox has no catalogue generator yet: use --target stub")
+        raise SystemExit(
+            "tools/rms_sandbox has no catalogue generator yet: use --target stub"
+        )
     kind = "sandbox" if server is not None else "stub"
     if server is None:
         server = Stub(items, skus)
     server.start()
     try:
-        client = RmsClient(server.service_secret, server.license_key, server.url,
-                           min_interval=min_interval, backoff_factor=0)
+        client = RmsClient(
+            server.service_secret,
+            server.license_key,
+            server.url,
+            min_interval=min_interval,
+            backoff_factor=0,
+        )
         with client:
             started = time.perf_counter()
             read = [item for item in client.iter_items()]
             t_search = time.perf_counter() - started
-            pairs = [(i["manageNumber"], v) for i in read for v in (i.get("variants") or {})]
+            pairs = [
+                (i["manageNumber"], v) for i in read for v in (i.get("variants") or {})
+            ]
             started = time.perf_counter()
             stock = client.get_inventories(pairs)
             t_get = time.perf_counter() - started
             started = time.perf_counter()
             # min(): the sandbox keeps 100,000 units of its fixed SKUs, above RMS's 99,999
-            client.upsert_inventories([(r.manage_number, r.variant_id, min(r.quantity, 99999))
-                                       for r in stock])
+            client.upsert_inventories(
+                [(r.manage_number, r.variant_id, min(r.quantity, 99999)) for r in stock]
+            )
             t_upsert = time.perf_counter() - started
             stats = dict(client.stats)
         calls = dict(server.calls)
     finally:
         server.stop()
-    return {"target": kind, "items": len(read), "skus": len(pairs), "stock_rows": len(stock),
-            "calls": calls, "client_calls": stats,
-            "t_search": t_search, "t_get": t_get, "t_upsert": t_upsert}
+    return {
+        "target": kind,
+        "items": len(read),
+        "skus": len(pairs),
+        "stock_rows": len(stock),
+        "calls": calls,
+        "client_calls": stats,
+        "t_search": t_search,
+        "t_get": t_get,
+        "t_upsert": t_upsert,
+    }
 
 
 def report(s, out=sys.stdout):
     calls = s["client_calls"]
-    paced = sum(calls.get(name, 0) * FUNCTION_INTERVALS[name] for name in FUNCTION_INTERVALS)
+    paced = sum(
+        calls.get(name, 0) * FUNCTION_INTERVALS[name] for name in FUNCTION_INTERVALS
+    )
     lines = [
         "target:                 %s" % s["target"],
         "items read:             %d (%d SKUs)" % (s["items"], s["skus"]),
         "items.search calls:     %d (goal <= 100; %d pages of 100)"
         % (calls.get("items.search", 0), -(-s["items"] // 100)),
-        "search wall time:       %.3f s (%.0f items/s, %.0f SKUs/s)" % (
-            s["t_search"], s["items"] / s["t_search"] if s["t_search"] else 0,
-            s["skus"] / s["t_search"] if s["t_search"] else 0),
-        "inventories.bulk.get:   %d calls, %.3f s for %d rows" % (
-            calls.get("inventories.bulk.get", 0), s["t_get"], s["stock_rows"]),
-        "inventories.bulk.upsert: %d calls, %.3f s" % (calls.get("inventories.bulk.upsert", 0), s["t_upsert"]),
-        "calls seen by server:   %s" % ", ".join("%s=%d" % kv for kv in sorted(s["calls"].items())),
-        "at RMS's documented rates (5/s search and bulk-get, 1/s bulk-upsert): >= %.1f s" % paced,
+        "search wall time:       %.3f s (%.0f items/s, %.0f SKUs/s)"
+        % (
+            s["t_search"],
+            s["items"] / s["t_search"] if s["t_search"] else 0,
+            s["skus"] / s["t_search"] if s["t_search"] else 0,
+        ),
+        "inventories.bulk.get:   %d calls, %.3f s for %d rows"
+        % (calls.get("inventories.bulk.get", 0), s["t_get"], s["stock_rows"]),
+        "inventories.bulk.upsert: %d calls, %.3f s"
+        % (calls.get("inventories.bulk.upsert", 0), s["t_upsert"]),
+        "calls seen by server:   %s"
+        % ", ".join("%s=%d" % kv for kv in sorted(s["calls"].items())),
+        "at RMS's documented rates (5/s search and bulk-get, 1/s bulk-upsert): >= %.1f s"
+        % paced,
     ]
     out.write("\n".join(lines) + "\n")
 
@@ -193,10 +265,16 @@ def main(argv=None):
     parser.add_argument("--skus-per-item", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--target", choices=("auto", "sandbox", "stub"), default="auto")
-    parser.add_argument("--min-interval", type=float, default=0.0,
-                        help="pacing (0: off; > 0: each function at its documented rate)")
+    parser.add_argument(
+        "--min-interval",
+        type=float,
+        default=0.0,
+        help="pacing (0: off; > 0: each function at its documented rate)",
+    )
     args = parser.parse_args(argv)
-    report(run(args.items, args.skus_per_item, args.seed, args.target, args.min_interval))
+    report(
+        run(args.items, args.skus_per_item, args.seed, args.target, args.min_interval)
+    )
     return 0
 
 

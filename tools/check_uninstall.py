@@ -28,7 +28,9 @@ def main():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "-d", args.database, "--log-level=warn"]
+    )
 
     failures = []
 
@@ -42,29 +44,43 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         installed = env["ir.module.module"].search([("state", "=", "installed")])
         proprietary = installed.filtered(lambda m: m.license in PROPRIETARY)
-        check(not proprietary, "no proprietary module installed (%s)" % ", ".join(proprietary.mapped("name")))
+        check(
+            not proprietary,
+            "no proprietary module installed (%s)"
+            % ", ".join(proprietary.mapped("name")),
+        )
         module = env["ir.module.module"].search([("name", "=", MODULE)])
         check(module.state == "installed", "%s is installed before the check" % MODULE)
-        own_models = env["ir.model.data"].search(
-            [("module", "=", MODULE), ("model", "=", "ir.model")]
-        ).mapped("res_id")
+        own_models = (
+            env["ir.model.data"]
+            .search([("module", "=", MODULE), ("model", "=", "ir.model")])
+            .mapped("res_id")
+        )
         # ir.model.data names every model a module extends; keep those it defines.
         own_models = [
-            m.id for m in env["ir.model"].browse(own_models) if env[m.model]._original_module == MODULE
+            m.id
+            for m in env["ir.model"].browse(own_models)
+            if env[m.model]._original_module == MODULE
         ]
-        tables = [env[m.model]._table for m in env["ir.model"].browse(own_models) if not env[m.model]._abstract]
+        tables = [
+            env[m.model]._table
+            for m in env["ir.model"].browse(own_models)
+            if not env[m.model]._abstract
+        ]
         own_model_names = env["ir.model"].browse(own_models).mapped("model")
         own_fields = env["ir.model.fields"].browse(
-            env["ir.model.data"].search(
-                [("module", "=", MODULE), ("model", "=", "ir.model.fields")]
-            ).mapped("res_id")
+            env["ir.model.data"]
+            .search([("module", "=", MODULE), ("model", "=", "ir.model.fields")])
+            .mapped("res_id")
         )
         # Columns the addon adds to other modules' tables (its own tables are checked whole).
         columns = [
             (env[f.model]._table, f.name)
             for f in own_fields
-            if f.store and f.ttype not in ("one2many", "many2many")
-            and f.model not in own_model_names and not env[f.model]._abstract
+            if f.store
+            and f.ttype not in ("one2many", "many2many")
+            and f.model not in own_model_names
+            and not env[f.model]._abstract
         ]
         module.button_immediate_uninstall()
 
@@ -72,7 +88,10 @@ def main():
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         module = env["ir.module.module"].search([("name", "=", MODULE)])
-        check(module.state == "uninstalled", "%s is uninstalled (state %s)" % (MODULE, module.state))
+        check(
+            module.state == "uninstalled",
+            "%s is uninstalled (state %s)" % (MODULE, module.state),
+        )
         left = env["ir.model.data"].search_count([("module", "=", MODULE)])
         check(left == 0, "no XML id of %s left (%d)" % (MODULE, left))
         for table in tables:
@@ -86,7 +105,11 @@ def main():
             check(not cr.fetchone(), "column %s.%s dropped" % (table, column))
         fields = env["ir.model.fields"].search_count([("name", "=like", "rakuten%")])
         check(fields == 0, "no rakuten_* field left (%d)" % fields)
-        crons = env["ir.cron"].with_context(active_test=False).search_count([("cron_name", "ilike", "rakuten")])
+        crons = (
+            env["ir.cron"]
+            .with_context(active_test=False)
+            .search_count([("cron_name", "ilike", "rakuten")])
+        )
         check(crons == 0, "no Rakuten scheduled action left (%d)" % crons)
 
     if failures:

@@ -84,12 +84,20 @@ def main():
         imported = set()
         for path in tests:
             text = (clone / path).read_text(encoding="utf-8")
-            imported |= set(re.findall(r"^\s*from (?:odoo\.addons\.sale_rakuten\.)?"
-                                       r"tools(?:\.(\w+))? import (\w+)", text, re.M))
+            imported |= set(
+                re.findall(
+                    r"^\s*from (?:odoo\.addons\.sale_rakuten\.)?"
+                    r"tools(?:\.(\w+))? import (\w+)",
+                    text,
+                    re.M,
+                )
+            )
 
-    if not re.fullmatch(rf"odoo_addon_{ADDON}-18\.0\.[\w.]+-py3-none-any\.whl", wheel.name):
+    if not re.fullmatch(
+        rf"odoo_addon_{ADDON}-18\.0\.[\w.]+-py3-none-any\.whl", wheel.name
+    ):
         errors.append(f"wheel named {wheel.name}")
-    files = [n[len(PREFIX):] for n in names if n.startswith(PREFIX)]
+    files = [n[len(PREFIX) :] for n in names if n.startswith(PREFIX)]
     others = [n for n in names if not n.startswith(PREFIX) and ".dist-info/" not in n]
     errors += [f"outside the addon: {n}" for n in others]
     errors += [f"development file packed: {f}" for f in files if excluded(f, patterns)]
@@ -98,14 +106,18 @@ def main():
     errors += [f"untracked file packed: {f}" for f in sorted(set(files) - wanted)]
     for module, name in sorted(imported):
         module = module or name
-        if not any(f in files for f in (f"tools/{module}.py", f"tools/{module}/__init__.py")):
+        if not any(
+            f in files for f in (f"tools/{module}.py", f"tools/{module}/__init__.py")
+        ):
             errors.append(f"tools.{module}, imported by the tests, is not in the wheel")
 
     print(f"{wheel.name}: {len(files)} files under {PREFIX}")
     by_folder = collections.Counter(f.split("/")[0] if "/" in f else "." for f in files)
     for folder, count in sorted(by_folder.items()):
         print(f"  {folder + '/' if folder != '.' else '(root)'}: {count}")
-    print("  tools/: " + ", ".join(sorted(f[6:] for f in files if f.startswith("tools/"))))
+    print(
+        "  tools/: " + ", ".join(sorted(f[6:] for f in files if f.startswith("tools/")))
+    )
     print("  (root): " + ", ".join(sorted(f for f in files if "/" not in f)))
     for error in errors:
         print("WHEEL: " + error)

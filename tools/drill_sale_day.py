@@ -21,6 +21,7 @@ Everything on the Odoo side happens in ONE database transaction, rolled back at 
 
     python3 tools/drill_sale_day.py -c /tmp/dev/odoo.cfg -d dev_bench --seconds 90
 """
+
 import argparse
 import random
 import sys
@@ -67,7 +68,9 @@ class Truth:
 class Buyers(threading.Thread):
     """Rakuten buyers: one order a second (1 or 2 units of a random SKU)."""
 
-    def __init__(self, sandbox, keys, truth, rng, undetermined_rate=0.1, cancel_rate=0.05):
+    def __init__(
+        self, sandbox, keys, truth, rng, undetermined_rate=0.1, cancel_rate=0.05
+    ):
         super().__init__(daemon=True)
         self.sandbox, self.keys, self.truth, self.rng = sandbox, keys, truth, rng
         self.undetermined_rate, self.cancel_rate = undetermined_rate, cancel_rate
@@ -104,45 +107,82 @@ def setup(env, sandbox, keys, initial, args):
     company = env.company
     jpy = env.ref("base.JPY")
     jpy.active = True
-    pricelist = env["product.pricelist"].create({"name": "Drill JPY", "currency_id": jpy.id, "company_id": company.id})
+    pricelist = env["product.pricelist"].create(
+        {"name": "Drill JPY", "currency_id": jpy.id, "company_id": company.id}
+    )
 
     def tax(amount):
-        return env["account.tax"].create({
-            "name": "Drill %d%% incl." % amount, "amount": amount, "amount_type": "percent",
-            "type_tax_use": "sale", "price_include_override": "tax_included", "company_id": company.id,
-        })
+        return env["account.tax"].create(
+            {
+                "name": "Drill %d%% incl." % amount,
+                "amount": amount,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+            }
+        )
 
-    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
-    team = env["crm.team"].create({
-        "name": "Rakuten Drill Shop", "company_id": company.id, "rakuten_active": True,
-        "rakuten_shop_url": SHOP_URL, "rakuten_service_secret": SECRET, "rakuten_license_key": LICENSE_KEY,
-        "rakuten_api_url": sandbox.url, "rakuten_request_interval": 0.0,
-        "rakuten_authorization_type": "rakuten_pay", "rakuten_warehouse_id": warehouse.id,
-        "rakuten_pricelist_id": pricelist.id, "rakuten_tax_10_id": tax(10).id, "rakuten_tax_8_id": tax(8).id,
-        "rakuten_unmatched_product_id": env.ref("sale_rakuten.product_rakuten_unmatched").id,
-        # Non-あす楽 orders wait before import (30 minutes on Rakuten; here --wait minutes).
-        "rakuten_wait_minutes": args.wait, "member_ids": [Command.clear()],
-        "rakuten_sku_migrated": True, "rakuten_stock_push": True,
-        "rakuten_stock_safety": args.safety,
-    })
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", company.id)], limit=1
+    )
+    team = env["crm.team"].create(
+        {
+            "name": "Rakuten Drill Shop",
+            "company_id": company.id,
+            "rakuten_active": True,
+            "rakuten_shop_url": SHOP_URL,
+            "rakuten_service_secret": SECRET,
+            "rakuten_license_key": LICENSE_KEY,
+            "rakuten_api_url": sandbox.url,
+            "rakuten_request_interval": 0.0,
+            "rakuten_authorization_type": "rakuten_pay",
+            "rakuten_warehouse_id": warehouse.id,
+            "rakuten_pricelist_id": pricelist.id,
+            "rakuten_tax_10_id": tax(10).id,
+            "rakuten_tax_8_id": tax(8).id,
+            "rakuten_unmatched_product_id": env.ref(
+                "sale_rakuten.product_rakuten_unmatched"
+            ).id,
+            # Non-あす楽 orders wait before import (30 minutes on Rakuten; here --wait minutes).
+            "rakuten_wait_minutes": args.wait,
+            "member_ids": [Command.clear()],
+            "rakuten_sku_migrated": True,
+            "rakuten_stock_push": True,
+            "rakuten_stock_safety": args.safety,
+        }
+    )
     products = {}
     for key in keys:
         entry = sandbox.item(key[0])
         variant = next(v for v in entry.variants if v.variant_id == key[1])
         # The import finds the product of an order line by its SKU (internal reference).
         code = variant.merchant_defined_sku_id
-        product = env["product.product"].search([("default_code", "=", code)], limit=1) or \
-            env["product.product"].create({
-                "name": "%s %s" % (entry.item_name, code), "default_code": code,
-                "is_storable": True, "list_price": entry.price, "company_id": False,
-            })
+        product = env["product.product"].search(
+            [("default_code", "=", code)], limit=1
+        ) or env["product.product"].create(
+            {
+                "name": "%s %s" % (entry.item_name, code),
+                "default_code": code,
+                "is_storable": True,
+                "list_price": entry.price,
+                "company_id": False,
+            }
+        )
         product.is_storable = True
         free = product.with_context(warehouse_id=warehouse.id).free_qty
-        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, initial[key] - free)
-        env["rakuten.sku"].create({
-            "team_id": team.id, "manage_number": key[0], "variant_id": key[1], "product_id": product.id,
-            "sku_number": variant.merchant_defined_sku_id or False,
-        })
+        env["stock.quant"]._update_available_quantity(
+            product, warehouse.lot_stock_id, initial[key] - free
+        )
+        env["rakuten.sku"].create(
+            {
+                "team_id": team.id,
+                "manage_number": key[0],
+                "variant_id": key[1],
+                "product_id": product.id,
+                "sku_number": variant.merchant_defined_sku_id or False,
+            }
+        )
         products[key] = product
     customer = env["res.partner"].create({"name": "Drill walk-in customer"})
     return team, warehouse, products, customer
@@ -160,34 +200,57 @@ def naive():
         return stock.PushRow(key[0], key[1], stock.ABSOLUTE, target, target)
 
     stock.plan_row = plan_row
-    rakuten_sku.RakutenSku._stock_held_by_product = lambda self, products: dict.fromkeys(products.ids, 0)
+    rakuten_sku.RakutenSku._stock_held_by_product = lambda self, products: (
+        dict.fromkeys(products.ids, 0)
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", required=True, help="database with sale_rakuten installed")
-    parser.add_argument("--seconds", type=int, default=90, help="length of the drill (default 90)")
+    parser.add_argument(
+        "-d", "--database", required=True, help="database with sale_rakuten installed"
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=90, help="length of the drill (default 90)"
+    )
     parser.add_argument("--skus", type=int, default=4, help="SKUs on sale (default 4)")
-    parser.add_argument("--stock", type=int, default=15, help="initial units of each SKU (default 15)")
-    parser.add_argument("--safety", type=int, default=0, help="the channel's safety stock (default 0)")
+    parser.add_argument(
+        "--stock", type=int, default=15, help="initial units of each SKU (default 15)"
+    )
+    parser.add_argument(
+        "--safety", type=int, default=0, help="the channel's safety stock (default 0)"
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--wait", type=int, default=1,
-                        help="minutes a Rakuten order waits before Odoo imports it (default 1)")
-    parser.add_argument("--naive", action="store_true",
-                        help="for comparison: push Odoo's sellable quantity ABSOLUTE, ignoring the orders RMS "
-                        "has and Odoo has not imported (what the design avoids)")
+    parser.add_argument(
+        "--wait",
+        type=int,
+        default=1,
+        help="minutes a Rakuten order waits before Odoo imports it (default 1)",
+    )
+    parser.add_argument(
+        "--naive",
+        action="store_true",
+        help="for comparison: push Odoo's sellable quantity ABSOLUTE, ignoring the orders RMS "
+        "has and Odoo has not imported (what the design avoids)",
+    )
     args = parser.parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "-d", args.database, "--log-level=warn"]
+    )
     from odoo.addons.sale_rakuten.tools.rms_sandbox import RmsSandbox
 
     if args.naive:
         naive()
     rng = random.Random(args.seed)
     sandbox = RmsSandbox(SECRET, LICENSE_KEY, seed=args.seed)
-    keys = [(entry.manage_number, variant.variant_id)
-            for entry in sandbox.catalog if not entry.hidden and not entry.drug
-            for variant in entry.variants if not variant.hidden and variant.merchant_defined_sku_id][:args.skus]
+    keys = [
+        (entry.manage_number, variant.variant_id)
+        for entry in sandbox.catalog
+        if not entry.hidden and not entry.drug
+        for variant in entry.variants
+        if not variant.hidden and variant.merchant_defined_sku_id
+    ][: args.skus]
     initial = {key: args.stock for key in keys}
     for key in keys:  # RMS starts with what the shop last set: the same stock
         sandbox.set_stock(key[0], key[1], args.stock)
@@ -199,7 +262,11 @@ def main(argv=None):
     counts = Counter()
     try:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env = env(context=dict(env.context, lang="en_US", allowed_company_ids=[env.company.id]))
+        env = env(
+            context=dict(
+                env.context, lang="en_US", allowed_company_ids=[env.company.id]
+            )
+        )
         team, warehouse, products, customer = setup(env, sandbox, keys, initial, args)
         Sync = env["rakuten.sync"]
 
@@ -231,10 +298,20 @@ def main(argv=None):
                     truth.free[key] -= units
                     truth.in_flight[key] += 1
                 if units:
-                    order = env["sale.order"].create({
-                        "partner_id": customer.id, "warehouse_id": warehouse.id,
-                        "order_line": [Command.create({"product_id": products[key].id, "product_uom_qty": units})],
-                    })
+                    order = env["sale.order"].create(
+                        {
+                            "partner_id": customer.id,
+                            "warehouse_id": warehouse.id,
+                            "order_line": [
+                                Command.create(
+                                    {
+                                        "product_id": products[key].id,
+                                        "product_uom_qty": units,
+                                    }
+                                )
+                            ],
+                        }
+                    )
                     order.action_confirm()
                     counts["odoo_sales"] += 1
                     counts["odoo_units"] += units
@@ -243,7 +320,9 @@ def main(argv=None):
                     truth.in_flight[key] -= 1
             if rng.random() < 0.1:  # a receipt
                 units = rng.randint(3, 8)
-                env["stock.quant"]._update_available_quantity(products[key], warehouse.lot_stock_id, units)
+                env["stock.quant"]._update_available_quantity(
+                    products[key], warehouse.lot_stock_id, units
+                )
                 with truth.lock:
                     truth.free[key] += units
                 counts["receipts"] += 1
@@ -276,38 +355,93 @@ def main(argv=None):
 
         differences, odoo_vs_truth = {}, {}
         for sku in skus:
-            sellable = sellable_quantity(free[sku.product_id.id], sku._stock_rule(), held[sku.product_id.id])
+            sellable = sellable_quantity(
+                free[sku.product_id.id], sku._stock_rule(), held[sku.product_id.id]
+            )
             differences[sku._key()] = sandbox.stock[sku._key()] - sellable
             odoo_vs_truth[sku._key()] = free[sku.product_id.id] - truth.free[sku._key()]
-        unimported = [n for n, _k, _u in buyers.placed
-                      if not env["sale.order"].search_count([("rakuten_order_number", "=", n)])
-                      and sandbox.orders[n]["orderProgress"] != 900]
-        print("drill: %d s, %d SKUs of %d units, safety stock %d, seed %d%s (all rolled back)" % (
-            args.seconds, len(keys), args.stock, args.safety, args.seed,
-            ", NAIVE push (ABSOLUTE, no held units)" if args.naive else ""))
-        print("Rakuten orders: %d accepted by RMS, %d refused by RMS (no stock), %d cancelled on Rakuten, "
-              "%d waited for their postage" % (len(buyers.placed), buyers.refused, buyers.cancelled,
-                                               buyers.undetermined_count))
-        print("Odoo side: %d sales (%d units), %d receipts (%d units); %d imports (%d orders imported), "
-              "%d pushes (%d SKU rows sent, %d failed runs)" % (
-                  counts["odoo_sales"], counts["odoo_units"], counts["receipts"], counts["received"],
-                  counts["imports"], counts["imported"], counts["pushes"], counts["skus_sent"],
-                  counts["push_failures"]))
-        print("RMS calls: %s" % ", ".join("%s=%d" % kv for kv in sorted(sandbox.calls.items())))
+        unimported = [
+            n
+            for n, _k, _u in buyers.placed
+            if not env["sale.order"].search_count([("rakuten_order_number", "=", n)])
+            and sandbox.orders[n]["orderProgress"] != 900
+        ]
+        print(
+            "drill: %d s, %d SKUs of %d units, safety stock %d, seed %d%s (all rolled back)"
+            % (
+                args.seconds,
+                len(keys),
+                args.stock,
+                args.safety,
+                args.seed,
+                ", NAIVE push (ABSOLUTE, no held units)" if args.naive else "",
+            )
+        )
+        print(
+            "Rakuten orders: %d accepted by RMS, %d refused by RMS (no stock), %d cancelled on Rakuten, "
+            "%d waited for their postage"
+            % (
+                len(buyers.placed),
+                buyers.refused,
+                buyers.cancelled,
+                buyers.undetermined_count,
+            )
+        )
+        print(
+            "Odoo side: %d sales (%d units), %d receipts (%d units); %d imports (%d orders imported), "
+            "%d pushes (%d SKU rows sent, %d failed runs)"
+            % (
+                counts["odoo_sales"],
+                counts["odoo_units"],
+                counts["receipts"],
+                counts["received"],
+                counts["imports"],
+                counts["imported"],
+                counts["pushes"],
+                counts["skus_sent"],
+                counts["push_failures"],
+            )
+        )
+        print(
+            "RMS calls: %s"
+            % ", ".join("%s=%d" % kv for kv in sorted(sandbox.calls.items()))
+        )
         print("orders not imported at the end: %d" % len(unimported))
-        for pending in env["rakuten.pending.order"].search([("order_number", "in", unimported)]):
+        for pending in env["rakuten.pending.order"].search(
+            [("order_number", "in", unimported)]
+        ):
             print("  %s %s: %s" % (pending.order_number, pending.state, pending.reason))
-        print("units oversold (RMS accepted with no real stock left): %d in %d orders  [goal 0]" % (
-            truth.oversold, truth.oversold_orders))
-        print("  of which while an Odoo-side sale of the SKU was on its way to Rakuten (made, not "
-              "pushed yet): %d; otherwise: %d" % (truth.oversold_in_flight, truth.oversold - truth.oversold_in_flight))
-        print("final difference RMS stock - Odoo sellable: total |diff| %d, SKUs differing %d  [goal 0]" % (
-            sum(abs(d) for d in differences.values()), sum(1 for d in differences.values() if d)))
-        print("check: Odoo free quantity - real stock: total |diff| %g" % sum(abs(d) for d in odoo_vs_truth.values()))
+        print(
+            "units oversold (RMS accepted with no real stock left): %d in %d orders  [goal 0]"
+            % (truth.oversold, truth.oversold_orders)
+        )
+        print(
+            "  of which while an Odoo-side sale of the SKU was on its way to Rakuten (made, not "
+            "pushed yet): %d; otherwise: %d"
+            % (truth.oversold_in_flight, truth.oversold - truth.oversold_in_flight)
+        )
+        print(
+            "final difference RMS stock - Odoo sellable: total |diff| %d, SKUs differing %d  [goal 0]"
+            % (
+                sum(abs(d) for d in differences.values()),
+                sum(1 for d in differences.values() if d),
+            )
+        )
+        print(
+            "check: Odoo free quantity - real stock: total |diff| %g"
+            % sum(abs(d) for d in odoo_vs_truth.values())
+        )
         for key in keys:
-            print("  %-28s RMS %4d  sellable %4d  real %4d  sold on Rakuten %3d" % (
-                "%s/%s" % key, sandbox.stock[key], sandbox.stock[key] - differences[key], truth.free[key],
-                truth.accepted[key]))
+            print(
+                "  %-28s RMS %4d  sellable %4d  real %4d  sold on Rakuten %3d"
+                % (
+                    "%s/%s" % key,
+                    sandbox.stock[key],
+                    sandbox.stock[key] - differences[key],
+                    truth.free[key],
+                    truth.accepted[key],
+                )
+            )
         return 0 if truth.oversold == 0 and not any(differences.values()) else 1
     finally:
         buyers.stop_event.set()

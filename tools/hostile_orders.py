@@ -10,6 +10,7 @@ them to the parser (pure tier), mixed with valid orders.
 
 Used by tests only (hypothesis is a test requirement).
 """
+
 import copy
 
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ HOSTILE_TEXTS = (
     "",
     "０１２－３４５６",
 )
-AMOUNTS = (-1, -2700, -9999, -10 ** 6, 0, 10 ** 9, 10 ** 12, 2 ** 31, 2 ** 63, -2 ** 63)
+AMOUNTS = (-1, -2700, -9999, -(10**6), 0, 10**9, 10**12, 2**31, 2**63, -(2**63))
 TAX_RATES = (0.05, 0.03, 0.5, 0.99, 1, -0.1, "0.1.0", "", "10%", None)
 
 _characters = st.characters(codec=None, categories=None)
@@ -42,13 +43,16 @@ texts = st.one_of(
     st.sampled_from(HOSTILE_TEXTS),
     st.text(alphabet=_characters, max_size=40),
     # long values: tens of kilobytes of one character or of a short random pattern
-    st.builds(lambda text, times: text * times, st.text(alphabet=_characters, min_size=1, max_size=4),
-              st.integers(min_value=64, max_value=12_000)),
+    st.builds(
+        lambda text, times: text * times,
+        st.text(alphabet=_characters, min_size=1, max_size=4),
+        st.integers(min_value=64, max_value=12_000),
+    ),
 )
 scalars = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+    st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from(AMOUNTS),
     st.floats(allow_nan=True, allow_infinity=True),
     texts,
@@ -62,7 +66,9 @@ json_values = st.recursive(
     max_leaves=6,
 )
 #: Entries of OrderModelList that are no order object at all.
-not_orders = st.one_of(st.none(), texts, st.integers(), st.lists(scalars, max_size=2), st.just({}))
+not_orders = st.one_of(
+    st.none(), texts, st.integers(), st.lists(scalars, max_size=2), st.just({})
+)
 
 
 def paths(value, prefix=()):
@@ -97,22 +103,45 @@ def _packages(order):
 
 
 def _items(order):
-    return [item for package in _packages(order) for item in _dicts(package.get("ItemModelList"))]
+    return [
+        item
+        for package in _packages(order)
+        for item in _dicts(package.get("ItemModelList"))
+    ]
 
 
 @st.composite
 def damage(draw, order):
     """Damage ``order`` (a dict, changed in place) once; returns a short description."""
-    kind = draw(st.sampled_from((
-        "set", "set", "set", "text", "text", "delete", "amount", "amount", "tax_rate", "zero_units",
-        "negative_price", "duplicate_basket", "duplicate_item",
-    )))
+    kind = draw(
+        st.sampled_from(
+            (
+                "set",
+                "set",
+                "set",
+                "text",
+                "text",
+                "delete",
+                "amount",
+                "amount",
+                "tax_rate",
+                "zero_units",
+                "negative_price",
+                "duplicate_basket",
+                "duplicate_item",
+            )
+        )
+    )
     all_paths = paths(order)
     if kind in ("set", "delete", "text", "amount") and all_paths:
         if kind == "text":  # a field that holds text
-            candidates = [p for p in all_paths if isinstance(_parent(order, p)[p[-1]], str)] or all_paths
+            candidates = [
+                p for p in all_paths if isinstance(_parent(order, p)[p[-1]], str)
+            ] or all_paths
         elif kind == "amount":  # a field that holds a number
-            candidates = [p for p in all_paths if type(_parent(order, p)[p[-1]]) in (int, float)] or all_paths
+            candidates = [
+                p for p in all_paths if type(_parent(order, p)[p[-1]]) in (int, float)
+            ] or all_paths
         else:
             candidates = all_paths
         path = draw(st.sampled_from(candidates))
@@ -123,7 +152,11 @@ def damage(draw, order):
             else:
                 parent.pop(path[-1])
         else:
-            strategy = {"set": json_values, "text": texts, "amount": st.sampled_from(AMOUNTS)}[kind]
+            strategy = {
+                "set": json_values,
+                "text": texts,
+                "amount": st.sampled_from(AMOUNTS),
+            }[kind]
             parent[path[-1]] = draw(strategy)
         return "%s %s" % (kind, ".".join(map(str, path)))
     items = _items(order)
@@ -135,12 +168,16 @@ def damage(draw, order):
         draw(st.sampled_from(items))["units"] = 0
     elif kind == "negative_price" and items:
         item = draw(st.sampled_from(items))
-        item["price"] = item["priceTaxIncl"] = draw(st.sampled_from((-1, -900, -10 ** 6)))
+        item["price"] = item["priceTaxIncl"] = draw(
+            st.sampled_from((-1, -900, -(10**6)))
+        )
     elif kind == "duplicate_basket" and packages:
         order["PackageModelList"].append(copy.deepcopy(packages[0]))
     elif kind == "duplicate_item" and items:
         package = next(p for p in packages if _dicts(p.get("ItemModelList")))
-        package["ItemModelList"].append(copy.deepcopy(_dicts(package["ItemModelList"])[0]))
+        package["ItemModelList"].append(
+            copy.deepcopy(_dicts(package["ItemModelList"])[0])
+        )
     return kind
 
 

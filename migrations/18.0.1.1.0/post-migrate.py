@@ -3,6 +3,7 @@
 The scheduled actions are noupdate (an upgrade keeps the administrator's interval and active
 flag), so their model and code are moved here; their xml ids are unchanged.
 """
+
 from odoo import SUPERUSER_ID, api
 
 #: cron xml id -> its new code, all on rakuten.sync

@@ -30,7 +30,10 @@ def migrate(cr, version):
         if not _column_exists(cr, table, old) or _column_exists(cr, table, new):
             continue
         cr.execute('ALTER TABLE "%s" RENAME COLUMN "%s" TO "%s"' % (table, old, new))
-        cr.execute("UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s", [new, model, old])
+        cr.execute(
+            "UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s",
+            [new, model, old],
+        )
         prefix = "field_%s__" % model.replace(".", "_")
         cr.execute(
             "UPDATE ir_model_data SET name = %s WHERE module = 'sale_rakuten' "

@@ -3,10 +3,13 @@
 Puts the addon root on sys.path so the tests import ``rms`` and
 ``tools.rms_sandbox`` as top-level packages, exactly as a script would.
 """
+
 import os
 import sys
 
-ADDON_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ADDON_ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 if ADDON_ROOT not in sys.path:
     sys.path.insert(0, ADDON_ROOT)
 
@@ -25,9 +28,15 @@ settings.register_profile(
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
-settings.register_profile("dev", settings.get_profile("ci"), max_examples=2000, derandomize=False)
+settings.register_profile(
+    "dev", settings.get_profile("ci"), max_examples=2000, derandomize=False
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 FUZZ_CASES = collections.Counter()

@@ -6,6 +6,7 @@ below are the sandbox's own ``calls`` / ``answers`` counters, retries included. 
 without pacing and backoff (pacing is covered by test_client_items.py), except in the test of
 the sandbox's enforced rates, where it paces each function at its documented rate.
 """
+
 import base64
 import logging
 import math
@@ -57,7 +58,9 @@ def client(sandbox):
 
 
 def skus(sandbox):
-    return [(e.manage_number, v.variant_id) for e in sandbox.catalog for v in e.variants]
+    return [
+        (e.manage_number, v.variant_id) for e in sandbox.catalog for v in e.variants
+    ]
 
 
 def fail_first(monkeypatch, sandbox, attribute, failures):
@@ -77,12 +80,17 @@ def fail_first(monkeypatch, sandbox, attribute, failures):
 # items
 # ------------------------------------------------------------------------------------------
 
+
 def test_search_reads_the_whole_catalogue_100_a_page(sandbox, client):
     items = list(client.iter_items())
-    assert sorted(i["manageNumber"] for i in items) == sorted(e.manage_number for e in sandbox.catalog)
+    assert sorted(i["manageNumber"] for i in items) == sorted(
+        e.manage_number for e in sandbox.catalog
+    )
     by_number = {i["manageNumber"]: i for i in items}
     for entry in sandbox.catalog:
-        assert sorted(by_number[entry.manage_number]["variants"]) == sorted(v.variant_id for v in entry.variants)
+        assert sorted(by_number[entry.manage_number]["variants"]) == sorted(
+            v.variant_id for v in entry.variants
+        )
     pages = math.ceil(len(sandbox.catalog) / 100)
     assert sandbox.calls["items.search"] == pages == client.stats["items.search"]
 
@@ -105,7 +113,7 @@ def test_without_bulk_edit_get_items_falls_back_to_search(sandbox, client):
     assert batch.notice.args == {"operation": "items.bulk.get", "error_code": "ES01-01"}
     assert sandbox.calls == {"items.bulk.get": 1, "items.search": 6}
     client.get_items(wanted[:2])
-    assert sandbox.calls["items.bulk.get"] == 1          # not asked again
+    assert sandbox.calls["items.bulk.get"] == 1  # not asked again
 
 
 def test_with_bulk_edit_get_items_reads_by_50(sandbox, client):
@@ -126,17 +134,22 @@ def test_with_bulk_edit_get_items_reads_by_50(sandbox, client):
 # stock
 # ------------------------------------------------------------------------------------------
 
+
 def test_bulk_get_reads_rms_stock_1000_a_call(sandbox, client):
     pairs = skus(sandbox)
     assert len(pairs) > 1000
     rows = client.get_inventories(pairs)
-    assert {(r.manage_number, r.variant_id): r.quantity for r in rows} == dict(sandbox.stock)
+    assert {(r.manage_number, r.variant_id): r.quantity for r in rows} == dict(
+        sandbox.stock
+    )
     assert sandbox.calls == {"inventories.bulk.get": math.ceil(len(pairs) / 1000)}
 
 
 def test_upsert_sets_absolute_stock_400_a_call(sandbox, client):
     pairs = skus(sandbox)[:900]
-    sent = client.upsert_inventories([(m, v, (n * 7) % 100) for n, (m, v) in enumerate(pairs)])
+    sent = client.upsert_inventories(
+        [(m, v, (n * 7) % 100) for n, (m, v) in enumerate(pairs)]
+    )
     assert len(sent) == 900
     assert all(sandbox.stock[(m, v)] == (n * 7) % 100 for n, (m, v) in enumerate(pairs))
     assert sandbox.calls == {"inventories.bulk.upsert": 3}
@@ -144,7 +157,11 @@ def test_upsert_sets_absolute_stock_400_a_call(sandbox, client):
 
 
 def test_a_sale_on_rakuten_shows_in_the_next_read(sandbox, client):
-    entry = next(e for e in sandbox.catalog if not e.hidden and not any(v.hidden for v in e.variants))
+    entry = next(
+        e
+        for e in sandbox.catalog
+        if not e.hidden and not any(v.hidden for v in e.variants)
+    )
     key = (entry.manage_number, entry.variants[0].variant_id)
     client.upsert_inventories([InventoryRow(*key, 10)])
     assert sandbox.place_order([(*key, 3)])
@@ -161,14 +178,17 @@ def test_not_migrated_shop_refuses_the_push(sandbox, client):
     assert info.value.error_code == "IE1105" and info.value.user_code == "not_migrated"
     assert sandbox.stock[key] == before
     assert sandbox.calls == {"inventories.bulk.upsert": 1}
-    assert client.get_inventories([key])[0].quantity == before      # reads still work
+    assert client.get_inventories([key])[0].quantity == before  # reads still work
 
 
 # ------------------------------------------------------------------------------------------
 # faults
 # ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status, code", [(403, "ES01-03"), (403, "ES01-04"), (429, "GA0003")])
+
+@pytest.mark.parametrize(
+    "status, code", [(403, "ES01-03"), (403, "ES01-04"), (429, "GA0003")]
+)
 def test_throttle_is_resent_until_it_passes(sandbox, client, monkeypatch, status, code):
     sandbox.throttle_status, sandbox.throttle_code = status, code
     fail_first(monkeypatch, sandbox, "throttle_rate", 2)
@@ -180,15 +200,20 @@ def test_throttle_is_resent_until_it_passes(sandbox, client, monkeypatch, status
 
 
 def test_throttle_that_never_passes_is_a_throttle_error(sandbox, client):
-    sandbox.throttle_rate, sandbox.throttle_status, sandbox.throttle_code = 1.0, 403, "ES01-03"
+    sandbox.throttle_rate, sandbox.throttle_status, sandbox.throttle_code = (
+        1.0,
+        403,
+        "ES01-03",
+    )
     with pytest.raises(RmsThrottleError) as info:
         client.get_inventories(skus(sandbox)[:3])
     assert info.value.error_code == "ES01-03" and info.value.http_status == 403
-    assert sandbox.calls["inventories.bulk.get"] == 4                 # 1 + max_retries
+    assert sandbox.calls["inventories.bulk.get"] == 4  # 1 + max_retries
 
 
 def test_retry_after_of_the_throttle_is_waited(sandbox, client, monkeypatch):
     import time
+
     sandbox.retry_after = 1
     sandbox.throttle_status, sandbox.throttle_code = 429, "GA0003"
     fail_first(monkeypatch, sandbox, "throttle_rate", 1)
@@ -223,21 +248,24 @@ def test_maintenance_does_nothing_and_says_so(sandbox, client):
     assert info.value.error_code == "ES01-02"
     assert sandbox.stock[key] == before
     sandbox.maintenance = False
-    client.upsert_inventories([(*key, wanted)])                       # the replay
+    client.upsert_inventories([(*key, wanted)])  # the replay
     assert sandbox.stock[key] == wanted
 
 
 def test_paced_client_is_never_throttled_by_the_documented_rates(sandbox):
     sandbox.enforce_rates = True
     with make_client(sandbox, min_interval=1.0) as paced:
-        items = list(paced.iter_items())                                 # 5 calls, 5/s
+        items = list(paced.iter_items())  # 5 calls, 5/s
         pairs = [(i["manageNumber"], v) for i in items for v in i["variants"]][:1200]
-        paced.upsert_inventories([(m, v, 1) for m, v in pairs])          # 3 calls, 1/s
-        paced.get_inventories(pairs)                                     # 2 calls, 5/s
+        paced.upsert_inventories([(m, v, 1) for m, v in pairs])  # 3 calls, 1/s
+        paced.get_inventories(pairs)  # 2 calls, 5/s
     throttled = {k: n for k, n in sandbox.answers.items() if k[1] in (403, 429)}
     assert throttled == {}
-    assert sandbox.calls == {"items.search": math.ceil(len(sandbox.catalog) / 100),
-                             "inventories.bulk.upsert": 3, "inventories.bulk.get": 2}
+    assert sandbox.calls == {
+        "items.search": math.ceil(len(sandbox.catalog) / 100),
+        "inventories.bulk.upsert": 3,
+        "inventories.bulk.get": 2,
+    }
 
 
 def test_the_same_client_unpaced_is_throttled_and_recovers(sandbox):
@@ -246,14 +274,18 @@ def test_the_same_client_unpaced_is_throttled_and_recovers(sandbox):
     with make_client(sandbox, backoff_factor=0.5, max_retries=4) as unpaced:
         pairs = skus(sandbox)[:1200]
         unpaced.upsert_inventories([(m, v, 2) for m, v in pairs])
-    assert sandbox.answers[("inventories.bulk.upsert", 429)] + \
-        sandbox.answers[("inventories.bulk.upsert", 403)] > 0
+    assert (
+        sandbox.answers[("inventories.bulk.upsert", 429)]
+        + sandbox.answers[("inventories.bulk.upsert", 403)]
+        > 0
+    )
     assert all(sandbox.stock[key] == 2 for key in pairs)
 
 
 # ------------------------------------------------------------------------------------------
 # migration probe, secrets
 # ------------------------------------------------------------------------------------------
+
 
 def test_probe_of_a_migrated_shop_reads_n000(sandbox, client):
     """shop.operationLeadTime.get answers N000 and the lead-time list (XML) once migrated."""
@@ -292,15 +324,34 @@ def test_no_credential_in_logs_errors_or_reprs(sandbox, caplog):
     with make_client(sandbox, max_retries=1) as rms_client:
         rms_client.get_items([e.manage_number for e in sandbox.catalog[:3]])
         rms_client.get_inventories(skus(sandbox)[:5])
-        for switch, value in (("sku_migrated", False), ("maintenance", True), ("throttle_rate", 1.0)):
+        for switch, value in (
+            ("sku_migrated", False),
+            ("maintenance", True),
+            ("throttle_rate", 1.0),
+        ):
             setattr(sandbox, switch, value)
             with pytest.raises(RmsError) as info:
                 rms_client.upsert_inventories([(*skus(sandbox)[0], 1)])
             errors.append(info.value)
-            setattr(sandbox, switch, {"sku_migrated": True, "maintenance": False, "throttle_rate": 0.0}[switch])
-        texts = [caplog.text, repr(rms_client), repr(vars(rms_client)), repr(rms_client.probe_sku_migration())]
+            setattr(
+                sandbox,
+                switch,
+                {"sku_migrated": True, "maintenance": False, "throttle_rate": 0.0}[
+                    switch
+                ],
+            )
+        texts = [
+            caplog.text,
+            repr(rms_client),
+            repr(vars(rms_client)),
+            repr(rms_client.probe_sku_migration()),
+        ]
     for error in errors:
-        texts.append("".join(traceback.format_exception(error)) + repr(error) + error.user_message)
+        texts.append(
+            "".join(traceback.format_exception(error))
+            + repr(error)
+            + error.user_message
+        )
     for text in texts:
         for secret in (SECRET, LICENSE, TOKEN):
             assert secret not in text

@@ -42,9 +42,12 @@ IMPORT_TYPES = [1, 4, 6]
 # fixtures and helpers
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def sandbox():
-    box = RmsSandbox(SECRET, LICENSE, seed=20260310, clock=NOW, license_expiry=date(2026, 5, 31))
+    box = RmsSandbox(
+        SECRET, LICENSE, seed=20260310, clock=NOW, license_expiry=date(2026, 5, 31)
+    )
     box.start()
     try:
         yield box
@@ -86,7 +89,8 @@ def matching(sandbox, start, end, progress=None, types=None):
 
 def postage_open(order):
     return order["postagePrice"] == -9999 or any(
-        p["postagePrice"] == -9999 for p in order["PackageModelList"])
+        p["postagePrice"] == -9999 for p in order["PackageModelList"]
+    )
 
 
 def pick(sandbox, predicate, count):
@@ -113,6 +117,7 @@ def fail_first(monkeypatch, sandbox, attribute, failures):
 # searchOrder + getOrder at volume
 # ---------------------------------------------------------------------------------------------
 
+
 def test_2500_orders_listed_in_3_searches_and_fetched_in_25_get_orders(sandbox, client):
     numbers = sandbox.generate_orders(2500, now=NOW, hours=24)
     # orders of the day before: outside the window, must not be listed
@@ -124,20 +129,23 @@ def test_2500_orders_listed_in_3_searches_and_fetched_in_25_get_orders(sandbox, 
     assert len(listed) == len(set(listed)) == 2500
     assert set(listed) == set(numbers)
     assert not set(listed) & set(older)
-    assert sandbox.calls["searchOrder"] == 3          # pages of 1,000
+    assert sandbox.calls["searchOrder"] == 3  # pages of 1,000
     # RMS order (ascending order date) is kept
     dates = [rms_dt(sandbox.orders[n]["orderDatetime"]) for n in listed]
     assert dates == sorted(dates)
 
     orders = client.get_order(listed)
 
-    assert sandbox.calls["getOrder"] == 25            # chunks of 100
+    assert sandbox.calls["getOrder"] == 25  # chunks of 100
     assert [o["orderNumber"] for o in orders] == listed
     for model in orders:
         stored = sandbox.orders[model["orderNumber"]]
         assert model["orderProgress"] == stored["orderProgress"]
         assert model["requestPrice"] == stored["requestPrice"]
-        assert model["PackageModelList"][0]["basketId"] == stored["PackageModelList"][0]["basketId"]
+        assert (
+            model["PackageModelList"][0]["basketId"]
+            == stored["PackageModelList"][0]["basketId"]
+        )
     assert dict(sandbox.calls) == {"searchOrder": 3, "getOrder": 25}
     assert client.stats == {"searchOrder": 3, "getOrder": 25}
 
@@ -147,11 +155,16 @@ def test_search_with_import_criteria_lists_exactly_the_matching_orders(sandbox, 
     sandbox.generate_orders(300, now=NOW - timedelta(hours=25), hours=24)
     start, end = NOW - timedelta(hours=24), NOW
     expected = matching(sandbox, start, end, IMPORT_PROGRESS, IMPORT_TYPES)
-    assert 1000 < len(expected) < 2500           # the filters really exclude something
+    assert 1000 < len(expected) < 2500  # the filters really exclude something
     sandbox.reset_counters()
 
-    listed = client.search_order(start, end, date_type=1, order_progress_list=IMPORT_PROGRESS,
-                                 order_type_list=IMPORT_TYPES)
+    listed = client.search_order(
+        start,
+        end,
+        date_type=1,
+        order_progress_list=IMPORT_PROGRESS,
+        order_type_list=IMPORT_TYPES,
+    )
 
     assert set(listed) == expected and len(listed) == len(expected)
     assert sandbox.calls["searchOrder"] == math.ceil(len(expected) / 1000) <= 3
@@ -160,8 +173,9 @@ def test_search_with_import_criteria_lists_exactly_the_matching_orders(sandbox, 
 def test_naive_datetimes_mean_utc(sandbox, client):
     sandbox.generate_orders(50, now=NOW, hours=24)
     sandbox.reset_counters()
-    utc_start = (NOW - timedelta(hours=24)).astimezone(CLIENT_JST).replace(tzinfo=None) \
-        - timedelta(hours=9)
+    utc_start = (NOW - timedelta(hours=24)).astimezone(CLIENT_JST).replace(
+        tzinfo=None
+    ) - timedelta(hours=9)
     utc_end = NOW.replace(tzinfo=None) - timedelta(hours=9)
 
     listed = client.search_order(utc_start, utc_end)
@@ -201,7 +215,9 @@ def test_window_beyond_the_reachable_records_is_split(sandbox, client, monkeypat
 
 def test_get_order_reports_unknown_numbers_without_raising(sandbox, client):
     numbers = sandbox.generate_orders(3, now=NOW)
-    orders, messages = client.get_order_detailed(numbers + ["999999-20260310-9999999901"])
+    orders, messages = client.get_order_detailed(
+        numbers + ["999999-20260310-9999999901"]
+    )
     assert sorted(o["orderNumber"] for o in orders) == sorted(numbers)
     errors = [m for m in messages if m.is_error]
     assert [m.order_number for m in errors] == ["999999-20260310-9999999901"]
@@ -212,12 +228,17 @@ def test_get_order_reports_unknown_numbers_without_raising(sandbox, client):
 # confirmOrder
 # ---------------------------------------------------------------------------------------------
 
+
 def test_confirm_150_orders_in_2_calls_with_per_order_refusals(sandbox, client):
     sandbox.generate_orders(900, now=NOW, mix={"postage_undetermined": 0.05})
-    confirmable = pick(sandbox, lambda o: o["orderProgress"] == 100 and not postage_open(o), 120)
+    confirmable = pick(
+        sandbox, lambda o: o["orderProgress"] == 100 and not postage_open(o), 120
+    )
     moved_on = pick(sandbox, lambda o: o["orderProgress"] in (200, 300, 500), 12)
     cancelled = pick(sandbox, lambda o: o["orderProgress"] in (800, 900), 9)
-    no_postage = pick(sandbox, lambda o: o["orderProgress"] == 100 and postage_open(o), 9)
+    no_postage = pick(
+        sandbox, lambda o: o["orderProgress"] == 100 and postage_open(o), 9
+    )
     numbers = confirmable + moved_on + cancelled + no_postage
     random.Random(5).shuffle(numbers)
     before = {n: sandbox.orders[n]["orderProgress"] for n in numbers}
@@ -234,7 +255,11 @@ def test_confirm_150_orders_in_2_calls_with_per_order_refusals(sandbox, client):
         assert by_number[number].ok, by_number[number].messages
         assert sandbox.orders[number]["orderProgress"] == 200
         assert rms_dt(sandbox.orders[number]["shopOrderCfmDatetime"]) == NOW
-    refused = {"already moved on": moved_on, "cancelled": cancelled, "postage open": no_postage}
+    refused = {
+        "already moved on": moved_on,
+        "cancelled": cancelled,
+        "postage open": no_postage,
+    }
     codes = {}
     for why, group in refused.items():
         for number in group:
@@ -251,17 +276,26 @@ def test_confirm_150_orders_in_2_calls_with_per_order_refusals(sandbox, client):
     sandbox.reset_counters()
     progress = {o["orderNumber"]: o["orderProgress"] for o in client.get_order(numbers)}
     assert sandbox.calls["getOrder"] == 2
-    assert {n for n, p in progress.items() if p == 200 and before[n] == 100} == set(confirmable)
+    assert {n for n, p in progress.items() if p == 200 and before[n] == 100} == set(
+        confirmable
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # shipping
 # ---------------------------------------------------------------------------------------------
 
+
 def one_basket_order(sandbox, progress=300):
-    number = pick(sandbox, lambda o: o["orderProgress"] == progress
-                  and len(o["PackageModelList"]) == 1
-                  and not o["PackageModelList"][0]["ShippingModelList"], 1)[0]
+    number = pick(
+        sandbox,
+        lambda o: (
+            o["orderProgress"] == progress
+            and len(o["PackageModelList"]) == 1
+            and not o["PackageModelList"][0]["ShippingModelList"]
+        ),
+        1,
+    )[0]
     return number, sandbox.orders[number]["PackageModelList"][0]["basketId"]
 
 
@@ -270,27 +304,51 @@ def test_update_order_shipping_adds_then_updates_the_same_row(sandbox, client):
     number, basket = one_basket_order(sandbox)
     sandbox.reset_counters()
 
-    added = client.update_order_shipping(number, [
-        {"basketId": basket, "ShippingModelList": [{"deliveryCompany": "1000"}]}])
+    added = client.update_order_shipping(
+        number,
+        [{"basketId": basket, "ShippingModelList": [{"deliveryCompany": "1000"}]}],
+    )
 
     assert added.ok and added.order_number == number
     [info] = added.messages
-    assert info.message_type == "INFO" and info.data_number == 1 and info.basket_id == basket
+    assert (
+        info.message_type == "INFO"
+        and info.data_number == 1
+        and info.basket_id == basket
+    )
     row_id = info.shipping_detail_id
     assert isinstance(row_id, int) and row_id > 0
 
-    updated = client.update_order_shipping(number, [
-        {"basketId": basket, "ShippingModelList": [{
-            "shippingDetailId": row_id, "deliveryCompany": "1001",
-            "shippingNumber": "123456789012", "shippingDate": date(2026, 3, 10)}]}])
+    updated = client.update_order_shipping(
+        number,
+        [
+            {
+                "basketId": basket,
+                "ShippingModelList": [
+                    {
+                        "shippingDetailId": row_id,
+                        "deliveryCompany": "1001",
+                        "shippingNumber": "123456789012",
+                        "shippingDate": date(2026, 3, 10),
+                    }
+                ],
+            }
+        ],
+    )
 
     assert updated.ok
     assert [m.shipping_detail_id for m in updated.messages] == [row_id]
     [model] = client.get_order([number])
     rows = model["PackageModelList"][0]["ShippingModelList"]
-    assert rows == [{"shippingDetailId": row_id, "shippingNumber": "123456789012",
-                     "deliveryCompany": "1001", "deliveryCompanyName": "ヤマト運輸",
-                     "shippingDate": "2026-03-10"}]
+    assert rows == [
+        {
+            "shippingDetailId": row_id,
+            "shippingNumber": "123456789012",
+            "deliveryCompany": "1001",
+            "deliveryCompanyName": "ヤマト運輸",
+            "shippingDate": "2026-03-10",
+        }
+    ]
     assert sandbox.calls == {"updateOrderShipping": 2, "getOrder": 1}
 
 
@@ -298,9 +356,18 @@ def test_update_order_shipping_error_raises_and_changes_nothing(sandbox, client)
     sandbox.generate_orders(200, now=NOW)
     number, basket = one_basket_order(sandbox)
     with pytest.raises(RmsBadRequestError) as info:
-        client.update_order_shipping(number, [{"basketId": basket, "ShippingModelList": [
-            {"deliveryCompany": "1001", "shippingNumber": "1"},
-            {"shippingDetailId": 987654321, "shippingNumber": "2"}]}])
+        client.update_order_shipping(
+            number,
+            [
+                {
+                    "basketId": basket,
+                    "ShippingModelList": [
+                        {"deliveryCompany": "1001", "shippingNumber": "1"},
+                        {"shippingDetailId": 987654321, "shippingNumber": "2"},
+                    ],
+                }
+            ],
+        )
     assert info.value.http_status == 400
     assert [m.data_number for m in info.value.messages if m.is_error] == [2]
     assert sandbox.orders[number]["PackageModelList"][0]["ShippingModelList"] == []
@@ -313,19 +380,31 @@ def test_async_shipping_update_then_poll_for_the_result(sandbox, client):
     ready = pick(sandbox, lambda o: o["orderProgress"] == 300, 3)
     cancelled = pick(sandbox, lambda o: o["orderProgress"] == 900, 1)
     entries = [
-        {"orderNumber": n, "BasketidModelList": [
-            {"basketId": p["basketId"], "ShippingModelList": [
-                {"deliveryCompany": "1002", "shippingNumber": "55500%07d" % i,
-                 "shippingDate": date(2026, 3, 10)}]}
-            for p in sandbox.orders[n]["PackageModelList"]]}
-        for i, n in enumerate(ready + cancelled)]
+        {
+            "orderNumber": n,
+            "BasketidModelList": [
+                {
+                    "basketId": p["basketId"],
+                    "ShippingModelList": [
+                        {
+                            "deliveryCompany": "1002",
+                            "shippingNumber": "55500%07d" % i,
+                            "shippingDate": date(2026, 3, 10),
+                        }
+                    ],
+                }
+                for p in sandbox.orders[n]["PackageModelList"]
+            ],
+        }
+        for i, n in enumerate(ready + cancelled)
+    ]
     sandbox.reset_counters()
 
     [request_id] = client.update_order_shipping_async(entries)
     assert request_id
 
     first = client.get_result_update_order_shipping_async(request_id)
-    assert first == []                                   # not finished yet
+    assert first == []  # not finished yet
     second = client.get_result_update_order_shipping_async(request_id)
 
     assert sorted(r.order_number for r in second) == sorted(ready + cancelled)
@@ -333,25 +412,44 @@ def test_async_shipping_update_then_poll_for_the_result(sandbox, client):
     for number in ready:
         assert by_number[number].ok
         assert by_number[number].messages[0].shipping_detail_id
-        rows = [s for p in sandbox.orders[number]["PackageModelList"] for s in p["ShippingModelList"]]
+        rows = [
+            s
+            for p in sandbox.orders[number]["PackageModelList"]
+            for s in p["ShippingModelList"]
+        ]
         assert {s["deliveryCompany"] for s in rows} == {"1002"}
     assert not by_number[cancelled[0]].ok
-    assert sandbox.calls == {"updateOrderShippingAsync": 1, "getResultUpdateOrderShippingAsync": 2}
+    assert sandbox.calls == {
+        "updateOrderShippingAsync": 1,
+        "getResultUpdateOrderShippingAsync": 2,
+    }
 
 
 def test_async_shipping_update_of_150_orders_takes_2_calls(sandbox, client):
     sandbox.generate_orders(700, now=NOW)
     numbers = pick(sandbox, lambda o: o["orderProgress"] in (100, 200, 300), 150)
-    entries = [{"orderNumber": n, "BasketidModelList": [
-        {"basketId": p["basketId"], "ShippingModelList": [{"deliveryCompany": "1000"}]}
-        for p in sandbox.orders[n]["PackageModelList"]]} for n in numbers]
+    entries = [
+        {
+            "orderNumber": n,
+            "BasketidModelList": [
+                {
+                    "basketId": p["basketId"],
+                    "ShippingModelList": [{"deliveryCompany": "1000"}],
+                }
+                for p in sandbox.orders[n]["PackageModelList"]
+            ],
+        }
+        for n in numbers
+    ]
     sandbox.reset_counters()
 
     ids = client.update_order_shipping_async(entries)
 
     assert len(ids) == len(set(ids)) == 2
     assert sandbox.calls["updateOrderShippingAsync"] == 2
-    results = [r for rid in ids for r in client.get_result_update_order_shipping_async(rid)]
+    results = [
+        r for rid in ids for r in client.get_result_update_order_shipping_async(rid)
+    ]
     assert sorted(r.order_number for r in results) == sorted(numbers)
     assert all(r.ok for r in results)
 
@@ -359,6 +457,7 @@ def test_async_shipping_update_of_150_orders_takes_2_calls(sandbox, client):
 # ---------------------------------------------------------------------------------------------
 # cancel, payment, license
 # ---------------------------------------------------------------------------------------------
+
 
 def test_cancel_order_moves_it_to_800(sandbox, client):
     sandbox.generate_orders(100, now=NOW)
@@ -380,8 +479,14 @@ def test_cancel_order_moves_it_to_800(sandbox, client):
 
 def test_get_payment(sandbox, client):
     sandbox.generate_orders(200, now=NOW)
-    number = pick(sandbox, lambda o: o["orderProgress"] == 300
-                  and o["SettlementModel"]["settlementMethodCode"] == 1, 1)[0]
+    number = pick(
+        sandbox,
+        lambda o: (
+            o["orderProgress"] == 300
+            and o["SettlementModel"]["settlementMethodCode"] == 1
+        ),
+        1,
+    )[0]
 
     model = client.get_payment(number)
 
@@ -413,6 +518,7 @@ def test_license_past_its_expiry_date_is_an_auth_error_without_retry(sandbox, cl
 # faults: retries and typed errors
 # ---------------------------------------------------------------------------------------------
 
+
 def test_5xx_is_retried_until_it_succeeds(sandbox, client, monkeypatch):
     sandbox.generate_orders(30, now=NOW)
     sandbox.reset_counters()
@@ -421,8 +527,8 @@ def test_5xx_is_retried_until_it_succeeds(sandbox, client, monkeypatch):
     listed = client.search_order(NOW - timedelta(hours=24), NOW)
 
     assert set(listed) == set(sandbox.orders)
-    assert sandbox.calls["searchOrder"] == 4          # 3 failures + the success
-    assert client.stats["searchOrder"] == 1           # one logical call
+    assert sandbox.calls["searchOrder"] == 4  # 3 failures + the success
+    assert client.stats["searchOrder"] == 1  # one logical call
 
 
 def test_5xx_exhausting_the_retries_is_a_server_error(sandbox, monkeypatch):
@@ -433,7 +539,7 @@ def test_5xx_exhausting_the_retries_is_a_server_error(sandbox, monkeypatch):
         with pytest.raises(RmsServerError) as info:
             rms_client.get_order(list(sandbox.orders))
     assert info.value.http_status in (500, 503)
-    assert sandbox.calls["getOrder"] == 3             # first try + 2 retries
+    assert sandbox.calls["getOrder"] == 3  # first try + 2 retries
 
 
 def test_429_is_retried_and_retry_after_is_honoured(sandbox, client, monkeypatch):
@@ -441,7 +547,7 @@ def test_429_is_retried_and_retry_after_is_honoured(sandbox, client, monkeypatch
     fail_first(monkeypatch, sandbox, "rate_limit_rate", 1)
     started = time.monotonic()
     assert client.get_license_expiry().date() == date(2026, 5, 31)
-    assert time.monotonic() - started >= 0.9          # waited the Retry-After second
+    assert time.monotonic() - started >= 0.9  # waited the Retry-After second
     assert sandbox.calls["licenseExpiry"] == 2
 
 
@@ -476,7 +582,7 @@ def test_deterministic_5xx_rate_over_a_full_run(sandbox, client):
     assert len(orders) == 2500
     assert client.stats == {"searchOrder": 3, "getOrder": 25}
     retries = sum(sandbox.calls.values()) - 28
-    assert retries > 0                                # faults happened and were absorbed
+    assert retries > 0  # faults happened and were absorbed
 
 
 def test_expired_license_is_an_auth_error_after_one_call(sandbox, client):
@@ -489,7 +595,9 @@ def test_expired_license_is_an_auth_error_after_one_call(sandbox, client):
 
 
 def test_wrong_credentials_are_an_auth_error(sandbox):
-    with RmsClient(SECRET, LICENSE + "x", sandbox.url, min_interval=0, backoff_factor=0) as bad:
+    with RmsClient(
+        SECRET, LICENSE + "x", sandbox.url, min_interval=0, backoff_factor=0
+    ) as bad:
         with pytest.raises(RmsAuthError):
             bad.confirm_order(["999999-20260310-0000000101"])
     assert sandbox.calls["confirmOrder"] == 1
@@ -518,15 +626,22 @@ def test_malformed_json_is_a_response_error(sandbox, client):
 # secrets
 # ---------------------------------------------------------------------------------------------
 
+
 def assert_clean(text, where):
     for secret in CREDENTIALS:
         assert secret not in text, f"a credential leaked into {where}"
 
 
 def test_no_credential_in_logs_errors_or_reprs(sandbox, monkeypatch, caplog):
-    caplog.set_level(logging.DEBUG)                    # root: every logger at DEBUG
-    for name in ("urllib3", "urllib3.connectionpool", "urllib3.util.retry", "requests", "rms"):
-        caplog.set_level(logging.DEBUG, logger=name)   # restored after the test
+    caplog.set_level(logging.DEBUG)  # root: every logger at DEBUG
+    for name in (
+        "urllib3",
+        "urllib3.connectionpool",
+        "urllib3.util.retry",
+        "requests",
+        "rms",
+    ):
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     sandbox.generate_orders(150, now=NOW)
     errors = []
     with make_client(sandbox, max_retries=2) as rms_client:
@@ -540,8 +655,10 @@ def test_no_credential_in_logs_errors_or_reprs(sandbox, monkeypatch, caplog):
         rms_client.get_license_expiry()
         monkeypatch.undo()
         fail_first(monkeypatch, sandbox, "error_rate_5xx", 100)
-        for call in (rms_client.get_license_expiry,
-                     lambda: rms_client.get_order(listed[:3])):
+        for call in (
+            rms_client.get_license_expiry,
+            lambda: rms_client.get_order(listed[:3]),
+        ):
             with pytest.raises(RmsServerError) as info:
                 call()
             errors.append(info.value)
@@ -550,8 +667,10 @@ def test_no_credential_in_logs_errors_or_reprs(sandbox, monkeypatch, caplog):
         # typed errors
         for switch in ("expired_license", "api_disabled", "malformed_json_rate"):
             setattr(sandbox, switch, 1.0 if switch.endswith("rate") else True)
-            for call in (rms_client.get_license_expiry,
-                         lambda: rms_client.search_order(NOW - timedelta(hours=1), NOW)):
+            for call in (
+                rms_client.get_license_expiry,
+                lambda: rms_client.search_order(NOW - timedelta(hours=1), NOW),
+            ):
                 with pytest.raises(RmsError) as info:
                     call()
                 errors.append(info.value)
@@ -559,14 +678,24 @@ def test_no_credential_in_logs_errors_or_reprs(sandbox, monkeypatch, caplog):
         with pytest.raises(RmsBadRequestError) as info:
             rms_client.get_payment("999999-20260310-9999999901")
         errors.append(info.value)
-        client_repr = repr(rms_client) + repr(vars(rms_client)) + str(rms_client.pacer.__dict__)
+        client_repr = (
+            repr(rms_client) + repr(vars(rms_client)) + str(rms_client.pacer.__dict__)
+        )
 
     assert len(errors) == 9
-    assert {type(e) for e in errors} >= {RmsServerError, RmsAuthError, RmsResponseError,
-                                         RmsBadRequestError}
-    assert any("licenseKey=" in r.getMessage() for r in caplog.records), \
+    assert {type(e) for e in errors} >= {
+        RmsServerError,
+        RmsAuthError,
+        RmsResponseError,
+        RmsBadRequestError,
+    }
+    assert any("licenseKey=" in r.getMessage() for r in caplog.records), (
         "urllib3 DEBUG lines were not captured: the check below would prove nothing"
-    assert any(r.name.startswith("urllib3") and "Retry" in r.getMessage() for r in caplog.records)
+    )
+    assert any(
+        r.name.startswith("urllib3") and "Retry" in r.getMessage()
+        for r in caplog.records
+    )
     assert_clean(caplog.text, "the captured log text")
     for record in caplog.records:
         assert_clean(record.getMessage(), f"log record {record.name}")
@@ -574,8 +703,10 @@ def test_no_credential_in_logs_errors_or_reprs(sandbox, monkeypatch, caplog):
         assert_clean(str(record.exc_text or ""), f"log record traceback {record.name}")
     for error in errors:
         text = "".join(traceback.format_exception(error))
-        assert_clean(str(error) + repr(error) + repr(error.args) + error.user_message + text,
-                     f"{type(error).__name__}")
+        assert_clean(
+            str(error) + repr(error) + repr(error.args) + error.user_message + text,
+            f"{type(error).__name__}",
+        )
         assert_clean(repr(error.messages), "error messages")
     assert_clean(client_repr, "the client's repr")
     assert_clean(repr(sandbox), "the sandbox's repr")

@@ -1,4 +1,5 @@
 """Completeness of the RMS code tables (rms/codes.py)."""
+
 import csv
 import importlib.util
 import os
@@ -19,7 +20,9 @@ def test_47_prefectures_in_jis_order():
         "%02d" % n for n in range(1, 48)
     ]
     assert len(codes.PREFECTURE_TO_STATE_CODE) == 47  # kanji names are unique
-    assert sorted(codes.PREFECTURE_TO_STATE_CODE.values()) == ["%02d" % n for n in range(1, 48)]
+    assert sorted(codes.PREFECTURE_TO_STATE_CODE.values()) == [
+        "%02d" % n for n in range(1, 48)
+    ]
 
 
 def test_prefecture_suffixes():
@@ -32,8 +35,18 @@ def test_prefecture_suffixes():
 
 @pytest.mark.parametrize(
     "kanji, code",
-    [("北海道", "01"), ("青森県", "02"), ("東京都", "13"), ("神奈川県", "14"), ("京都府", "26"),
-     ("大阪府", "27"), ("兵庫県", "28"), ("福岡県", "40"), ("鹿児島県", "46"), ("沖縄県", "47")],
+    [
+        ("北海道", "01"),
+        ("青森県", "02"),
+        ("東京都", "13"),
+        ("神奈川県", "14"),
+        ("京都府", "26"),
+        ("大阪府", "27"),
+        ("兵庫県", "28"),
+        ("福岡県", "40"),
+        ("鹿児島県", "46"),
+        ("沖縄県", "47"),
+    ],
 )
 def test_prefecture_to_state_code(kanji, code):
     assert codes.PREFECTURE_TO_STATE_CODE[kanji] == code
@@ -42,8 +55,19 @@ def test_prefecture_to_state_code(kanji, code):
 
 @pytest.mark.parametrize(
     "name, code",
-    [("東京都", "13"), (" 東京都\u3000", "13"), ("東京", "13"), ("京都", "26"), ("大阪", "27"),
-     ("北海道", "01"), ("和歌山", "30"), ("Tokyo", None), ("", None), (None, None), ("北海", None)],
+    [
+        ("東京都", "13"),
+        (" 東京都\u3000", "13"),
+        ("東京", "13"),
+        ("京都", "26"),
+        ("大阪", "27"),
+        ("北海道", "01"),
+        ("和歌山", "30"),
+        ("Tokyo", None),
+        ("", None),
+        (None, None),
+        ("北海", None),
+    ],
 )
 def test_prefecture_state_code_lookup(name, code):
     assert codes.prefecture_state_code(name) == code
@@ -84,9 +108,18 @@ def test_delivery_companies_contiguous():
 
 @pytest.mark.parametrize(
     "code, name",
-    [("1000", "その他"), ("1001", "ヤマト運輸"), ("1002", "佐川急便"), ("1003", "日本郵便"),
-     ("1005", "セイノースーパーエクスプレス"), ("1015", "NXトランスポート"), ("1028", "Rakuten EXPRESS"),
-     ("1029", "日本郵便 楽天倉庫出荷"), ("1030", "ヤマト運輸 クロネコゆうパケット"), ("1031", "名鉄NX運輸")],
+    [
+        ("1000", "その他"),
+        ("1001", "ヤマト運輸"),
+        ("1002", "佐川急便"),
+        ("1003", "日本郵便"),
+        ("1005", "セイノースーパーエクスプレス"),
+        ("1015", "NXトランスポート"),
+        ("1028", "Rakuten EXPRESS"),
+        ("1029", "日本郵便 楽天倉庫出荷"),
+        ("1030", "ヤマト運輸 クロネコゆうパケット"),
+        ("1031", "名鉄NX運輸"),
+    ],
 )
 def test_delivery_company_current_names(code, name):
     assert codes.DELIVERY_COMPANY[code] == name
@@ -102,7 +135,13 @@ def test_order_progress():
     assert list(codes.ORDER_PROGRESS_EN) == list(codes.ORDER_PROGRESS)
     assert codes.ORDER_PROGRESS[300] == "発送待ち"
     assert codes.ORDER_PROGRESS_SELECTION[0] == ("100", "Awaiting order confirmation")
-    assert set(codes.PROGRESS_SHIPPED) | set(codes.PROGRESS_CANCELLED) == {500, 600, 700, 800, 900}
+    assert set(codes.PROGRESS_SHIPPED) | set(codes.PROGRESS_CANCELLED) == {
+        500,
+        600,
+        700,
+        800,
+        900,
+    }
 
 
 def test_order_type():
@@ -113,7 +152,9 @@ def test_order_type():
 
 def test_settlement_methods():
     assert set(codes.SETTLEMENT_METHOD) == set(codes.SETTLEMENT_METHOD_EN)
-    assert {1, 2, 4, 5, 6, 7, 8, 9, 12, 13, 14, 16, 17, 21, 27} <= set(codes.SETTLEMENT_METHOD)
+    assert {1, 2, 4, 5, 6, 7, 8, 9, 12, 13, 14, 16, 17, 21, 27} <= set(
+        codes.SETTLEMENT_METHOD
+    )
     assert codes.SETTLEMENT_METHOD[codes.SETTLEMENT_CASH_ON_DELIVERY] == "代金引換"
     assert codes.SETTLEMENT_METHOD[14] == "ファミリーマート、ローソン等（前払）"
     assert codes.RPAY_SETTLEMENT_FLAG == {0: "選択制決済", 1: "楽天市場の共通決済手段"}
@@ -130,22 +171,36 @@ def test_slip_payment_and_approval_states():
 
 def test_cancel_reasons():
     assert set(codes.CANCEL_REASON) == {1, 2, 3, 4, 5, 6, 8, 10, 13, 14, 15}
-    assert set(codes.CANCEL_REASON_EN) == set(codes.CANCEL_REASON) == set(codes.CANCEL_REASON_SIDE)
+    assert (
+        set(codes.CANCEL_REASON_EN)
+        == set(codes.CANCEL_REASON)
+        == set(codes.CANCEL_REASON_SIDE)
+    )
     assert set(codes.CHANGE_REASON_DETAIL) == set(codes.CANCEL_REASON) | {16}
     assert 16 not in codes.CANCEL_REASON  # not a reason one can send
-    assert codes.CANCEL_REASON_SIDE[8] == "shop" and codes.CANCEL_REASON_SIDE[1] == "customer"
+    assert (
+        codes.CANCEL_REASON_SIDE[8] == "shop"
+        and codes.CANCEL_REASON_SIDE[1] == "customer"
+    )
 
 
 def test_inventory_restore_type():
-    assert set(codes.INVENTORY_RESTORE_TYPE) == {0, 1, 2} == set(codes.INVENTORY_RESTORE_TYPE_EN)
+    assert (
+        set(codes.INVENTORY_RESTORE_TYPE)
+        == {0, 1, 2}
+        == set(codes.INVENTORY_RESTORE_TYPE_EN)
+    )
 
 
 def test_payment_status():
     assert set(codes.PAYMENT_STATUS) == set(codes.PAYMENT_STATUS_EN)
     assert codes.PAYMENT_STATUS[30600] == "決済確定"
     assert codes.PAYMENT_STATUS[31500] == "取消完了"
-    for group in (codes.PAYMENT_STATUS_SETTLED, codes.PAYMENT_STATUS_REFUSED,
-                  codes.PAYMENT_STATUS_CANCELLED):
+    for group in (
+        codes.PAYMENT_STATUS_SETTLED,
+        codes.PAYMENT_STATUS_REFUSED,
+        codes.PAYMENT_STATUS_CANCELLED,
+    ):
         assert group <= set(codes.PAYMENT_STATUS)
     assert 31200 in codes.PAYMENT_STATUS_PROCEDURE_CANCEL
     assert 31400 not in codes.PAYMENT_STATUS_PROCEDURE_CANCEL
@@ -153,10 +208,17 @@ def test_payment_status():
 
 @pytest.mark.parametrize(
     "selection",
-    [codes.ORDER_PROGRESS_SELECTION, codes.ORDER_TYPE_SELECTION, codes.SETTLEMENT_METHOD_SELECTION,
-     codes.RPAY_SETTLEMENT_FLAG_SELECTION, codes.DELIVERY_COMPANY_SELECTION,
-     codes.PAYMENT_STATE_SELECTION, codes.APPROVAL_STATE_SELECTION, codes.CANCEL_REASON_SELECTION,
-     codes.INVENTORY_RESTORE_TYPE_SELECTION],
+    [
+        codes.ORDER_PROGRESS_SELECTION,
+        codes.ORDER_TYPE_SELECTION,
+        codes.SETTLEMENT_METHOD_SELECTION,
+        codes.RPAY_SETTLEMENT_FLAG_SELECTION,
+        codes.DELIVERY_COMPANY_SELECTION,
+        codes.PAYMENT_STATE_SELECTION,
+        codes.APPROVAL_STATE_SELECTION,
+        codes.CANCEL_REASON_SELECTION,
+        codes.INVENTORY_RESTORE_TYPE_SELECTION,
+    ],
 )
 def test_selections_are_odoo_ready(selection):
     keys = [key for key, _label in selection]

@@ -30,7 +30,10 @@ check_wheel = load("tools/check_wheel.py", "check_wheel")
         ("# git's comment\n\nShort subject\n", None),
         ("Subject\nbody without a blank line\n", "followed by a blank line"),
         ("\n# only comments\n", "empty commit message"),
-        ("Merge branch 'jobs' into integ, with a subject git made far too long for us\n", None),
+        (
+            "Merge branch 'jobs' into integ, with a subject git made far too long for us\n",
+            None,
+        ),
     ],
 )
 def test_commit_subject(message, error):

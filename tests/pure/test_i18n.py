@@ -13,6 +13,7 @@ checked against polib when both are there).
   translation, marked ``odoo-python`` as Odoo's CodeTranslations requires, in both files;
 * those English templates hold no Japanese (Japanese belongs to the translation).
 """
+
 import ast
 import re
 from pathlib import Path
@@ -35,14 +36,40 @@ JA = ROOT / "i18n" / "ja.po"
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdirf]|%[sdirf]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
-DYNAMIC = {template: "rules.REASONS[%r]" % code for code, (_d, template) in rules.REASONS.items()}
-DYNAMIC.update({template: "mapping.CHECK_REASONS[%r]" % check for check, template in mapping.CHECK_REASONS.items()})
+DYNAMIC = {
+    template: "rules.REASONS[%r]" % code
+    for code, (_d, template) in rules.REASONS.items()
+}
+DYNAMIC.update(
+    {
+        template: "mapping.CHECK_REASONS[%r]" % check
+        for check, template in mapping.CHECK_REASONS.items()
+    }
+)
 DYNAMIC.update({template: "rules.MESSAGES" for template in rules.MESSAGES})
-DYNAMIC.update({template: "mapping.LINE_NAMES[%r]" % kind
-                for kind, pair in mapping.LINE_NAMES.items() for template in pair if template})
-DYNAMIC.update({template: "sync.REASONS[%r]" % code for code, template in sync.REASONS.items()})
-DYNAMIC.update({template: "exceptions.USER_MESSAGES[%r]" % code for code, template in exceptions.USER_MESSAGES.items()})
-DYNAMIC.update({template: "codes.ORDER_PROGRESS_EN[%r]" % code for code, template in codes.ORDER_PROGRESS_EN.items()})
+DYNAMIC.update(
+    {
+        template: "mapping.LINE_NAMES[%r]" % kind
+        for kind, pair in mapping.LINE_NAMES.items()
+        for template in pair
+        if template
+    }
+)
+DYNAMIC.update(
+    {template: "sync.REASONS[%r]" % code for code, template in sync.REASONS.items()}
+)
+DYNAMIC.update(
+    {
+        template: "exceptions.USER_MESSAGES[%r]" % code
+        for code, template in exceptions.USER_MESSAGES.items()
+    }
+)
+DYNAMIC.update(
+    {
+        template: "codes.ORDER_PROGRESS_EN[%r]" % code
+        for code, template in codes.ORDER_PROGRESS_EN.items()
+    }
+)
 
 
 # ----------------------------------------------------------------------
@@ -142,8 +169,11 @@ def test_ja_po_parses_and_is_japanese(ja):
 def test_fallback_reader_agrees_with_polib():
     for path in (POT, JA):
         mine = {e["msgid"]: (e["msgstr"], e["occurrences"]) for e in parse_po(path)}
-        theirs = {e.msgid: (e.msgstr, ["%s:%s" % o if o[1] else o[0] for o in e.occurrences])
-                  for e in polib.pofile(str(path)) if e.msgid and not e.obsolete}
+        theirs = {
+            e.msgid: (e.msgstr, ["%s:%s" % o if o[1] else o[0] for o in e.occurrences])
+            for e in polib.pofile(str(path))
+            if e.msgid and not e.obsolete
+        }
         assert mine == theirs
 
 
@@ -158,7 +188,9 @@ def test_every_template_msgid_is_translated(pot, ja):
     empty = sorted(msgid for msgid in pot if not ja[msgid]["msgstr"].strip())
     assert not empty, "empty msgstr in ja.po: %s" % empty
     extra = sorted(set(ja) - set(pot))
-    assert not extra, "ja.po entries not in the template (Odoo drops them as obsolete): %s" % extra
+    assert not extra, (
+        "ja.po entries not in the template (Odoo drops them as obsolete): %s" % extra
+    )
 
 
 def test_same_occurrences_as_template(pot, ja):
@@ -183,7 +215,11 @@ def test_placeholder_pattern():
 
 def test_html_tags_are_kept(ja):
     tag = re.compile(r"</?[a-zA-Z][^>]*>")
-    wrong = {m: e["msgstr"] for m, e in ja.items() if tag.findall(m) != tag.findall(e["msgstr"])}
+    wrong = {
+        m: e["msgstr"]
+        for m, e in ja.items()
+        if tag.findall(m) != tag.findall(e["msgstr"])
+    }
     assert not wrong
 
 
@@ -196,12 +232,21 @@ def test_runtime_reason_templates_are_translated(template, pot, ja):
     msgstr = entry["msgstr"]
     assert msgstr and msgstr != template and JAPANESE.search(msgstr), where
     # Odoo's CodeTranslations reads only "#: code:" entries commented "odoo-python".
-    assert "odoo-python" in entry["comments"] and "odoo-python" in pot[template]["comments"], where
-    assert any(o.startswith("code:addons/sale_rakuten/") for o in entry["occurrences"]), where
+    assert (
+        "odoo-python" in entry["comments"]
+        and "odoo-python" in pot[template]["comments"]
+    ), where
+    assert any(
+        o.startswith("code:addons/sale_rakuten/") for o in entry["occurrences"]
+    ), where
     # The translation formats with the same arguments as the template.
-    args = {name: "x" for name in re.findall(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)s", template)}
+    args = {
+        name: "x" for name in re.findall(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)s", template)
+    }
     if args:
-        assert JAPANESE.search(msgstr % args), where  # raises if a placeholder is broken
+        assert JAPANESE.search(msgstr % args), (
+            where
+        )  # raises if a placeholder is broken
 
 
 def test_rule_results_translate():
@@ -209,12 +254,19 @@ def test_rule_results_translate():
     to _()), formatted with its own args."""
     ja = {e["msgid"]: e["msgstr"] for e in load(JA)}
     for code, (_decision, template) in rules.REASONS.items():
-        result = rules._result(code, **{
-            name: 1 for name in re.findall(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)s", template)
-        })
+        result = rules._result(
+            code,
+            **{
+                name: 1
+                for name in re.findall(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)s", template)
+            },
+        )
         assert result.reason_template in ja
-        translated = ja[result.reason_template] % result.reason_args if result.reason_args \
+        translated = (
+            ja[result.reason_template] % result.reason_args
+            if result.reason_args
             else ja[result.reason_template]
+        )
         assert JAPANESE.search(translated), code
 
 
@@ -227,14 +279,23 @@ def test_english_templates_hold_no_japanese(template):
 def test_rms_errors_explain_with_a_known_code():
     """Every error class, and every explanation the client picks, is a key of USER_MESSAGES;
     the English user_message is that template formatted with the error's arguments."""
-    classes = [exceptions.RmsError] + [getattr(exceptions, name) for name in exceptions.__all__
-                                       if name.startswith("Rms") and name != "RmsError"]
+    classes = [exceptions.RmsError] + [
+        getattr(exceptions, name)
+        for name in exceptions.__all__
+        if name.startswith("Rms") and name != "RmsError"
+    ]
     for cls in classes:
         error = cls("boom")
         assert error.user_code == cls.default_user_code in exceptions.USER_MESSAGES
-        assert error.user_message == exceptions.USER_MESSAGES[error.user_code] == cls.default_user_message
+        assert (
+            error.user_message
+            == exceptions.USER_MESSAGES[error.user_code]
+            == cls.default_user_message
+        )
     assert set(client._AUTH_USER_CODES.values()) <= set(exceptions.USER_MESSAGES)
-    error = exceptions.RmsBadRequestError("x", user_code="rejected", user_args={"rms_message": "注文がありません"})
+    error = exceptions.RmsBadRequestError(
+        "x", user_code="rejected", user_args={"rms_message": "注文がありません"}
+    )
     assert error.user_message == "Rakuten RMS rejected the request: 注文がありません"
     with pytest.raises(ValueError):
         exceptions.RmsError("x", user_code="no-such-code")
@@ -243,16 +304,32 @@ def test_rms_errors_explain_with_a_known_code():
 def test_message_arguments_are_translated_too():
     """A status name inside a reason is a Message of its own, whose template is translated."""
     ja = {e["msgid"]: e["msgstr"] for e in load(JA)}
-    result = rules._result("already_shipped", progress=500, progress_name=Message(codes.ORDER_PROGRESS_EN[500]))
+    result = rules._result(
+        "already_shipped",
+        progress=500,
+        progress_name=Message(codes.ORDER_PROGRESS_EN[500]),
+    )
     name = result.reason_args["progress_name"]
-    japanese = ja[result.reason_template] % dict(result.reason_args, progress_name=ja[name.template])
+    japanese = ja[result.reason_template] % dict(
+        result.reason_args, progress_name=ja[name.template]
+    )
     assert "発送済" in japanese and "Shipped" not in japanese
 
 
 def test_rms_error_arguments_are_redacted():
     """The arguments kept to render an explanation later are as clean as the English text."""
     text = "bad header ESA c2VjcmV0OmtleQ== for licenseKey=SL3-secret&x=1"
-    error = exceptions.RmsBadRequestError(text, user_code="rejected", user_args={"rms_message": text})
-    for kept in (error.user_args["rms_message"], error.user_message, str(error), repr(error)):
+    error = exceptions.RmsBadRequestError(
+        text, user_code="rejected", user_args={"rms_message": text}
+    )
+    for kept in (
+        error.user_args["rms_message"],
+        error.user_message,
+        str(error),
+        repr(error),
+    ):
         assert "c2VjcmV0OmtleQ" not in kept and "SL3-secret" not in kept, kept
-    assert "ESA ***" in error.user_args["rms_message"] and "licenseKey=***" in error.user_args["rms_message"]
+    assert (
+        "ESA ***" in error.user_args["rms_message"]
+        and "licenseKey=***" in error.user_args["rms_message"]
+    )

@@ -6,6 +6,7 @@
   requests), so testing the client against it is not testing the client against itself. Its
   modules import each other relatively (or as ``tools.rms_sandbox``), never anything else.
 """
+
 import ast
 import os
 import subprocess
@@ -31,12 +32,23 @@ def imports(source, filename="<source>"):
         if isinstance(node, ast.Import):
             found.extend((0, alias.name, (), node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            found.append((node.level, node.module or "", tuple(a.name for a in node.names),
-                          node.lineno))
+            found.append(
+                (
+                    node.level,
+                    node.module or "",
+                    tuple(a.name for a in node.names),
+                    node.lineno,
+                )
+            )
         elif isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else \
-                func.attr if isinstance(func, ast.Attribute) else None
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else None
+            )
             if name in ("__import__", "import_module"):
                 found.append((-1, name, (), node.lineno))
     return found
@@ -53,15 +65,22 @@ def rms_violations(source, filename="<source>"):
             problems.append("%s dynamic import (%s)" % (where, module))
         elif level == 0:
             if top not in STDLIB and top not in RMS_THIRD_PARTY:
-                problems.append("%s imports %s (outside rms/, stdlib, requests, urllib3)"
-                                % (where, module))
+                problems.append(
+                    "%s imports %s (outside rms/, stdlib, requests, urllib3)"
+                    % (where, module)
+                )
         elif level == 1:
             targets = [top] if module else list(names)
             for target in targets:
                 if target not in local:
-                    problems.append("%s relative import of %r, not a module of rms/" % (where, target))
+                    problems.append(
+                        "%s relative import of %r, not a module of rms/"
+                        % (where, target)
+                    )
         else:
-            problems.append("%s relative import leaves rms/ (level %d)" % (where, level))
+            problems.append(
+                "%s relative import leaves rms/ (level %d)" % (where, level)
+            )
     return problems
 
 
@@ -74,68 +93,102 @@ def sandbox_violations(source, filename="<source>", depth=0):
         if level == -1:
             problems.append("%s dynamic import (%s)" % (where, module))
         elif level > depth + 1:
-            problems.append("%s relative import leaves the sandbox package (level %d)" % (where, level))
+            problems.append(
+                "%s relative import leaves the sandbox package (level %d)"
+                % (where, level)
+            )
         elif level >= 1:
             continue  # a module of the package itself
-        elif module != "tools.rms_sandbox" and not module.startswith("tools.rms_sandbox.") \
-                and module.split(".")[0] not in STDLIB:
-            problems.append("%s imports %s (not the standard library)" % (where, module))
+        elif (
+            module != "tools.rms_sandbox"
+            and not module.startswith("tools.rms_sandbox.")
+            and module.split(".")[0] not in STDLIB
+        ):
+            problems.append(
+                "%s imports %s (not the standard library)" % (where, module)
+            )
     return problems
 
 
 # --- the checkers themselves catch what they must -----------------------------------------
-@pytest.mark.parametrize("source", [
-    "import odoo",
-    "from odoo import models",
-    "from odoo.tools import float_round",
-    "import sale_rakuten.rms.codes",
-    "from rms import codes",            # absolute self-import
-    "from rms.codes import JST",
-    "from .. import models",           # leaves rms/
-    "from ..models import crm_team",
-    "from .nonexistent import x",
-    "import yaml",
-    "def f():\n    import odoo\n",     # nested import
-    "import importlib\nimportlib.import_module('odoo')",
-    "__import__('odoo')",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import odoo",
+        "from odoo import models",
+        "from odoo.tools import float_round",
+        "import sale_rakuten.rms.codes",
+        "from rms import codes",  # absolute self-import
+        "from rms.codes import JST",
+        "from .. import models",  # leaves rms/
+        "from ..models import crm_team",
+        "from .nonexistent import x",
+        "import yaml",
+        "def f():\n    import odoo\n",  # nested import
+        "import importlib\nimportlib.import_module('odoo')",
+        "__import__('odoo')",
+    ],
+)
 def test_rms_checker_rejects(source):
     assert rms_violations(source)
 
 
-@pytest.mark.parametrize("source", [
-    "import json\nimport re\nfrom datetime import datetime",
-    "import requests\nfrom requests.adapters import HTTPAdapter\n"
-    "from urllib3.util.retry import Retry",
-    "from .codes import JST\nfrom . import order",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import json\nimport re\nfrom datetime import datetime",
+        "import requests\nfrom requests.adapters import HTTPAdapter\n"
+        "from urllib3.util.retry import Retry",
+        "from .codes import JST\nfrom . import order",
+    ],
+)
 def test_rms_checker_accepts(source):
     assert rms_violations(source) == []
 
 
-@pytest.mark.parametrize("source", ["import rms.client", "from rms import codes", "import requests",
-                                    "from .. import models", "from ...rms import client",
-                                    "import odoo", "import tools.demo", "__import__('rms')",
-                                    "def f():\n    import requests\n"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import rms.client",
+        "from rms import codes",
+        "import requests",
+        "from .. import models",
+        "from ...rms import client",
+        "import odoo",
+        "import tools.demo",
+        "__import__('rms')",
+        "def f():\n    import requests\n",
+    ],
+)
 def test_sandbox_checker_rejects(source):
     assert sandbox_violations(source)
 
 
-@pytest.mark.parametrize("source", ["import json\nfrom http.server import HTTPServer",
-                                    "from . import catalog\nfrom .common import JST",
-                                    "from tools.rms_sandbox.state import RmsSandbox"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import json\nfrom http.server import HTTPServer",
+        "from . import catalog\nfrom .common import JST",
+        "from tools.rms_sandbox.state import RmsSandbox",
+    ],
+)
 def test_sandbox_checker_accepts(source):
     assert sandbox_violations(source) == []
 
 
 # --- the real files ---------------------------------------------------------------------------
 def test_rms_package_has_modules():
-    assert {"client", "codes", "order", "rules", "mapping"} <= {p.stem for p in RMS_MODULES}
+    assert {"client", "codes", "order", "rules", "mapping"} <= {
+        p.stem for p in RMS_MODULES
+    }
 
 
 @pytest.mark.parametrize("path", RMS_MODULES, ids=lambda p: p.name)
 def test_rms_module_imports(path):
-    assert rms_violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))) == []
+    assert (
+        rms_violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+        == []
+    )
 
 
 @pytest.mark.parametrize("path", RMS_MODULES, ids=lambda p: p.name)
@@ -144,26 +197,48 @@ def test_rms_modules_import_each_other_relatively(path):
     for level, module, _names, line in imports(source):
         top = module.split(".")[0]
         if level == 0:
-            assert top not in ("rms", "sale_rakuten", "odoo", "tools"), "%s:%d" % (path.name, line)
+            assert top not in ("rms", "sale_rakuten", "odoo", "tools"), "%s:%d" % (
+                path.name,
+                line,
+            )
 
 
 def test_rms_modules_do_use_relative_imports():
-    relative = {p.name for p in RMS_MODULES
-                if any(level == 1 for level, *_ in imports(p.read_text(encoding="utf-8")))}
+    relative = {
+        p.name
+        for p in RMS_MODULES
+        if any(level == 1 for level, *_ in imports(p.read_text(encoding="utf-8")))
+    }
     assert {"client.py", "order.py", "mapping.py"} <= relative
 
 
 def test_sandbox_is_a_package_of_modules():
     names = {str(p.relative_to(SANDBOX)) for p in SANDBOX_MODULES}
-    assert {"__init__.py", "__main__.py", "server.py", "state.py", "generator.py", "faults.py",
-            "operations/orders.py", "operations/items.py", "operations/inventory.py"} <= names
+    assert {
+        "__init__.py",
+        "__main__.py",
+        "server.py",
+        "state.py",
+        "generator.py",
+        "faults.py",
+        "operations/orders.py",
+        "operations/items.py",
+        "operations/inventory.py",
+    } <= names
     assert not (ROOT / "tools" / "rms_sandbox.py").exists()
 
 
-@pytest.mark.parametrize("path", SANDBOX_MODULES, ids=lambda p: str(p.relative_to(SANDBOX)))
+@pytest.mark.parametrize(
+    "path", SANDBOX_MODULES, ids=lambda p: str(p.relative_to(SANDBOX))
+)
 def test_sandbox_imports_only_the_standard_library(path):
     depth = len(path.relative_to(SANDBOX).parts) - 1
-    assert sandbox_violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), depth) == []
+    assert (
+        sandbox_violations(
+            path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), depth
+        )
+        == []
+    )
 
 
 def test_no_subpackages_escape_the_check():
@@ -173,8 +248,14 @@ def test_no_subpackages_escape_the_check():
 # --- at import time -----------------------------------------------------------------------
 def run_python(code):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=str(ROOT),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_rms_imports_with_odoo_unavailable():

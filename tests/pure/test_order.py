@@ -1,4 +1,5 @@
 """getOrder OrderModel parsing (rms/order.py) against anonymised RMS fixtures."""
+
 import copy
 import dataclasses
 import json
@@ -141,7 +142,10 @@ def test_rpay_card_order_coupons_points_and_amounts():
     # requestPrice = totalPrice + charges - coupons - points
     assert order.request_price == order.total_price - 800 - 1000
     assert order.payment_charge_tax_rate == Decimal("0.1")
-    assert [t.tax_rate for t in order.tax_summaries] == [Decimal("0.1"), Decimal("0.08")]
+    assert [t.tax_rate for t in order.tax_summaries] == [
+        Decimal("0.1"),
+        Decimal("0.08"),
+    ]
     assert order.tax_summaries[0].req_price_tax == 622
 
     check = reconcile_amounts(order)
@@ -249,7 +253,9 @@ def test_multi_recipient_order():
 
 def test_wrapping_tax_and_deleted_wrapping():
     assert Wrapping(1, "包装", 330, True, False).price_tax_incl == 330
-    assert Wrapping(2, "リボン", 105, False, False).price_tax_incl == 115  # 10.5 rounded down
+    assert (
+        Wrapping(2, "リボン", 105, False, False).price_tax_incl == 115
+    )  # 10.5 rounded down
     assert Wrapping(2, "リボン", 110, True, True).price_tax_incl == 0
     assert Wrapping(1, "包装", None, True, False).price_tax_incl == 0
 
@@ -347,7 +353,10 @@ def test_items_without_sku_list():
     [
         ("2025-03-01T10:15:00+0900", datetime(2025, 3, 1, 10, 15, tzinfo=JST)),
         ("2025-03-01T10:15:00+09:00", datetime(2025, 3, 1, 10, 15, tzinfo=JST)),
-        ("2025-03-01T10:15:00", datetime(2025, 3, 1, 10, 15, tzinfo=JST)),  # no offset: Japan time
+        (
+            "2025-03-01T10:15:00",
+            datetime(2025, 3, 1, 10, 15, tzinfo=JST),
+        ),  # no offset: Japan time
         ("2025-03-01T01:15:00Z", datetime(2025, 3, 1, 10, 15, tzinfo=JST)),
     ],
 )
@@ -370,16 +379,31 @@ def test_numeric_strings_and_integral_floats_are_read_as_integers():
 
 def test_missing_optional_parts_get_defaults():
     data = load("rpay_card")
-    for key in ("PointModel", "WrappingModel1", "CouponModelList", "TaxSummaryModelList",
-                "DueDateModelList", "ChangeReasonModelList", "DeliveryModel", "remarks",
-                "couponAllTotalPrice", "paymentCharge"):
+    for key in (
+        "PointModel",
+        "WrappingModel1",
+        "CouponModelList",
+        "TaxSummaryModelList",
+        "DueDateModelList",
+        "ChangeReasonModelList",
+        "DeliveryModel",
+        "remarks",
+        "couponAllTotalPrice",
+        "paymentCharge",
+    ):
         data.pop(key)
     data["OrdererModel"]["phoneNumber3"] = None
     data["OrdererModel"]["prefecture"] = "Unknown"
     order = parse_order(data)
     assert order.used_point == 0
-    assert order.coupons == () and order.tax_summaries == () and order.change_reasons == ()
-    assert order.remarks == "" and order.delivery_name == "" and order.delivery_class is None
+    assert (
+        order.coupons == () and order.tax_summaries == () and order.change_reasons == ()
+    )
+    assert (
+        order.remarks == ""
+        and order.delivery_name == ""
+        and order.delivery_class is None
+    )
     assert order.coupon_all_total_price == 0 and order.payment_charge == 0
     assert order.orderer.phone == "03-1234"
     assert order.orderer.state_code is None
@@ -398,13 +422,24 @@ def test_settlement_and_coupon_codes_fall_back_to_names():
 
 def test_change_reasons():
     data = load("rpay_card")
-    data["ChangeReasonModelList"] = [{
-        "changeId": 5001, "changeType": 0, "changeTypeDetail": None, "changeReason": 1,
-        "changeReasonDetail": 1, "changeApplyDatetime": "2025-03-01T11:00:00+0900",
-        "changeFixDatetime": None, "changeCmplDatetime": None,
-    }]
+    data["ChangeReasonModelList"] = [
+        {
+            "changeId": 5001,
+            "changeType": 0,
+            "changeTypeDetail": None,
+            "changeReason": 1,
+            "changeReasonDetail": 1,
+            "changeApplyDatetime": "2025-03-01T11:00:00+0900",
+            "changeFixDatetime": None,
+            "changeCmplDatetime": None,
+        }
+    ]
     (change,) = parse_order(data).change_reasons
-    assert (change.change_id, change.change_type, change.change_reason_detail) == (5001, 0, 1)
+    assert (change.change_id, change.change_type, change.change_reason_detail) == (
+        5001,
+        0,
+        1,
+    )
     assert change.apply_datetime == datetime(2025, 3, 1, 11, 0, tzinfo=JST)
     assert change.fix_datetime is None
 
@@ -435,74 +470,269 @@ ITEMS = ("PackageModelList", 0, "ItemModelList")
 
 ERROR_CASES = [
     # (id, mutation, field, detail fragment)
-    ("progress-missing", _set(("orderProgress",), DELETE), "orderProgress", "required but missing"),
-    ("progress-null", _set(("orderProgress",), None), "orderProgress", "required but missing"),
-    ("progress-text", _set(("orderProgress",), "abc"), "orderProgress", "expected an integer, got 'abc'"),
-    ("progress-bool", _set(("orderProgress",), True), "orderProgress", "expected an integer"),
+    (
+        "progress-missing",
+        _set(("orderProgress",), DELETE),
+        "orderProgress",
+        "required but missing",
+    ),
+    (
+        "progress-null",
+        _set(("orderProgress",), None),
+        "orderProgress",
+        "required but missing",
+    ),
+    (
+        "progress-text",
+        _set(("orderProgress",), "abc"),
+        "orderProgress",
+        "expected an integer, got 'abc'",
+    ),
+    (
+        "progress-bool",
+        _set(("orderProgress",), True),
+        "orderProgress",
+        "expected an integer",
+    ),
     ("type-missing", _set(("orderType",), DELETE), "orderType", "required but missing"),
-    ("type-float", _set(("orderType",), 1.5), "orderType", "expected an integer, got 1.5"),
-    ("datetime-missing", _set(("orderDatetime",), DELETE), "orderDatetime", "required but missing"),
-    ("datetime-empty", _set(("orderDatetime",), ""), "orderDatetime", "required but missing"),
-    ("datetime-bad", _set(("orderDatetime",), "2025/03/01 10:15"), "orderDatetime", "expected a datetime"),
-    ("datetime-number", _set(("orderDatetime",), 20250301), "orderDatetime", "expected a datetime"),
+    (
+        "type-float",
+        _set(("orderType",), 1.5),
+        "orderType",
+        "expected an integer, got 1.5",
+    ),
+    (
+        "datetime-missing",
+        _set(("orderDatetime",), DELETE),
+        "orderDatetime",
+        "required but missing",
+    ),
+    (
+        "datetime-empty",
+        _set(("orderDatetime",), ""),
+        "orderDatetime",
+        "required but missing",
+    ),
+    (
+        "datetime-bad",
+        _set(("orderDatetime",), "2025/03/01 10:15"),
+        "orderDatetime",
+        "expected a datetime",
+    ),
+    (
+        "datetime-number",
+        _set(("orderDatetime",), 20250301),
+        "orderDatetime",
+        "expected a datetime",
+    ),
     ("version-old", _set(("version",), 6), "version", "version 6 is not supported"),
-    ("postage-missing", _set(("postagePrice",), DELETE), "postagePrice", "required but missing"),
-    ("total-missing", _set(("totalPrice",), DELETE), "totalPrice", "required but missing"),
+    (
+        "postage-missing",
+        _set(("postagePrice",), DELETE),
+        "postagePrice",
+        "required but missing",
+    ),
+    (
+        "total-missing",
+        _set(("totalPrice",), DELETE),
+        "totalPrice",
+        "required but missing",
+    ),
     ("remarks-number", _set(("remarks",), 12), "remarks", "expected a string, got 12"),
-    ("asuraku-text", _set(("asurakuFlag",), "yes"), "asurakuFlag", "expected an integer"),
-    ("settlement-missing", _set(("SettlementModel",), DELETE), "SettlementModel", "required but missing"),
-    ("settlement-list", _set(("SettlementModel",), []), "SettlementModel", "expected an object"),
-    ("rpay-missing", _set(("SettlementModel", "rpaySettlementFlag"), DELETE),
-     "SettlementModel.rpaySettlementFlag", "required but missing"),
-    ("rpay-2", _set(("SettlementModel", "rpaySettlementFlag"), 2),
-     "SettlementModel.rpaySettlementFlag", "expected 0 or 1, got 2"),
-    ("orderer-missing", _set(("OrdererModel",), DELETE), "OrdererModel", "required but missing"),
-    ("family-missing", _set(("OrdererModel", "familyName"), DELETE),
-     "OrdererModel.familyName", "required but missing"),
-    ("family-empty", _set(("OrdererModel", "familyName"), " "), "OrdererModel.familyName", "required but empty"),
-    ("zip-list", _set(("OrdererModel", "zipCode1"), ["100"]), "OrdererModel.zipCode1", "expected a string"),
-    ("packages-missing", _set(("PackageModelList",), DELETE), "PackageModelList", "required but missing"),
-    ("packages-empty", _set(("PackageModelList",), []), "PackageModelList", "required but empty"),
-    ("packages-object", _set(("PackageModelList",), {}), "PackageModelList", "expected a list"),
-    ("package-text", _set(("PackageModelList", 0), "x"), "PackageModelList[0]", "expected an object"),
-    ("basket-missing", _set(("PackageModelList", 0, "basketId"), DELETE),
-     "PackageModelList[0].basketId", "required but missing"),
-    ("package-postage-missing", _set(("PackageModelList", 0, "postagePrice"), DELETE),
-     "PackageModelList[0].postagePrice", "required but missing"),
-    ("sender-missing", _set(("PackageModelList", 0, "SenderModel"), DELETE),
-     "PackageModelList[0].SenderModel", "required but missing"),
-    ("items-empty", _set(ITEMS, []), "PackageModelList[0].ItemModelList", "required but empty"),
-    ("items-missing", _set(ITEMS, DELETE), "PackageModelList[0].ItemModelList", "required but missing"),
-    ("detail-id-missing", _set(ITEMS + (1, "itemDetailId"), DELETE),
-     "PackageModelList[0].ItemModelList[1].itemDetailId", "required but missing"),
-    ("price-null", _set(ITEMS + (0, "price"), None),
-     "PackageModelList[0].ItemModelList[0].price", "required but missing"),
-    ("price-incl-missing", _set(ITEMS + (0, "priceTaxIncl"), DELETE),
-     "PackageModelList[0].ItemModelList[0].priceTaxIncl", "required but missing"),
-    ("units-text", _set(ITEMS + (1, "units"), "x"),
-     "PackageModelList[0].ItemModelList[1].units", "expected an integer, got 'x'"),
-    ("units-negative", _set(ITEMS + (1, "units"), -1),
-     "PackageModelList[0].ItemModelList[1].units", "expected a quantity of 0 or more"),
-    ("tax-rate-missing", _set(ITEMS + (0, "taxRate"), DELETE),
-     "PackageModelList[0].ItemModelList[0].taxRate", "required but missing"),
-    ("tax-rate-percent", _set(ITEMS + (0, "taxRate"), 10),
-     "PackageModelList[0].ItemModelList[0].taxRate", "expected a tax rate"),
-    ("tax-rate-text", _set(ITEMS + (0, "taxRate"), "ten"),
-     "PackageModelList[0].ItemModelList[0].taxRate", "expected a tax rate"),
-    ("sku-list-object", _set(ITEMS + (0, "SkuModelList"), {"variantId": "navy"}),
-     "PackageModelList[0].ItemModelList[0].SkuModelList", "expected a list"),
-    ("coupon-price-text", _set(("CouponModelList", 1, "couponPrice"), "300円"),
-     "CouponModelList[1].couponPrice", "expected an integer"),
-    ("tax-summary-rate", _set(("TaxSummaryModelList", 0, "taxRate"), "x"),
-     "TaxSummaryModelList[0].taxRate", "expected a tax rate"),
-    ("due-date-bad", _set(("DueDateModelList", 0, "dueDate"), "2025-02-30"),
-     "DueDateModelList[0].dueDate", "expected a date"),
-    ("point-text", _set(("PointModel", "usedPoint"), "many"), "PointModel.usedPoint", "expected an integer"),
+    (
+        "asuraku-text",
+        _set(("asurakuFlag",), "yes"),
+        "asurakuFlag",
+        "expected an integer",
+    ),
+    (
+        "settlement-missing",
+        _set(("SettlementModel",), DELETE),
+        "SettlementModel",
+        "required but missing",
+    ),
+    (
+        "settlement-list",
+        _set(("SettlementModel",), []),
+        "SettlementModel",
+        "expected an object",
+    ),
+    (
+        "rpay-missing",
+        _set(("SettlementModel", "rpaySettlementFlag"), DELETE),
+        "SettlementModel.rpaySettlementFlag",
+        "required but missing",
+    ),
+    (
+        "rpay-2",
+        _set(("SettlementModel", "rpaySettlementFlag"), 2),
+        "SettlementModel.rpaySettlementFlag",
+        "expected 0 or 1, got 2",
+    ),
+    (
+        "orderer-missing",
+        _set(("OrdererModel",), DELETE),
+        "OrdererModel",
+        "required but missing",
+    ),
+    (
+        "family-missing",
+        _set(("OrdererModel", "familyName"), DELETE),
+        "OrdererModel.familyName",
+        "required but missing",
+    ),
+    (
+        "family-empty",
+        _set(("OrdererModel", "familyName"), " "),
+        "OrdererModel.familyName",
+        "required but empty",
+    ),
+    (
+        "zip-list",
+        _set(("OrdererModel", "zipCode1"), ["100"]),
+        "OrdererModel.zipCode1",
+        "expected a string",
+    ),
+    (
+        "packages-missing",
+        _set(("PackageModelList",), DELETE),
+        "PackageModelList",
+        "required but missing",
+    ),
+    (
+        "packages-empty",
+        _set(("PackageModelList",), []),
+        "PackageModelList",
+        "required but empty",
+    ),
+    (
+        "packages-object",
+        _set(("PackageModelList",), {}),
+        "PackageModelList",
+        "expected a list",
+    ),
+    (
+        "package-text",
+        _set(("PackageModelList", 0), "x"),
+        "PackageModelList[0]",
+        "expected an object",
+    ),
+    (
+        "basket-missing",
+        _set(("PackageModelList", 0, "basketId"), DELETE),
+        "PackageModelList[0].basketId",
+        "required but missing",
+    ),
+    (
+        "package-postage-missing",
+        _set(("PackageModelList", 0, "postagePrice"), DELETE),
+        "PackageModelList[0].postagePrice",
+        "required but missing",
+    ),
+    (
+        "sender-missing",
+        _set(("PackageModelList", 0, "SenderModel"), DELETE),
+        "PackageModelList[0].SenderModel",
+        "required but missing",
+    ),
+    (
+        "items-empty",
+        _set(ITEMS, []),
+        "PackageModelList[0].ItemModelList",
+        "required but empty",
+    ),
+    (
+        "items-missing",
+        _set(ITEMS, DELETE),
+        "PackageModelList[0].ItemModelList",
+        "required but missing",
+    ),
+    (
+        "detail-id-missing",
+        _set(ITEMS + (1, "itemDetailId"), DELETE),
+        "PackageModelList[0].ItemModelList[1].itemDetailId",
+        "required but missing",
+    ),
+    (
+        "price-null",
+        _set(ITEMS + (0, "price"), None),
+        "PackageModelList[0].ItemModelList[0].price",
+        "required but missing",
+    ),
+    (
+        "price-incl-missing",
+        _set(ITEMS + (0, "priceTaxIncl"), DELETE),
+        "PackageModelList[0].ItemModelList[0].priceTaxIncl",
+        "required but missing",
+    ),
+    (
+        "units-text",
+        _set(ITEMS + (1, "units"), "x"),
+        "PackageModelList[0].ItemModelList[1].units",
+        "expected an integer, got 'x'",
+    ),
+    (
+        "units-negative",
+        _set(ITEMS + (1, "units"), -1),
+        "PackageModelList[0].ItemModelList[1].units",
+        "expected a quantity of 0 or more",
+    ),
+    (
+        "tax-rate-missing",
+        _set(ITEMS + (0, "taxRate"), DELETE),
+        "PackageModelList[0].ItemModelList[0].taxRate",
+        "required but missing",
+    ),
+    (
+        "tax-rate-percent",
+        _set(ITEMS + (0, "taxRate"), 10),
+        "PackageModelList[0].ItemModelList[0].taxRate",
+        "expected a tax rate",
+    ),
+    (
+        "tax-rate-text",
+        _set(ITEMS + (0, "taxRate"), "ten"),
+        "PackageModelList[0].ItemModelList[0].taxRate",
+        "expected a tax rate",
+    ),
+    (
+        "sku-list-object",
+        _set(ITEMS + (0, "SkuModelList"), {"variantId": "navy"}),
+        "PackageModelList[0].ItemModelList[0].SkuModelList",
+        "expected a list",
+    ),
+    (
+        "coupon-price-text",
+        _set(("CouponModelList", 1, "couponPrice"), "300円"),
+        "CouponModelList[1].couponPrice",
+        "expected an integer",
+    ),
+    (
+        "tax-summary-rate",
+        _set(("TaxSummaryModelList", 0, "taxRate"), "x"),
+        "TaxSummaryModelList[0].taxRate",
+        "expected a tax rate",
+    ),
+    (
+        "due-date-bad",
+        _set(("DueDateModelList", 0, "dueDate"), "2025-02-30"),
+        "DueDateModelList[0].dueDate",
+        "expected a date",
+    ),
+    (
+        "point-text",
+        _set(("PointModel", "usedPoint"), "many"),
+        "PointModel.usedPoint",
+        "expected an integer",
+    ),
 ]
 
 
-@pytest.mark.parametrize("mutate, field, detail", [c[1:] for c in ERROR_CASES],
-                         ids=[c[0] for c in ERROR_CASES])
+@pytest.mark.parametrize(
+    "mutate, field, detail",
+    [c[1:] for c in ERROR_CASES],
+    ids=[c[0] for c in ERROR_CASES],
+)
 def test_parse_errors_name_order_and_field(mutate, field, detail):
     data = load("rpay_card")
     mutate(data)
@@ -519,9 +749,12 @@ def test_parse_errors_name_order_and_field(mutate, field, detail):
 def test_parse_error_message_example():
     data = load("rpay_card")
     data["PackageModelList"][0]["ItemModelList"][1]["units"] = "x"
-    with pytest.raises(OrderParseError, match=r"^999999-20250301-0000000101 "
-                       r"PackageModelList\[0\]\.ItemModelList\[1\]\.units: "
-                       r"expected an integer, got 'x'$"):
+    with pytest.raises(
+        OrderParseError,
+        match=r"^999999-20250301-0000000101 "
+        r"PackageModelList\[0\]\.ItemModelList\[1\]\.units: "
+        r"expected an integer, got 'x'$",
+    ):
         parse_order(data)
 
 
@@ -529,11 +762,18 @@ def test_parse_error_message_example():
     "path, field",
     [
         (("PackageModelList", 1, "basketId"), "PackageModelList[1].basketId"),
-        (("PackageModelList", 1, "ItemModelList", 0, "units"), "PackageModelList[1].ItemModelList[0].units"),
-        (("PackageModelList", 0, "ShippingModelList", 0, "shippingDate"),
-         "PackageModelList[0].ShippingModelList[0].shippingDate"),
-        (("PackageModelList", 1, "SenderModel", "isolatedIslandFlag"),
-         "PackageModelList[1].SenderModel.isolatedIslandFlag"),
+        (
+            ("PackageModelList", 1, "ItemModelList", 0, "units"),
+            "PackageModelList[1].ItemModelList[0].units",
+        ),
+        (
+            ("PackageModelList", 0, "ShippingModelList", 0, "shippingDate"),
+            "PackageModelList[0].ShippingModelList[0].shippingDate",
+        ),
+        (
+            ("PackageModelList", 1, "SenderModel", "isolatedIslandFlag"),
+            "PackageModelList[1].SenderModel.isolatedIslandFlag",
+        ),
         (("WrappingModel1", "price"), "WrappingModel1.price"),
     ],
 )
@@ -548,7 +788,11 @@ def test_parse_errors_in_the_second_package_and_sub_models(path, field):
 
 @pytest.mark.parametrize(
     "model, detail",
-    [([], "expected an object"), (None, "expected an object"), ("999999-1", "expected an object")],
+    [
+        ([], "expected an object"),
+        (None, "expected an object"),
+        ("999999-1", "expected an object"),
+    ],
 )
 def test_not_an_order_model(model, detail):
     with pytest.raises(OrderParseError) as info:
@@ -558,8 +802,14 @@ def test_not_an_order_model(model, detail):
     assert detail in str(info.value)
 
 
-@pytest.mark.parametrize("number, detail", [(DELETE, "required but missing"), (12345, "expected a string"),
-                                            ("  ", "required but empty")])
+@pytest.mark.parametrize(
+    "number, detail",
+    [
+        (DELETE, "required but missing"),
+        (12345, "expected a string"),
+        ("  ", "required but empty"),
+    ],
+)
 def test_order_number_required(number, detail):
     data = load("rpay_card")
     _set(("orderNumber",), number)(data)

@@ -3,6 +3,7 @@
 The sandbox's ``acted_503_rate`` carries out a shipping update and then answers a plain 503
 (as a gateway may after RMS acted); ``maintenance`` answers 503 ES01-02 and does nothing.
 """
+
 import pytest
 
 from rms.client import RmsClient
@@ -18,8 +19,16 @@ def sandbox():
 
 
 def client(box, **kwargs):
-    return RmsClient(box.service_secret, box.license_key, box.url, min_interval=0, backoff_factor=0,
-                     max_retries=3, timeout=(2, 5), **kwargs)
+    return RmsClient(
+        box.service_secret,
+        box.license_key,
+        box.url,
+        min_interval=0,
+        backoff_factor=0,
+        max_retries=3,
+        timeout=(2, 5),
+        **kwargs,
+    )
 
 
 def rows(box, number):
@@ -32,7 +41,10 @@ def test_a_503_after_acting_is_not_resent(sandbox):
     before = len(rows(sandbox, number))
     sandbox.acted_503_rate = 1.0
     with client(sandbox) as rms, pytest.raises(RmsServerError):
-        rms.update_order_shipping(number, [{"basketId": basket, "ShippingModelList": [{"deliveryCompany": "1001"}]}])
+        rms.update_order_shipping(
+            number,
+            [{"basketId": basket, "ShippingModelList": [{"deliveryCompany": "1001"}]}],
+        )
     assert sandbox.calls["updateOrderShipping"] == 1
     assert len(rows(sandbox, number)) == before + 1, "RMS acted once, and only once"
 
@@ -43,6 +55,9 @@ def test_maintenance_is_resent_until_it_ends_or_retries_run_out(sandbox):
     before = len(rows(sandbox, number))
     sandbox.maintenance = True
     with client(sandbox) as rms, pytest.raises(RmsServerError):
-        rms.update_order_shipping(number, [{"basketId": basket, "ShippingModelList": [{"deliveryCompany": "1001"}]}])
+        rms.update_order_shipping(
+            number,
+            [{"basketId": basket, "ShippingModelList": [{"deliveryCompany": "1001"}]}],
+        )
     assert sandbox.calls["updateOrderShipping"] == 4
     assert len(rows(sandbox, number)) == before, "nothing was done during maintenance"

@@ -1,4 +1,5 @@
 """Import rules of the spec (rms/rules.py), one table row per rule and branch."""
+
 import dataclasses
 import json
 import re
@@ -23,27 +24,50 @@ from rms.rules import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-IMPORT, PROVISIONAL, DEFER, SKIP = Decision.IMPORT, Decision.PROVISIONAL, Decision.DEFER, Decision.SKIP
+IMPORT, PROVISIONAL, DEFER, SKIP = (
+    Decision.IMPORT,
+    Decision.PROVISIONAL,
+    Decision.DEFER,
+    Decision.SKIP,
+)
 
 
 def load(name):
-    return parse_order(json.loads((FIXTURES / ("order_%s.json" % name)).read_text(encoding="utf-8")))
+    return parse_order(
+        json.loads((FIXTURES / ("order_%s.json" % name)).read_text(encoding="utf-8"))
+    )
 
 
 # 楽天ペイ card order at 100, ordered 2025-03-01 10:15 JST
 BASE = load("rpay_card")
 
 
-def make(progress=100, rpay=1, order_type=1, asuraku=False, drug=False, postage=550,
-         package_postage=550):
+def make(
+    progress=100,
+    rpay=1,
+    order_type=1,
+    asuraku=False,
+    drug=False,
+    postage=550,
+    package_postage=550,
+):
     """The base order with the attributes the rules look at replaced."""
     package = dataclasses.replace(BASE.packages[0], postage_price=package_postage)
-    settlement = dataclasses.replace(BASE.settlement, rpay_settlement_flag=rpay,
-                                     method_code=1 if rpay else 2,
-                                     method_name="クレジットカード" if rpay else "代金引換")
+    settlement = dataclasses.replace(
+        BASE.settlement,
+        rpay_settlement_flag=rpay,
+        method_code=1 if rpay else 2,
+        method_name="クレジットカード" if rpay else "代金引換",
+    )
     return dataclasses.replace(
-        BASE, order_progress=progress, order_type=order_type, asuraku=asuraku, drug=drug,
-        postage_price=postage, packages=(package,), settlement=settlement,
+        BASE,
+        order_progress=progress,
+        order_type=order_type,
+        asuraku=asuraku,
+        drug=drug,
+        postage_price=postage,
+        packages=(package,),
+        settlement=settlement,
     )
 
 
@@ -61,42 +85,144 @@ ROWS = [
     ("rpay-200", dict(progress=200), DEFAULT(), 120, IMPORT, "import"),
     ("rpay-300", dict(progress=300), DEFAULT(), 120, IMPORT, "import"),
     # 選択制決済 at 100/200: defer; at 300: import
-    ("selective-100", dict(progress=100, rpay=0), DEFAULT(), 120, DEFER, "selective_payment_waiting"),
-    ("selective-200", dict(progress=200, rpay=0), DEFAULT(), 120, DEFER, "selective_payment_waiting"),
+    (
+        "selective-100",
+        dict(progress=100, rpay=0),
+        DEFAULT(),
+        120,
+        DEFER,
+        "selective_payment_waiting",
+    ),
+    (
+        "selective-200",
+        dict(progress=200, rpay=0),
+        DEFAULT(),
+        120,
+        DEFER,
+        "selective_payment_waiting",
+    ),
     ("selective-300", dict(progress=300, rpay=0), DEFAULT(), 120, IMPORT, "import"),
     # order types
     ("type-1-normal", dict(order_type=1), DEFAULT(), 120, IMPORT, "import"),
     ("type-4-subscription", dict(order_type=4), DEFAULT(), 120, IMPORT, "import"),
-    ("type-5-distribution-club", dict(order_type=5), DEFAULT(), 120, SKIP, "order_type_distribution_club"),
-    ("type-5-even-with-reservations-on", dict(order_type=5), DEFAULT(import_reserved_orders=True), 120,
-     SKIP, "order_type_distribution_club"),
-    ("type-6-reservation-off", dict(order_type=6), DEFAULT(), 120, SKIP, "reservation_disabled"),
-    ("type-6-reservation-on", dict(order_type=6), DEFAULT(import_reserved_orders=True), 120, IMPORT, "import"),
+    (
+        "type-5-distribution-club",
+        dict(order_type=5),
+        DEFAULT(),
+        120,
+        SKIP,
+        "order_type_distribution_club",
+    ),
+    (
+        "type-5-even-with-reservations-on",
+        dict(order_type=5),
+        DEFAULT(import_reserved_orders=True),
+        120,
+        SKIP,
+        "order_type_distribution_club",
+    ),
+    (
+        "type-6-reservation-off",
+        dict(order_type=6),
+        DEFAULT(),
+        120,
+        SKIP,
+        "reservation_disabled",
+    ),
+    (
+        "type-6-reservation-on",
+        dict(order_type=6),
+        DEFAULT(import_reserved_orders=True),
+        120,
+        IMPORT,
+        "import",
+    ),
     ("type-2-unknown", dict(order_type=2), DEFAULT(), 120, SKIP, "order_type_unknown"),
     # 送料未確定
-    ("postage-undetermined", dict(postage=-9999, package_postage=-9999), DEFAULT(), 120,
-     DEFER, "postage_undetermined"),
-    ("postage-undetermined-package-only", dict(package_postage=-9999), DEFAULT(), 120,
-     DEFER, "postage_undetermined"),
+    (
+        "postage-undetermined",
+        dict(postage=-9999, package_postage=-9999),
+        DEFAULT(),
+        120,
+        DEFER,
+        "postage_undetermined",
+    ),
+    (
+        "postage-undetermined-package-only",
+        dict(package_postage=-9999),
+        DEFAULT(),
+        120,
+        DEFER,
+        "postage_undetermined",
+    ),
     # 第一類医薬品 (※2)
     ("drug-off", dict(drug=True), DEFAULT(), 120, SKIP, "drug_disabled"),
-    ("drug-on", dict(drug=True), DEFAULT(import_drug_orders=True), 120, IMPORT, "import"),
+    (
+        "drug-on",
+        dict(drug=True),
+        DEFAULT(import_drug_orders=True),
+        120,
+        IMPORT,
+        "import",
+    ),
     # 30 minutes for non-あす楽 orders
     ("wait-29-min", dict(), DEFAULT(), 29, DEFER, "cancellation_window"),
     ("wait-31-min", dict(), DEFAULT(), 31, IMPORT, "import"),
     ("wait-exactly-30-min", dict(), DEFAULT(), 30, IMPORT, "import"),
-    ("wait-custom-45-at-31", dict(), DEFAULT(wait_minutes=45), 31, DEFER, "cancellation_window"),
+    (
+        "wait-custom-45-at-31",
+        dict(),
+        DEFAULT(wait_minutes=45),
+        31,
+        DEFER,
+        "cancellation_window",
+    ),
     ("wait-zero", dict(), DEFAULT(wait_minutes=0), 0, IMPORT, "import"),
     ("asuraku-1-min", dict(asuraku=True), DEFAULT(), 1, IMPORT, "import"),
-    ("asuraku-selective-300-1-min", dict(asuraku=True, progress=300, rpay=0), DEFAULT(), 1, IMPORT, "import"),
+    (
+        "asuraku-selective-300-1-min",
+        dict(asuraku=True, progress=300, rpay=0),
+        DEFAULT(),
+        1,
+        IMPORT,
+        "import",
+    ),
     # ※3 manual confirmation: provisional at 100, import at 200/300
     ("manual-rpay-100", dict(progress=100), MANUAL, 120, PROVISIONAL, "provisional"),
-    ("manual-rpay-100-no-wait", dict(progress=100), MANUAL, 1, PROVISIONAL, "provisional"),
+    (
+        "manual-rpay-100-no-wait",
+        dict(progress=100),
+        MANUAL,
+        1,
+        PROVISIONAL,
+        "provisional",
+    ),
     ("manual-rpay-200", dict(progress=200), MANUAL, 120, IMPORT, "import"),
     ("manual-rpay-300", dict(progress=300), MANUAL, 120, IMPORT, "import"),
-    ("manual-rpay-200-still-waits", dict(progress=200), MANUAL, 10, DEFER, "cancellation_window"),
-    ("manual-selective-100", dict(progress=100, rpay=0), MANUAL, 120, PROVISIONAL, "provisional"),
-    ("manual-selective-200", dict(progress=200, rpay=0), MANUAL, 120, PROVISIONAL, "provisional"),
+    (
+        "manual-rpay-200-still-waits",
+        dict(progress=200),
+        MANUAL,
+        10,
+        DEFER,
+        "cancellation_window",
+    ),
+    (
+        "manual-selective-100",
+        dict(progress=100, rpay=0),
+        MANUAL,
+        120,
+        PROVISIONAL,
+        "provisional",
+    ),
+    (
+        "manual-selective-200",
+        dict(progress=200, rpay=0),
+        MANUAL,
+        120,
+        PROVISIONAL,
+        "provisional",
+    ),
     ("manual-selective-300", dict(progress=300, rpay=0), MANUAL, 120, IMPORT, "import"),
     # RMS statuses
     ("progress-400", dict(progress=400), DEFAULT(), 120, DEFER, "change_pending"),
@@ -105,27 +231,119 @@ ROWS = [
     ("progress-700", dict(progress=700), DEFAULT(), 120, SKIP, "already_shipped"),
     ("progress-800", dict(progress=800), DEFAULT(), 120, SKIP, "cancelled"),
     ("progress-900", dict(progress=900), DEFAULT(), 120, SKIP, "cancelled"),
-    ("progress-150-unknown", dict(progress=150), DEFAULT(), 120, SKIP, "progress_unknown"),
+    (
+        "progress-150-unknown",
+        dict(progress=150),
+        DEFAULT(),
+        120,
+        SKIP,
+        "progress_unknown",
+    ),
     # precedence: the first matching rule wins
-    ("prec-type5-before-cancelled", dict(order_type=5, progress=900), DEFAULT(), 120,
-     SKIP, "order_type_distribution_club"),
-    ("prec-reservation-before-postage", dict(order_type=6, postage=-9999, package_postage=-9999), DEFAULT(),
-     120, SKIP, "reservation_disabled"),
-    ("prec-cancelled-before-drug", dict(progress=900, drug=True), DEFAULT(), 120, SKIP, "cancelled"),
-    ("prec-change-before-drug", dict(progress=400, drug=True), DEFAULT(), 120, DEFER, "change_pending"),
-    ("prec-shipped-before-postage", dict(progress=500, postage=-9999), DEFAULT(), 120, SKIP, "already_shipped"),
-    ("prec-drug-before-postage", dict(drug=True, postage=-9999), DEFAULT(), 120, SKIP, "drug_disabled"),
-    ("prec-postage-before-provisional", dict(postage=-9999), MANUAL, 120, DEFER, "postage_undetermined"),
-    ("prec-postage-before-wait", dict(postage=-9999), DEFAULT(), 1, DEFER, "postage_undetermined"),
-    ("prec-cancelled-in-manual-mode", dict(progress=800), MANUAL, 120, SKIP, "cancelled"),
-    ("prec-provisional-before-selective", dict(progress=200, rpay=0), MANUAL, 1, PROVISIONAL, "provisional"),
-    ("prec-selective-before-wait", dict(progress=200, rpay=0), DEFAULT(), 1, DEFER, "selective_payment_waiting"),
-    ("prec-drug-on-then-wait", dict(drug=True), DEFAULT(import_drug_orders=True), 5, DEFER, "cancellation_window"),
+    (
+        "prec-type5-before-cancelled",
+        dict(order_type=5, progress=900),
+        DEFAULT(),
+        120,
+        SKIP,
+        "order_type_distribution_club",
+    ),
+    (
+        "prec-reservation-before-postage",
+        dict(order_type=6, postage=-9999, package_postage=-9999),
+        DEFAULT(),
+        120,
+        SKIP,
+        "reservation_disabled",
+    ),
+    (
+        "prec-cancelled-before-drug",
+        dict(progress=900, drug=True),
+        DEFAULT(),
+        120,
+        SKIP,
+        "cancelled",
+    ),
+    (
+        "prec-change-before-drug",
+        dict(progress=400, drug=True),
+        DEFAULT(),
+        120,
+        DEFER,
+        "change_pending",
+    ),
+    (
+        "prec-shipped-before-postage",
+        dict(progress=500, postage=-9999),
+        DEFAULT(),
+        120,
+        SKIP,
+        "already_shipped",
+    ),
+    (
+        "prec-drug-before-postage",
+        dict(drug=True, postage=-9999),
+        DEFAULT(),
+        120,
+        SKIP,
+        "drug_disabled",
+    ),
+    (
+        "prec-postage-before-provisional",
+        dict(postage=-9999),
+        MANUAL,
+        120,
+        DEFER,
+        "postage_undetermined",
+    ),
+    (
+        "prec-postage-before-wait",
+        dict(postage=-9999),
+        DEFAULT(),
+        1,
+        DEFER,
+        "postage_undetermined",
+    ),
+    (
+        "prec-cancelled-in-manual-mode",
+        dict(progress=800),
+        MANUAL,
+        120,
+        SKIP,
+        "cancelled",
+    ),
+    (
+        "prec-provisional-before-selective",
+        dict(progress=200, rpay=0),
+        MANUAL,
+        1,
+        PROVISIONAL,
+        "provisional",
+    ),
+    (
+        "prec-selective-before-wait",
+        dict(progress=200, rpay=0),
+        DEFAULT(),
+        1,
+        DEFER,
+        "selective_payment_waiting",
+    ),
+    (
+        "prec-drug-on-then-wait",
+        dict(drug=True),
+        DEFAULT(import_drug_orders=True),
+        5,
+        DEFER,
+        "cancellation_window",
+    ),
 ]
 
 
-@pytest.mark.parametrize("attrs, options, minutes, decision, code",
-                         [row[1:] for row in ROWS], ids=[row[0] for row in ROWS])
+@pytest.mark.parametrize(
+    "attrs, options, minutes, decision, code",
+    [row[1:] for row in ROWS],
+    ids=[row[0] for row in ROWS],
+)
 def test_decide(attrs, options, minutes, decision, code):
     order = make(**attrs)
     result = decide(order, options, after(order, minutes))
@@ -157,13 +375,19 @@ def test_reason_texts():
     shipped = decide(make(progress=500), DEFAULT(), after(BASE, 60))
     assert "500 Shipped (RMS)" in shipped.reason
     # the status name is a message of its own, rendered in the reader's language
-    assert shipped.reason_args == {"progress": 500, "progress_name": Message("Shipped (RMS)")}
+    assert shipped.reason_args == {
+        "progress": 500,
+        "progress_name": Message("Shipped (RMS)"),
+    }
     assert shipped.message == Message(shipped.reason_template, shipped.reason_args)
     selective = decide(make(progress=100, rpay=0), DEFAULT(), after(BASE, 60))
     # the payment method's name is RMS's own text
     assert "Selective payment (代金引換)" in selective.reason
     assert "100 Awaiting order confirmation" in selective.reason
-    assert "Distribution-club" in decide(make(order_type=5), DEFAULT(), after(BASE, 60)).reason
+    assert (
+        "Distribution-club"
+        in decide(make(order_type=5), DEFAULT(), after(BASE, 60)).reason
+    )
     assert "※4" in decide(make(order_type=6), DEFAULT(), after(BASE, 60)).reason
     assert "※2" in decide(make(drug=True), DEFAULT(), after(BASE, 60)).reason
     assert "[New]" in decide(make(), MANUAL, after(BASE, 60)).reason
@@ -292,7 +516,9 @@ def test_criteria_normal_mode():
 
 
 def test_criteria_do_not_depend_on_the_reservation_option():
-    assert search_criteria(ShopOptions(import_reserved_orders=True)) == search_criteria(ShopOptions())
+    assert search_criteria(ShopOptions(import_reserved_orders=True)) == search_criteria(
+        ShopOptions()
+    )
 
 
 def test_criteria_manual_confirm_mode():
@@ -305,11 +531,19 @@ def test_criteria_manual_confirm_mode():
 def test_criteria_are_fresh_copies():
     criteria = search_criteria(ShopOptions(manual_confirm=True))
     criteria[0]["order_progress_list"].append(99)  # callers may mutate their copy
-    assert search_criteria(ShopOptions(manual_confirm=True))[0]["order_progress_list"] == [100]
+    assert search_criteria(ShopOptions(manual_confirm=True))[0][
+        "order_progress_list"
+    ] == [100]
 
 
-@pytest.mark.parametrize("options", [ShopOptions(), ShopOptions(manual_confirm=True),
-                                     ShopOptions(import_reserved_orders=True, import_drug_orders=True)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ShopOptions(),
+        ShopOptions(manual_confirm=True),
+        ShopOptions(import_reserved_orders=True, import_drug_orders=True),
+    ],
+)
 def test_criteria_search_every_order_type_so_skips_are_explained(options):
     criteria = search_criteria(options)
     for c in criteria:

@@ -57,4 +57,7 @@ def test_anything_else_is_refused(value):
 
 def test_every_form_told_to_the_merchant_is_accepted():
     for form in EXPECTED_FORMS:
-        assert normalize_shop_url(form.replace("XXXX", "myshop").replace("…", "item-1/")) == "myshop"
+        assert (
+            normalize_shop_url(form.replace("XXXX", "myshop").replace("…", "item-1/"))
+            == "myshop"
+        )

@@ -10,7 +10,9 @@ NUMBER = "338123-20261128-0000012301"
 
 
 def message(kind, code, text="", **extra):
-    return RmsMessage(message_type=kind, message_code=code, message=text, order_number=NUMBER, **extra)
+    return RmsMessage(
+        message_type=kind, message_code=code, message=text, order_number=NUMBER, **extra
+    )
 
 
 @pytest.mark.parametrize(
@@ -23,7 +25,9 @@ def message(kind, code, text="", **extra):
     ],
 )
 def test_confirm_errors_are_retried_only_where_it_can_help(code, status):
-    outcome = sync.confirm_outcome(OrderResult(NUMBER, [message("ERROR", code, "refused")]))
+    outcome = sync.confirm_outcome(
+        OrderResult(NUMBER, [message("ERROR", code, "refused")])
+    )
     assert outcome.status == status
     assert code in str(outcome.reason)
     if status != sync.RETRY:  # our explanation, with RMS's own text as an argument
@@ -34,7 +38,9 @@ def test_confirm_errors_are_retried_only_where_it_can_help(code, status):
 
 
 def test_confirm_info_is_confirmed():
-    result = OrderResult(NUMBER, [message("INFO", "ORDER_EXT_API_CONFIRM_ORDER_INFO_101")])
+    result = OrderResult(
+        NUMBER, [message("INFO", "ORDER_EXT_API_CONFIRM_ORDER_INFO_101")]
+    )
     assert sync.confirm_outcome(result) == sync.Outcome(sync.CONFIRMED)
 
 
@@ -48,15 +54,27 @@ def test_carrier_payload_sets_other_on_each_basket():
 def test_shipping_payload_overwrites_the_other_row_adds_and_deletes():
     day = date(2026, 11, 29)
     one = [sync.Parcel("1001", "1234-5678-9012", day)]
-    assert sync.shipping_payload("101", [555], one) == [{"basketId": 101, "ShippingModelList": [
-        {"shippingDetailId": 555, "deliveryCompany": "1001", "shippingNumber": "1234-5678-9012",
-         "shippingDate": "2026-11-29"}]}]
+    assert sync.shipping_payload("101", [555], one) == [
+        {
+            "basketId": 101,
+            "ShippingModelList": [
+                {
+                    "shippingDetailId": 555,
+                    "deliveryCompany": "1001",
+                    "shippingNumber": "1234-5678-9012",
+                    "shippingDate": "2026-11-29",
+                }
+            ],
+        }
+    ]
     two = one + [sync.Parcel("1001", "1234-5678-9013", day)]
     rows = sync.shipping_payload("101", [555], two)[0]["ShippingModelList"]
     assert [r.get("shippingDetailId") for r in rows] == [555, None]
     rows = sync.shipping_payload("101", [555, 556, 557], one)[0]["ShippingModelList"]
-    assert rows[1:] == [{"shippingDetailId": 556, "shippingDeleteFlag": 1},
-                        {"shippingDetailId": 557, "shippingDeleteFlag": 1}]
+    assert rows[1:] == [
+        {"shippingDetailId": 556, "shippingDeleteFlag": 1},
+        {"shippingDetailId": 557, "shippingDeleteFlag": 1},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -76,8 +94,6 @@ def test_shipping_payload_refuses_what_rms_would_refuse(parcels, error):
 def test_shipping_payload_without_tracking_sends_a_dash():
     rows = sync.shipping_payload(7, [], [sync.Parcel("1000", "", date(2026, 11, 29))])
     assert rows[0]["ShippingModelList"][0]["shippingNumber"] == "-"
-
-
 
 
 class FakeOrder:
@@ -114,9 +130,14 @@ def test_payment_update(order, approval, status, expected):
 def test_license_status_warns_from_fourteen_days_before_expiry():
     expiry = datetime(2026, 12, 31, 23, 59, 59, tzinfo=JST)
     assert sync.license_status(expiry, expiry - timedelta(days=15)) == sync.LICENSE_OK
-    assert sync.license_status(expiry, expiry - timedelta(days=14)) == sync.LICENSE_WARNING
+    assert (
+        sync.license_status(expiry, expiry - timedelta(days=14)) == sync.LICENSE_WARNING
+    )
     assert sync.license_status(expiry, expiry) == sync.LICENSE_WARNING
-    assert sync.license_status(expiry, expiry + timedelta(seconds=1)) == sync.LICENSE_EXPIRED
+    assert (
+        sync.license_status(expiry, expiry + timedelta(seconds=1))
+        == sync.LICENSE_EXPIRED
+    )
     assert sync.license_status(None, expiry) == sync.LICENSE_UNCHECKED
 
 
@@ -124,10 +145,16 @@ def test_license_status_without_key_or_refused():
     now = datetime(2026, 12, 1, 9, 0, tzinfo=JST)
     expiry = now + timedelta(days=60)
     assert sync.license_status(expiry, now, key_set=False) == sync.LICENSE_NOT_SET
-    assert sync.license_status(None, now, key_set=False, refused=True) == sync.LICENSE_NOT_SET
+    assert (
+        sync.license_status(None, now, key_set=False, refused=True)
+        == sync.LICENSE_NOT_SET
+    )
     assert sync.license_status(expiry, now, refused=True) == sync.LICENSE_REFUSED
     assert sync.license_status(None, now, refused=True) == sync.LICENSE_REFUSED
-    assert sync.license_status(now - timedelta(days=1), now, refused=True) == sync.LICENSE_REFUSED
+    assert (
+        sync.license_status(now - timedelta(days=1), now, refused=True)
+        == sync.LICENSE_REFUSED
+    )
     assert sync.LICENSE_BLOCKED == (sync.LICENSE_EXPIRED, sync.LICENSE_REFUSED)
 
 

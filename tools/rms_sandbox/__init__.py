@@ -75,5 +75,15 @@ from .catalog import CATALOG, CatalogEntry, Variant
 from .common import DELIVERY_COMPANIES, JST, UNDETERMINED, fmt_dt, parse_dt
 from .state import RmsSandbox
 
-__all__ = ["RmsSandbox", "JST", "fmt_dt", "parse_dt", "DELIVERY_COMPANIES", "CATALOG", "CatalogEntry",
-           "Variant", "UNDETERMINED", "main"]
+__all__ = [
+    "RmsSandbox",
+    "JST",
+    "fmt_dt",
+    "parse_dt",
+    "DELIVERY_COMPANIES",
+    "CATALOG",
+    "CatalogEntry",
+    "Variant",
+    "UNDETERMINED",
+    "main",
+]

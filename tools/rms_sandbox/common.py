@@ -31,21 +31,45 @@ CUSTOMER_CANCEL_REASONS = (1, 2, 3, 4, 5, 6)
 SHOP_CANCEL_REASONS = (8, 10, 13, 14, 15)
 
 DELIVERY_COMPANIES = {
-    "1000": "その他", "1001": "ヤマト運輸", "1002": "佐川急便", "1003": "日本郵便",
-    "1004": "西濃運輸", "1005": "セイノースーパーエクスプレス", "1006": "福山通運",
-    "1007": "名鉄運輸", "1008": "トナミ運輸", "1009": "第一貨物", "1010": "新潟運輸",
-    "1011": "中越運送", "1012": "岡山県貨物運送", "1013": "久留米運送",
-    "1014": "山陽自動車運送", "1015": "NXトランスポート", "1016": "エコ配", "1017": "EMS",
-    "1018": "DHL", "1019": "FedEx", "1020": "UPS", "1021": "日本通運", "1022": "TNT",
-    "1023": "OCS", "1024": "USPS", "1025": "SFエクスプレス", "1026": "Aramex",
-    "1027": "SGHグローバル・ジャパン", "1028": "Rakuten EXPRESS",
-    "1029": "日本郵便 楽天倉庫出荷", "1030": "ヤマト運輸 クロネコゆうパケット",
+    "1000": "その他",
+    "1001": "ヤマト運輸",
+    "1002": "佐川急便",
+    "1003": "日本郵便",
+    "1004": "西濃運輸",
+    "1005": "セイノースーパーエクスプレス",
+    "1006": "福山通運",
+    "1007": "名鉄運輸",
+    "1008": "トナミ運輸",
+    "1009": "第一貨物",
+    "1010": "新潟運輸",
+    "1011": "中越運送",
+    "1012": "岡山県貨物運送",
+    "1013": "久留米運送",
+    "1014": "山陽自動車運送",
+    "1015": "NXトランスポート",
+    "1016": "エコ配",
+    "1017": "EMS",
+    "1018": "DHL",
+    "1019": "FedEx",
+    "1020": "UPS",
+    "1021": "日本通運",
+    "1022": "TNT",
+    "1023": "OCS",
+    "1024": "USPS",
+    "1025": "SFエクスプレス",
+    "1026": "Aramex",
+    "1027": "SGHグローバル・ジャパン",
+    "1028": "Rakuten EXPRESS",
+    "1029": "日本郵便 楽天倉庫出荷",
+    "1030": "ヤマト運輸 クロネコゆうパケット",
     "1031": "名鉄NX運輸",
 }
 
 # Operation name -> message-code prefix.
 #: Calls that add something on RMS (acted_503_rate applies to them).
-ROW_ADDING_OPERATIONS = frozenset({"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"})
+ROW_ADDING_OPERATIONS = frozenset(
+    {"updateOrderShipping", "updateOrderShippingAsync", "cancelOrder"}
+)
 OPERATIONS = {
     "searchOrder": "ORDER_EXT_API_SEARCH_ORDER",
     "getOrder": "ORDER_EXT_API_GET_ORDER",
@@ -172,4 +196,3 @@ def _pct(rate):
 
 
 _MISSING = object()
-

@@ -73,7 +73,9 @@ class Faults:
         self.conflict_rate = 0.0
         self.fault_operations = None
         self._fault_rng = random.Random("faults-%s" % seed)
-        self._recent = collections.defaultdict(collections.deque)  # operation -> call times
+        self._recent = collections.defaultdict(
+            collections.deque
+        )  # operation -> call times
 
     def _roll(self, rate):
         return rate > 0 and self._fault_rng.random() < rate
@@ -81,13 +83,22 @@ class Faults:
     def _draw_faults(self, endpoint):
         """The random faults of one call (under the lock): a dict of flags."""
         if self.fault_operations is not None and endpoint not in self.fault_operations:
-            return {"timeout": False, "fail_5xx": False, "status_5xx": 500, "limited": False,
-                    "malformed": False, "throttled": False, "conflict": False}
+            return {
+                "timeout": False,
+                "fail_5xx": False,
+                "status_5xx": 500,
+                "limited": False,
+                "malformed": False,
+                "throttled": False,
+                "conflict": False,
+            }
         timeout = self._roll(self.timeout_rate)
         fail_5xx = self._roll(self.error_rate_5xx)
         status_5xx = 503 if fail_5xx and self._fault_rng.random() < 0.5 else 500
         return {
-            "timeout": timeout, "fail_5xx": fail_5xx, "status_5xx": status_5xx,
+            "timeout": timeout,
+            "fail_5xx": fail_5xx,
+            "status_5xx": status_5xx,
             "limited": self._roll(self.rate_limit_rate),
             "malformed": self._roll(self.malformed_json_rate),
             "throttled": self._roll(self.throttle_rate),
@@ -111,6 +122,8 @@ class Faults:
 
     def _throttle_answer(self):
         code = self.throttle_code
-        return self._reply(self.throttle_status,
-                           _gateway(code, THROTTLE_MESSAGES.get(code, THROTTLE_MESSAGES["GA0003"])),
-                           retry=True)
+        return self._reply(
+            self.throttle_status,
+            _gateway(code, THROTTLE_MESSAGES.get(code, THROTTLE_MESSAGES["GA0003"])),
+            retry=True,
+        )

@@ -57,7 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = 0
         body = self.rfile.read(length) if length > 0 else b""
-        status, headers, payload = self.sandbox._handle(self.command, self.path, self.headers, body)
+        status, headers, payload = self.sandbox._handle(
+            self.command, self.path, self.headers, body
+        )
         try:
             self.send_response(status)
             for name, value in headers:
@@ -66,7 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-            self.close_connection = True  # the client gave up (timeout fault): nothing to do
+            self.close_connection = (
+                True  # the client gave up (timeout fault): nothing to do
+            )
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
@@ -93,8 +97,12 @@ class Server:
         self._server = server
         self.port = server.server_address[1]
         self.url = "http://%s:%d/es/" % (self.host, self.port)
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="rms-sandbox-%d" % self.port, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="rms-sandbox-%d" % self.port,
+            daemon=True,
+        )
         self._thread.start()
         return self.url
 
@@ -138,14 +146,14 @@ class Server:
         if path.rstrip("/") == LICENSE_PATH:
             return "licenseExpiry", "GET", None
         if path.startswith(ORDER_PATH_PREFIX):
-            op = path[len(ORDER_PATH_PREFIX):].strip("/")
+            op = path[len(ORDER_PATH_PREFIX) :].strip("/")
             if op and "/" not in op:
                 return op, "POST", None
         route = REST_ROUTES.get(path.rstrip("/"))
         if route is not None:
             return route + (None,)
         if path.startswith(ITEM_PATH_PREFIX):
-            manage_number = unquote(path[len(ITEM_PATH_PREFIX):])
+            manage_number = unquote(path[len(ITEM_PATH_PREFIX) :])
             if manage_number and "/" not in manage_number:
                 return "items.get", "GET", manage_number
         return "unknown", None, None
@@ -154,14 +162,18 @@ class Server:
         if not header or not header.startswith("ESA "):
             return False
         try:
-            decoded = base64.b64decode(header[4:].strip(), validate=True).decode("utf-8")
+            decoded = base64.b64decode(header[4:].strip(), validate=True).decode(
+                "utf-8"
+            )
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return False
         return decoded == "%s:%s" % (self.service_secret, self.license_key)
 
     def _handle(self, method, raw_path, headers, body):
         """Serve one request: returns (status, [(header, value)], body bytes)."""
-        status, answer_headers, payload = answer = self._answer(method, raw_path, headers, body)
+        status, answer_headers, payload = answer = self._answer(
+            method, raw_path, headers, body
+        )
         with self._lock:
             self.answers[(self._endpoint_name(urlsplit(raw_path).path)[0], status)] += 1
         return answer
@@ -178,20 +190,32 @@ class Server:
             time.sleep(self.timeout_sleep)
         if faults["fail_5xx"]:
             status_5xx = faults["status_5xx"]
-            text = "Service Unavailable" if status_5xx == 503 else "Internal Server Error"
-            return self._reply(status_5xx, _gateway("SBX-%d" % status_5xx, text),
-                               retry=status_5xx == 503)
+            text = (
+                "Service Unavailable" if status_5xx == 503 else "Internal Server Error"
+            )
+            return self._reply(
+                status_5xx,
+                _gateway("SBX-%d" % status_5xx, text),
+                retry=status_5xx == 503,
+            )
         if faults["limited"]:
-            return self._reply(429, _gateway("SBX-429", "Too Many Requests"), retry=True)
+            return self._reply(
+                429, _gateway("SBX-429", "Too Many Requests"), retry=True
+            )
         if faults["throttled"]:
             return self._throttle_answer()
-        if self.expired_license or self.license_expired() or \
-                not self._auth_ok(headers.get("Authorization")):
+        if (
+            self.expired_license
+            or self.license_expired()
+            or not self._auth_ok(headers.get("Authorization"))
+        ):
             return self._reply(401, _gateway("ES01-01", "Un-Authorised"))
         if self.api_disabled:
             return self._reply(400, _gateway("ES04-01", "Bad Request"))
         if self.maintenance:
-            return self._reply(503, _gateway("ES01-02", "API In Maintenance"), retry=True)
+            return self._reply(
+                503, _gateway("ES01-02", "API In Maintenance"), retry=True
+            )
         malformed = faults["malformed"]
         if endpoint == "licenseExpiry":
             if method != "GET":
@@ -204,12 +228,18 @@ class Server:
                 if self._over_rate(endpoint):
                     return self._throttle_answer()
             if faults["conflict"]:
-                return self._finish((409, _errors("CE0001", "Conflict occurred. Please retry later.")),
-                                    malformed)
+                return self._finish(
+                    (409, _errors("CE0001", "Conflict occurred. Please retry later.")),
+                    malformed,
+                )
             handler = getattr(self, REST_OPERATIONS[endpoint])
             with self._lock:
-                return self._finish(handler(parameter, parse_qs(parts.query, keep_blank_values=True),
-                                            body), malformed)
+                return self._finish(
+                    handler(
+                        parameter, parse_qs(parts.query, keep_blank_values=True), body
+                    ),
+                    malformed,
+                )
         if endpoint not in OPERATIONS:
             return self._reply(404, _gateway("SBX-404", "Not Found"))
         if method != "POST":
@@ -220,18 +250,37 @@ class Server:
         except (UnicodeDecodeError, ValueError):
             request = None
         if not isinstance(request, dict):
-            return self._finish((400, {"MessageModelList": [
-                _msg("ERROR", prefix + "_ERROR_011", "リクエストの書式が不正です。")]}), malformed)
+            return self._finish(
+                (
+                    400,
+                    {
+                        "MessageModelList": [
+                            _msg(
+                                "ERROR",
+                                prefix + "_ERROR_011",
+                                "リクエストの書式が不正です。",
+                            )
+                        ]
+                    },
+                ),
+                malformed,
+            )
         handler = getattr(self, "_op_" + endpoint)
         with self._lock:
             status, payload = handler(request)
             try:
                 data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-            except UnicodeEncodeError:  # an unpaired surrogate (serve_as): escaped, as JSON allows
+            except (
+                UnicodeEncodeError
+            ):  # an unpaired surrogate (serve_as): escaped, as JSON allows
                 data = json.dumps(payload).encode("ascii")
-            acted_503 = endpoint in ROW_ADDING_OPERATIONS and self._roll(self.acted_503_rate)
+            acted_503 = endpoint in ROW_ADDING_OPERATIONS and self._roll(
+                self.acted_503_rate
+            )
         if acted_503:  # the work is done; the answer is lost behind a gateway error
-            return self._reply(503, _gateway("SBX-503", "Service Unavailable"), retry=True)
+            return self._reply(
+                503, _gateway("SBX-503", "Service Unavailable"), retry=True
+            )
         return self._finish((status, data), malformed)
 
     def _reply(self, status, payload, retry=False):
@@ -244,10 +293,14 @@ class Server:
         status, payload = result
         if payload is None:  # 204 No Content
             return status, [], b""
-        data = payload if isinstance(payload, bytes) else \
-            json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        data = (
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        )
         if malformed:
             data = data[: max(1, len(data) // 2)]  # a truncated document
-        kind = "application/xml" if data.startswith(b"<?xml") else "application/json"  # ShopAPI: XML
+        kind = (
+            "application/xml" if data.startswith(b"<?xml") else "application/json"
+        )  # ShopAPI: XML
         return status, [("Content-Type", kind + ";charset=UTF-8")], data
-

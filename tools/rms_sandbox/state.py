@@ -36,9 +36,19 @@ def _iso(moment):
     return moment.replace(microsecond=0).isoformat()
 
 
-class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperations,
-                 ShippingOperations, CancelOperations, PaymentOperations, ItemOperations,
-                 InventoryOperations, ShopOperations):
+class RmsSandbox(
+    Server,
+    Faults,
+    OrderGenerator,
+    LicenseOperations,
+    OrderOperations,
+    ShippingOperations,
+    CancelOperations,
+    PaymentOperations,
+    ItemOperations,
+    InventoryOperations,
+    ShopOperations,
+):
     """In-memory RMS emulator (order, Item and Inventory APIs) served over HTTP on localhost.
 
     Fault switches: see :class:`~.faults.Faults`. Hostile data on demand: :meth:`serve_as`
@@ -57,9 +67,18 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
 
     shop_id = "999999"
 
-    def __init__(self, service_secret="sandbox-secret", license_key="sandbox-key", *,
-                 host="127.0.0.1", port=0, license_expiry=None, seed=0, clock=None,
-                 fixed_stock=100000):
+    def __init__(
+        self,
+        service_secret="sandbox-secret",
+        license_key="sandbox-key",
+        *,
+        host="127.0.0.1",
+        port=0,
+        license_expiry=None,
+        seed=0,
+        clock=None,
+        fixed_stock=100000,
+    ):
         self.service_secret = service_secret
         self.license_key = license_key
         self.host = host
@@ -71,8 +90,11 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         if license_expiry is None:
             self.license_expiry = (self.now() + timedelta(days=90)).date()
         elif isinstance(license_expiry, datetime):
-            self.license_expiry = license_expiry.astimezone(JST).date() if license_expiry.tzinfo \
+            self.license_expiry = (
+                license_expiry.astimezone(JST).date()
+                if license_expiry.tzinfo
                 else license_expiry.date()
+            )
         elif isinstance(license_expiry, date):
             self.license_expiry = license_expiry
         else:
@@ -119,13 +141,17 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                 key = (entry.manage_number, variant.variant_id)
                 self.stock[key] = fixed_stock
                 self._stock_times[key] = (started, started)
-        self._next_ids = {"basket": 10000000, "item": 200000000, "shipping": 300000000,
-                          "change": 400000000, "payment": 500000000}
+        self._next_ids = {
+            "basket": 10000000,
+            "item": 200000000,
+            "shipping": 300000000,
+            "change": 400000000,
+            "payment": 500000000,
+        }
         self._server = None
         self._thread = None
         self._connections = set()
         self._feed = None  # (thread, stop event) of start_order_feed
-
 
     # -- time ---------------------------------------------------------------
     def now(self):
@@ -138,12 +164,21 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         else:
             value = clock()
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)  # naive means UTC, as in the addon
+            value = value.replace(
+                tzinfo=timezone.utc
+            )  # naive means UTC, as in the addon
         return value.astimezone(JST)
 
     def license_expired(self):
-        end = datetime(self.license_expiry.year, self.license_expiry.month,
-                       self.license_expiry.day, 23, 59, 59, tzinfo=JST)
+        end = datetime(
+            self.license_expiry.year,
+            self.license_expiry.month,
+            self.license_expiry.day,
+            23,
+            59,
+            59,
+            tzinfo=JST,
+        )
         return self.now() > end
 
     # -- helpers for tests and demos ------------------------------------------
@@ -170,11 +205,15 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
             if 300 <= progress <= 700:
                 order["orderFixDatetime"] = order.get("orderFixDatetime") or now
             if 500 <= progress <= 700:
-                order["shippingCmplRptDatetime"] = order.get("shippingCmplRptDatetime") or now
+                order["shippingCmplRptDatetime"] = (
+                    order.get("shippingCmplRptDatetime") or now
+                )
             if progress in CANCELLED:
                 self._restore_stock(order_number)
                 reasons = order.setdefault("ChangeReasonModelList", [])
-                cancel = next((r for r in reasons if r.get("changeType") in (0, 1, 2)), None)
+                cancel = next(
+                    (r for r in reasons if r.get("changeType") in (0, 1, 2)), None
+                )
                 if cancel is None:
                     cancel = self._change_reason(0 if progress == 800 else 1, 6, now)
                     reasons.append(cancel)
@@ -211,9 +250,14 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                 raise ValueError("order %s already exists" % number)
             taken = self._take_stock(model)
             if taken is None:
-                raise ValueError("order %s: too little stock in RMS for its items" % number)
+                raise ValueError(
+                    "order %s: too little stock in RMS for its items" % number
+                )
             self.orders[number] = model
-            self._meta[number] = {"payment_number": self._new_id("payment"), "stock_taken": taken}
+            self._meta[number] = {
+                "payment_number": self._new_id("payment"),
+                "stock_taken": taken,
+            }
             if model.get("orderProgress") in CANCELLED:
                 self._restore_stock(number)
             return number
@@ -250,9 +294,13 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         now = now.astimezone(JST).replace(microsecond=0)
         numbers = []
         with self._lock:
-            prefecture_order = self._rng.sample(range(len(PREFECTURES)), len(PREFECTURES))
+            prefecture_order = self._rng.sample(
+                range(len(PREFECTURES)), len(PREFECTURES)
+            )
             for index in range(n):
-                pref = prefecture_order[index] if index < len(prefecture_order) else None
+                pref = (
+                    prefecture_order[index] if index < len(prefecture_order) else None
+                )
                 model, meta = self._make_order(now, hours, table, pref)
                 number = self._store(model, meta) if model is not None else None
                 if number is not None:
@@ -268,7 +316,9 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         number = model["orderNumber"]
         self.orders[number] = model
         self._meta[number] = dict(meta, stock_taken=taken)
-        if model.get("orderProgress") in CANCELLED:  # cancelled since: the units came back
+        if (
+            model.get("orderProgress") in CANCELLED
+        ):  # cancelled since: the units came back
             self._restore_stock(number)
         return number
 
@@ -279,9 +329,18 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         number, or None when a SKU has too little stock (nothing is placed) or is not sold
         (unknown, hidden item or hidden SKU: ValueError)."""
         if isinstance(lines, dict):
-            lines = [(manage, variant, units) for (manage, variant), units in lines.items()]
-        mix = dict(DEFAULT_MIX, payment={payment: 1}, progress={100: 1}, packages={1: 1},
-                   postage_undetermined=0, drug=0, gift=0)
+            lines = [
+                (manage, variant, units) for (manage, variant), units in lines.items()
+            ]
+        mix = dict(
+            DEFAULT_MIX,
+            payment={payment: 1},
+            progress={100: 1},
+            packages={1: 1},
+            postage_undetermined=0,
+            drug=0,
+            gift=0,
+        )
         with self._lock:
             index = {entry.manage_number: i for i, entry in enumerate(self.catalog)}
             picked = []
@@ -289,7 +348,9 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                 if manage not in index:
                     raise ValueError("no item %r in the catalogue" % (manage,))
                 entry = self.catalog[index[manage]]
-                variant = next((v for v in entry.variants if v.variant_id == variant_id), None)
+                variant = next(
+                    (v for v in entry.variants if v.variant_id == variant_id), None
+                )
                 if variant is None or variant.hidden or entry.hidden:
                     raise ValueError("SKU %r of %r is not sold" % (variant_id, manage))
                 if not isinstance(units, int) or units < 1:
@@ -309,7 +370,9 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         for package in order.get("PackageModelList") or []:
             for item in package.get("ItemModelList") or []:
                 skus = item.get("SkuModelList") or [{}]
-                variant_id = skus[0].get("variantId") if isinstance(skus[0], dict) else None
+                variant_id = (
+                    skus[0].get("variantId") if isinstance(skus[0], dict) else None
+                )
                 units = item.get("units")
                 if isinstance(units, int) and units > 0:
                     yield (item.get("manageNumber"), variant_id), units
@@ -363,8 +426,11 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                 self._item_times[entry.manage_number] = (now, now)
                 for variant in entry.variants:
                     key = (entry.manage_number, variant.variant_id)
-                    quantity = 0 if self._catalog_rng.random() < empty_stock else \
-                        self._catalog_rng.randint(*stock)
+                    quantity = (
+                        0
+                        if self._catalog_rng.random() < empty_stock
+                        else self._catalog_rng.randint(*stock)
+                    )
                     self.stock[key] = quantity
                     self._stock_times[key] = (now, now)
             return entries
@@ -401,13 +467,19 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         with self._lock:
             order = self.orders[number]
             original = copy.deepcopy(order)
-            order.update(postagePrice=UNDETERMINED, totalPrice=UNDETERMINED,
-                         requestPrice=UNDETERMINED)
+            order.update(
+                postagePrice=UNDETERMINED,
+                totalPrice=UNDETERMINED,
+                requestPrice=UNDETERMINED,
+            )
             for package in order.get("PackageModelList") or []:
                 package.update(postagePrice=UNDETERMINED, totalPrice=UNDETERMINED)
             for summary in order.get("TaxSummaryModelList") or []:
-                summary.update(reqPrice=UNDETERMINED, reqPriceTax=UNDETERMINED,
-                               totalPrice=UNDETERMINED)
+                summary.update(
+                    reqPrice=UNDETERMINED,
+                    reqPriceTax=UNDETERMINED,
+                    totalPrice=UNDETERMINED,
+                )
             return original
 
     def replace_order(self, number, order):
@@ -419,8 +491,17 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
             current.update(copy.deepcopy(order))
 
     # -- demo feed and saved state ----------------------------------------------
-    def start_order_feed(self, interval=60.0, count=(1, 3), *, age=timedelta(0), mix=None,
-                         advance_after=None, shop_confirms_after=None, on_tick=None):
+    def start_order_feed(
+        self,
+        interval=60.0,
+        count=(1, 3),
+        *,
+        age=timedelta(0),
+        mix=None,
+        advance_after=None,
+        shop_confirms_after=None,
+        on_tick=None,
+    ):
         """Keep placing new orders, as a live shop does: every ``interval`` seconds, between
         ``count[0]`` and ``count[1]`` orders placed ``age`` before now (e.g. 31 minutes, so
         that they are already past the buyer's cancellation window), with ``mix`` as in
@@ -444,7 +525,9 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                     if advance_after is not None:
                         self.advance_confirmed_orders(advance_after)
                     n = self._rng.randint(low, high)
-                    numbers = self.generate_orders(n, now=self.now() - age, mix=mix, hours=0)
+                    numbers = self.generate_orders(
+                        n, now=self.now() - age, mix=mix, hours=0
+                    )
                 if on_tick is not None:
                     on_tick(numbers)
 
@@ -459,7 +542,8 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         limit = self.now() - after
         with self._lock:
             numbers = [
-                number for number, order in self.orders.items()
+                number
+                for number, order in self.orders.items()
                 if order.get("orderProgress") == 200
                 and (parse_dt(order.get("shopOrderCfmDatetime")) or limit) <= limit
             ]
@@ -474,11 +558,13 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         limit = self.now() - after
         with self._lock:
             numbers = [
-                number for number, order in self.orders.items()
+                number
+                for number, order in self.orders.items()
                 if order.get("orderProgress") == 100
                 and (order.get("SettlementModel") or {}).get("rpaySettlementFlag") == 0
                 and (parse_dt(order.get("orderDatetime")) or limit) <= limit
-                and order.get("postagePrice") != UNDETERMINED  # RMS cannot confirm those
+                and order.get("postagePrice")
+                != UNDETERMINED  # RMS cannot confirm those
             ]
             for number in numbers:
                 self.set_progress(number, 200)
@@ -496,14 +582,16 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
         """The orders and counters as a JSON-serialisable dict (credentials excluded), so a
         demo can stop and start again with the orders its database already knows."""
         with self._lock:
-            return copy.deepcopy({
-                "orders": self.orders,
-                "meta": self._meta,
-                "seq": self._seq,
-                "next_ids": self._next_ids,
-                "catalog": [entry_to_json(e) for e in self.catalog[len(CATALOG):]],
-                "stock": [[m, v, q] for (m, v), q in self.stock.items()],
-            })
+            return copy.deepcopy(
+                {
+                    "orders": self.orders,
+                    "meta": self._meta,
+                    "seq": self._seq,
+                    "next_ids": self._next_ids,
+                    "catalog": [entry_to_json(e) for e in self.catalog[len(CATALOG) :]],
+                    "stock": [[m, v, q] for (m, v), q in self.stock.items()],
+                }
+            )
 
     def load_state(self, state):
         """Restore a :meth:`dump_state` result: its orders replace the current ones and the
@@ -518,7 +606,7 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                 if kind in self._next_ids:
                     self._next_ids[kind] = max(self._next_ids[kind], int(value))
             if "catalog" in state:
-                del self.catalog[len(CATALOG):]
+                del self.catalog[len(CATALOG) :]
                 self.catalog.extend(entry_from_json(e) for e in state["catalog"])
             now = _iso(self.now())
             for manage, variant, quantity in state.get("stock") or ():
@@ -526,4 +614,3 @@ class RmsSandbox(Server, Faults, OrderGenerator, LicenseOperations, OrderOperati
                 self._stock_times.setdefault((manage, variant), (now, now))
             for entry in self.catalog:
                 self._item_times.setdefault(entry.manage_number, (now, now))
-

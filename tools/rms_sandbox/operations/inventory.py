@@ -35,7 +35,9 @@ class InventoryOperations:
                 continue
             key = (row["manageNumber"], row["variantId"])
             if key in seen:
-                errors.append(_error("IE1102", "Duplicate manageNumber and variantId.", path))
+                errors.append(
+                    _error("IE1102", "Duplicate manageNumber and variantId.", path)
+                )
             seen.add(key)
             found.append((i, row, key))
         return found
@@ -52,13 +54,22 @@ class InventoryOperations:
         for _i, _row, key in rows:
             if key in self.stock:
                 created, updated = self._stock_times[key]
-                answer.append({"manageNumber": key[0], "variantId": key[1], "quantity": self.stock[key],
-                               "created": created, "updated": updated})
+                answer.append(
+                    {
+                        "manageNumber": key[0],
+                        "variantId": key[1],
+                        "quantity": self.stock[key],
+                        "created": created,
+                        "updated": updated,
+                    }
+                )
         return 200, {"inventories": answer}
 
     def _inventories_bulk_upsert(self, _parameter, _query, body):
         if not self.sku_migrated:
-            return 400, _errors("IE1105", "This endpoint is disabled for the shop not migrated to SKU.")
+            return 400, _errors(
+                "IE1105", "This endpoint is disabled for the shop not migrated to SKU."
+            )
         request, failure = parse_body(body)
         if failure:
             return failure
@@ -67,32 +78,55 @@ class InventoryOperations:
         plan = []
         for i, row, key in rows:
             path = "inventories[%d]" % i
-            key = (key[0].lower(), key[1])  # the API lower-cases manageNumber (rms-api.md §7)
+            key = (
+                key[0].lower(),
+                key[1],
+            )  # the API lower-cases manageNumber (rms-api.md §7)
             mode, quantity = row.get("mode"), row.get("quantity")
             if mode is None:
-                errors.append(_error("IE0001", "Required field is missing.", path + ".mode"))
+                errors.append(
+                    _error("IE0001", "Required field is missing.", path + ".mode")
+                )
                 continue
             if mode not in MODES:
                 errors.append(_error("IE0002", "Invalid value.", path + ".mode"))
                 continue
             if quantity is None:
-                errors.append(_error("IE0001", "Required field is missing.", path + ".quantity"))
+                errors.append(
+                    _error("IE0001", "Required field is missing.", path + ".quantity")
+                )
                 continue
             if not is_int(quantity):
                 errors.append(_error("IE0002", "Invalid value.", path + ".quantity"))
                 continue
             if mode == "ABSOLUTE":
                 if not 0 <= quantity <= MAX_QUANTITY:
-                    errors.append(_error("IE0003", "Out of range (0-%d)." % MAX_QUANTITY,
-                                         path + ".quantity"))
+                    errors.append(
+                        _error(
+                            "IE0003",
+                            "Out of range (0-%d)." % MAX_QUANTITY,
+                            path + ".quantity",
+                        )
+                    )
                     continue
                 plan.append((key, quantity))
             elif key not in self.stock:
-                errors.append(_error("IE0500", "RELATIVE needs an existing manageNumber and variantId.",
-                                     path))
+                errors.append(
+                    _error(
+                        "IE0500",
+                        "RELATIVE needs an existing manageNumber and variantId.",
+                        path,
+                    )
+                )
             elif not 0 <= self.stock[key] + quantity <= MAX_QUANTITY:
-                errors.append(_error("IE0117", "The quantity after the update is out of range (0-%d)."
-                                     % MAX_QUANTITY, path + ".quantity"))
+                errors.append(
+                    _error(
+                        "IE0117",
+                        "The quantity after the update is out of range (0-%d)."
+                        % MAX_QUANTITY,
+                        path + ".quantity",
+                    )
+                )
             else:
                 plan.append((key, self.stock[key] + quantity))
         if errors:

@@ -23,7 +23,9 @@ _TRUE = {"true": True, "false": False}
 
 
 def _cursor(manage_number):
-    return base64.urlsafe_b64encode(("after:" + manage_number).encode("utf-8")).decode("ascii")
+    return base64.urlsafe_b64encode(("after:" + manage_number).encode("utf-8")).decode(
+        "ascii"
+    )
 
 
 def _after(cursor):
@@ -61,7 +63,9 @@ class ItemOperations:
                 errors.append(_error("IE0002", "Invalid value.", key))
                 return default
             if not low <= int(text) <= high:
-                errors.append(_error("IE0003", "Out of range (%d-%d)." % (low, high), key))
+                errors.append(
+                    _error("IE0003", "Out of range (%d-%d)." % (low, high), key)
+                )
                 return default
             return int(text)
 
@@ -74,7 +78,11 @@ class ItemOperations:
             if after is None:
                 errors.append(_error("IE0002", "Invalid value.", "cursorMark"))
             if query.get("sortKey"):
-                errors.append(_error("IE0002", "sortKey cannot be used with cursorMark.", "sortKey"))
+                errors.append(
+                    _error(
+                        "IE0002", "sortKey cannot be used with cursorMark.", "sortKey"
+                    )
+                )
         hidden = None
         if query.get("isHiddenItem"):
             hidden = _TRUE.get(query["isHiddenItem"][0].lower())
@@ -84,29 +92,43 @@ class ItemOperations:
             return 400, {"errors": errors}
 
         def wanted(entry):
-            for key, value in (("manageNumber", entry.manage_number), ("itemNumber", entry.item_number)):
+            for key, value in (
+                ("manageNumber", entry.manage_number),
+                ("itemNumber", entry.item_number),
+            ):
                 if query.get(key) and query[key][0] != value:
                     return False
             if query.get("title") and query["title"][0] not in entry.item_name:
                 return False
             if query.get("variantId") and not any(
-                    v.variant_id == query["variantId"][0] for v in entry.variants):
+                v.variant_id == query["variantId"][0] for v in entry.variants
+            ):
                 return False
             if query.get("merchantDefinedSkuId") and not any(
-                    v.merchant_defined_sku_id == query["merchantDefinedSkuId"][0] for v in entry.variants):
+                v.merchant_defined_sku_id == query["merchantDefinedSkuId"][0]
+                for v in entry.variants
+            ):
                 return False
             return hidden is None or entry.hidden == hidden
 
-        found = sorted((e for e in self.catalog if wanted(e)), key=lambda e: e.manage_number)
+        found = sorted(
+            (e for e in self.catalog if wanted(e)), key=lambda e: e.manage_number
+        )
         if cursor is not None:
             page = [e for e in found if e.manage_number > after][:hits]
             offset = 0
         else:
-            page = found[offset:offset + hits]
-        answer = {"numFound": len(found), "offset": offset, "hits": len(page),
-                  "results": [{"item": self._item_json(e)} for e in page]}
+            page = found[offset : offset + hits]
+        answer = {
+            "numFound": len(found),
+            "offset": offset,
+            "hits": len(page),
+            "results": [{"item": self._item_json(e)} for e in page],
+        }
         if cursor is not None:
-            answer["nextCursorMark"] = _cursor(page[-1].manage_number) if page else cursor
+            answer["nextCursorMark"] = (
+                _cursor(page[-1].manage_number) if page else cursor
+            )
         return 200, answer
 
     def _items_get(self, manage_number, _query, _body):
@@ -138,4 +160,8 @@ class ItemOperations:
         if errors:
             return 400, {"errors": errors}
         by_number = {e.manage_number: e for e in self.catalog}
-        return 200, {"results": [self._item_json(by_number[n]) for n in numbers if n in by_number]}
+        return 200, {
+            "results": [
+                self._item_json(by_number[n]) for n in numbers if n in by_number
+            ]
+        }

@@ -15,4 +15,3 @@ class LicenseOperations(OrderValidation):
         if not keys or keys[0] != self.license_key:
             return 400, _gateway("ES04-01", "Bad Request")
         return 200, {"expiryDate": "%sT23:59:59" % self.license_expiry.isoformat()}
-

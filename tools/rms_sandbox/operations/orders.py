@@ -40,7 +40,9 @@ class OrderOperations(OrderValidation):
         prefix = OPERATIONS["searchOrder"]
         errors = []
         date_type = self._required(request, "dateType", errors, prefix)
-        if date_type is not _MISSING and (not _is_int(date_type) or not 1 <= date_type <= 6):
+        if date_type is not _MISSING and (
+            not _is_int(date_type) or not 1 <= date_type <= 6
+        ):
             self._bad(errors, prefix, "dateType")
         bounds = {}
         for key in ("startDatetime", "endDatetime"):
@@ -55,20 +57,40 @@ class OrderOperations(OrderValidation):
         start, end = bounds.get("startDatetime"), bounds.get("endDatetime")
         if start and end:
             if start > end:
-                errors.append(_msg("ERROR", prefix + "_ERROR_012",
-                                   "startDatetimeはendDatetime以前の日時を指定して下さい。"))
+                errors.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_012",
+                        "startDatetimeはendDatetime以前の日時を指定して下さい。",
+                    )
+                )
             elif end - start > SEARCH_SPAN_LIMIT:
-                errors.append(_msg("ERROR", prefix + "_ERROR_012",
-                                   "期間検索の範囲は63日以内で指定して下さい。"))
+                errors.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_012",
+                        "期間検索の範囲は63日以内で指定して下さい。",
+                    )
+                )
             if start < self.now() - SEARCH_HISTORY_LIMIT:
-                errors.append(_msg("ERROR", prefix + "_ERROR_013",
-                                   "startDatetimeは過去730日以内の日時を指定して下さい。"))
+                errors.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_013",
+                        "startDatetimeは過去730日以内の日時を指定して下さい。",
+                    )
+                )
         filters = {}
-        for key, allowed in (("orderProgressList", ORDER_PROGRESS), ("orderTypeList", ORDER_TYPES)):
+        for key, allowed in (
+            ("orderProgressList", ORDER_PROGRESS),
+            ("orderTypeList", ORDER_TYPES),
+        ):
             value = request.get(key)
             if value is None:
                 continue
-            if not isinstance(value, list) or not all(_is_int(v) and v in allowed for v in value):
+            if not isinstance(value, list) or not all(
+                _is_int(v) and v in allowed for v in value
+            ):
                 self._bad(errors, prefix, key)
             elif value:
                 filters[key] = set(value)
@@ -78,8 +100,13 @@ class OrderOperations(OrderValidation):
                 filters["settlementMethod"] = value
             else:
                 self._bad(errors, prefix, "settlementMethod")
-        for key in ("asurakuFlag", "couponUseFlag", "drugFlag", "shippingDateBlankFlag",
-                    "shippingNumberBlankFlag"):
+        for key in (
+            "asurakuFlag",
+            "couponUseFlag",
+            "drugFlag",
+            "shippingDateBlankFlag",
+            "shippingNumberBlankFlag",
+        ):
             value = request.get(key)
             if value is None:
                 continue
@@ -117,23 +144,40 @@ class OrderOperations(OrderValidation):
                         else:
                             descending = sort["sortDirection"] == 2
         if not errors and (page - 1) * amount >= self.max_reachable_records:
-            errors.append(_msg("ERROR", prefix + "_ERROR_014",
-                               "検索結果の%d件目以降は取得できません。検索条件を絞り込んで下さい。"
-                               % self.max_reachable_records))
+            errors.append(
+                _msg(
+                    "ERROR",
+                    prefix + "_ERROR_014",
+                    "検索結果の%d件目以降は取得できません。検索条件を絞り込んで下さい。"
+                    % self.max_reachable_records,
+                )
+            )
         if errors:
-            return 400, {"orderNumberList": None, "MessageModelList": errors,
-                         "PaginationResponseModel": None}
+            return 400, {
+                "orderNumberList": None,
+                "MessageModelList": errors,
+                "PaginationResponseModel": None,
+            }
 
         hits = []
         for number, order in self.orders.items():
             if not self._in_window(order, date_type, start, end, number):
                 continue
-            if "orderProgressList" in filters and order.get("orderProgress") not in filters["orderProgressList"]:
+            if (
+                "orderProgressList" in filters
+                and order.get("orderProgress") not in filters["orderProgressList"]
+            ):
                 continue
-            if "orderTypeList" in filters and order.get("orderType") not in filters["orderTypeList"]:
+            if (
+                "orderTypeList" in filters
+                and order.get("orderType") not in filters["orderTypeList"]
+            ):
                 continue
-            if "settlementMethod" in filters and \
-                    (order.get("SettlementModel") or {}).get("settlementMethodCode") != filters["settlementMethod"]:
+            if (
+                "settlementMethod" in filters
+                and (order.get("SettlementModel") or {}).get("settlementMethodCode")
+                != filters["settlementMethod"]
+            ):
                 continue
             if "asurakuFlag" in filters and order.get("asurakuFlag") != 1:
                 continue
@@ -141,17 +185,42 @@ class OrderOperations(OrderValidation):
                 continue
             if "drugFlag" in filters and order.get("drugFlag") != 1:
                 continue
-            rows = [s for p in order.get("PackageModelList") or [] for s in p.get("ShippingModelList") or []]
-            if "shippingDateBlankFlag" in filters and any(s.get("shippingDate") for s in rows):
+            rows = [
+                s
+                for p in order.get("PackageModelList") or []
+                for s in p.get("ShippingModelList") or []
+            ]
+            if "shippingDateBlankFlag" in filters and any(
+                s.get("shippingDate") for s in rows
+            ):
                 continue
-            if "shippingNumberBlankFlag" in filters and any(s.get("shippingNumber") for s in rows):
+            if "shippingNumberBlankFlag" in filters and any(
+                s.get("shippingNumber") for s in rows
+            ):
                 continue
-            hits.append((parse_dt(order.get("orderDatetime")) or datetime.min.replace(tzinfo=JST), number))
+            hits.append(
+                (
+                    parse_dt(order.get("orderDatetime"))
+                    or datetime.min.replace(tzinfo=JST),
+                    number,
+                )
+            )
         if not hits:
-            return 200, {"orderNumberList": [], "MessageModelList": [
-                _msg("INFO", prefix + "_INFO_102", "注文検索に成功しました。(検索結果0件)")],
-                "PaginationResponseModel": {"totalRecordsAmount": None, "totalPages": None,
-                                            "requestPage": None}}
+            return 200, {
+                "orderNumberList": [],
+                "MessageModelList": [
+                    _msg(
+                        "INFO",
+                        prefix + "_INFO_102",
+                        "注文検索に成功しました。(検索結果0件)",
+                    )
+                ],
+                "PaginationResponseModel": {
+                    "totalRecordsAmount": None,
+                    "totalPages": None,
+                    "requestPage": None,
+                },
+            }
         hits.sort(reverse=descending)
         total = len(hits)
         first = (page - 1) * amount
@@ -159,9 +228,14 @@ class OrderOperations(OrderValidation):
         numbers = [number for _dt, number in hits[first:last]]
         return 200, {
             "orderNumberList": numbers,
-            "MessageModelList": [_msg("INFO", prefix + "_INFO_101", "注文検索に成功しました。")],
-            "PaginationResponseModel": {"totalRecordsAmount": total,
-                                        "totalPages": -(-total // amount), "requestPage": page},
+            "MessageModelList": [
+                _msg("INFO", prefix + "_INFO_101", "注文検索に成功しました。")
+            ],
+            "PaginationResponseModel": {
+                "totalRecordsAmount": total,
+                "totalPages": -(-total // amount),
+                "requestPage": page,
+            },
         }
 
     def _in_window(self, order, date_type, start, end, number):
@@ -177,8 +251,12 @@ class OrderOperations(OrderValidation):
         if date_type == 6:
             moment = self._settlement_datetime(order, number)
         else:
-            key = {1: "orderDatetime", 2: "shopOrderCfmDatetime", 3: "orderFixDatetime",
-                   5: "shippingCmplRptDatetime"}[date_type]
+            key = {
+                1: "orderDatetime",
+                2: "shopOrderCfmDatetime",
+                3: "orderFixDatetime",
+                5: "shippingCmplRptDatetime",
+            }[date_type]
             moment = parse_dt(order.get(key))
         return moment is not None and start <= moment <= end
 
@@ -188,7 +266,10 @@ class OrderOperations(OrderValidation):
         if meta.get("settlement_datetime"):
             return parse_dt(meta["settlement_datetime"])
         settlement = order.get("SettlementModel") or {}
-        if settlement.get("rpaySettlementFlag") == 1 and 300 <= order.get("orderProgress", 0) <= 700:
+        if (
+            settlement.get("rpaySettlementFlag") == 1
+            and 300 <= order.get("orderProgress", 0) <= 700
+        ):
             return parse_dt(order.get("orderFixDatetime"))
         return None
 
@@ -198,7 +279,9 @@ class OrderOperations(OrderValidation):
         errors = []
         numbers = self._order_number_list(request, errors, prefix)
         version = self._required(request, "version", errors, prefix)
-        if version is not _MISSING and (not _is_int(version) or version not in GET_ORDER_VERSIONS):
+        if version is not _MISSING and (
+            not _is_int(version) or version not in GET_ORDER_VERSIONS
+        ):
             self._bad(errors, prefix, "version")
         if errors:
             return 400, {"MessageModelList": errors, "OrderModelList": []}
@@ -209,14 +292,26 @@ class OrderOperations(OrderValidation):
             seen.add(number)
             order = self.orders.get(number)
             if order is None:
-                messages.append(_msg("ERROR", prefix + "_ERROR_101", "指定された注文番号は存在しません。",
-                                     orderNumber=number))
+                messages.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_101",
+                        "指定された注文番号は存在しません。",
+                        orderNumber=number,
+                    )
+                )
             elif number in self.served_as:
                 found.append(copy.deepcopy(self.served_as[number]))
             else:
                 found.append(self._for_version(order, version))
-        messages.insert(0, _msg("INFO", prefix + "_INFO_101",
-                                "受注情報取得に成功しました。(取得件数%d件)" % len(found)))
+        messages.insert(
+            0,
+            _msg(
+                "INFO",
+                prefix + "_INFO_101",
+                "受注情報取得に成功しました。(取得件数%d件)" % len(found),
+            ),
+        )
         response = {"MessageModelList": messages, "OrderModelList": found}
         if version >= 6:
             response["version"] = version
@@ -225,18 +320,34 @@ class OrderOperations(OrderValidation):
     @staticmethod
     def _for_version(order, version):
         """The order as getOrder ``version`` shows it (a new shallow structure)."""
-        drop = {f for v, fields in _ORDER_FIELDS_SINCE.items() if version < v for f in fields}
+        drop = {
+            f
+            for v, fields in _ORDER_FIELDS_SINCE.items()
+            if version < v
+            for f in fields
+        }
         if version >= 8:
             drop.update(_ORDER_FIELDS_UNTIL_8)
-        drop_pkg = {f for v, fields in _PACKAGE_FIELDS_SINCE.items() if version < v for f in fields}
+        drop_pkg = {
+            f
+            for v, fields in _PACKAGE_FIELDS_SINCE.items()
+            if version < v
+            for f in fields
+        }
         if version >= 8:
             drop_pkg.update(_PACKAGE_FIELDS_UNTIL_8)
-        drop_item = {f for v, fields in _ITEM_FIELDS_SINCE.items() if version < v for f in fields}
+        drop_item = {
+            f for v, fields in _ITEM_FIELDS_SINCE.items() if version < v for f in fields
+        }
         result = {k: v for k, v in order.items() if k not in drop}
         result["PackageModelList"] = [
-            dict({k: v for k, v in package.items() if k not in drop_pkg},
-                 ItemModelList=[{k: v for k, v in item.items() if k not in drop_item}
-                                for item in package.get("ItemModelList") or []])
+            dict(
+                {k: v for k, v in package.items() if k not in drop_pkg},
+                ItemModelList=[
+                    {k: v for k, v in item.items() if k not in drop_item}
+                    for item in package.get("ItemModelList") or []
+                ],
+            )
             for package in order.get("PackageModelList") or []
         ]
         return result
@@ -253,24 +364,55 @@ class OrderOperations(OrderValidation):
         for number in numbers:
             order = self.orders.get(number)
             if order is None:
-                messages.append(_msg("ERROR", prefix + "_ERROR_101", "指定された注文番号は存在しません。",
-                                     orderNumber=number))
+                messages.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_101",
+                        "指定された注文番号は存在しません。",
+                        orderNumber=number,
+                    )
+                )
             elif order.get("orderProgress") in CANCELLED:
-                messages.append(_msg("ERROR", prefix + "_ERROR_102",
-                                     "指定された注文は既にキャンセルされています。", orderNumber=number))
+                messages.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_102",
+                        "指定された注文は既にキャンセルされています。",
+                        orderNumber=number,
+                    )
+                )
             elif order.get("orderProgress") != 100:
-                messages.append(_msg("ERROR", prefix + "_ERROR_103",
-                                     "指定された注文は既にステータスが移動しています。", orderNumber=number))
+                messages.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_103",
+                        "指定された注文は既にステータスが移動しています。",
+                        orderNumber=number,
+                    )
+                )
             elif order.get("postagePrice") == UNDETERMINED or any(
-                    p.get("postagePrice") == UNDETERMINED for p in order.get("PackageModelList") or []):
-                messages.append(_msg("ERROR", prefix + "_ERROR_105",
-                                     "送料が未確定のため注文確認できません。", orderNumber=number))
+                p.get("postagePrice") == UNDETERMINED
+                for p in order.get("PackageModelList") or []
+            ):
+                messages.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_105",
+                        "送料が未確定のため注文確認できません。",
+                        orderNumber=number,
+                    )
+                )
             else:
                 order["orderProgress"] = self.confirm_moves_to
                 order["shopOrderCfmDatetime"] = now
                 if self.confirm_moves_to >= 300:
                     order["orderFixDatetime"] = order.get("orderFixDatetime") or now
-                messages.append(_msg("INFO", prefix + "_INFO_101", "注文確認に成功しました。",
-                                     orderNumber=number))
+                messages.append(
+                    _msg(
+                        "INFO",
+                        prefix + "_INFO_101",
+                        "注文確認に成功しました。",
+                        orderNumber=number,
+                    )
+                )
         return 200, {"MessageModelList": messages}
-

@@ -19,7 +19,9 @@ class PaymentOperations(OrderValidation):
         settlement = order.get("SettlementModel") or {}
         progress = order.get("orderProgress")
         if settlement.get("rpaySettlementFlag") != 1:
-            return 30000  # 選択制 (e.g. 代金引換): the shop collects, Rakuten has nothing
+            return (
+                30000  # 選択制 (e.g. 代金引換): the shop collects, Rakuten has nothing
+            )
         if progress == 800:
             return 31400
         if progress == 900:
@@ -43,9 +45,17 @@ class PaymentOperations(OrderValidation):
             return 400, {"MessageModelList": errors, "OrderModel": None}
         order = self.orders.get(number)
         if order is None:
-            return 400, {"MessageModelList": [_msg("ERROR", prefix + "_ERROR_101",
-                                                   "指定された注文番号は存在しません。", orderNumber=number)],
-                         "OrderModel": None}
+            return 400, {
+                "MessageModelList": [
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_101",
+                        "指定された注文番号は存在しません。",
+                        orderNumber=number,
+                    )
+                ],
+                "OrderModel": None,
+            }
         meta = self._meta.setdefault(number, {})
         if "payment_number" not in meta:
             meta["payment_number"] = self._new_id("payment")
@@ -59,16 +69,24 @@ class PaymentOperations(OrderValidation):
             "paymentAmount": order.get("requestPrice"),
             "paymentCharge": order.get("paymentCharge", 0),
             "paymentStatus": status,
-            "paymentRequestDatetime": order.get("shopOrderCfmDatetime") if status >= 30300 else None,
+            "paymentRequestDatetime": order.get("shopOrderCfmDatetime")
+            if status >= 30300
+            else None,
             "paymentFixDatetime": fmt_dt(fixed),
-            "payExpectDate": (fixed + timedelta(days=30)).date().isoformat() if fixed else None,
+            "payExpectDate": (fixed + timedelta(days=30)).date().isoformat()
+            if fixed
+            else None,
             "RefundModelList": [],
             "AdditionalFeeModelList": [],
         }
         return 200, {
-            "MessageModelList": [_msg("INFO", prefix + "_INFO_101", "支払情報取得に成功しました。",
-                                      orderNumber=number)],
+            "MessageModelList": [
+                _msg(
+                    "INFO",
+                    prefix + "_INFO_101",
+                    "支払情報取得に成功しました。",
+                    orderNumber=number,
+                )
+            ],
             "OrderModel": {"orderNumber": number, "PaymentModelList": [payment]},
         }
-
-

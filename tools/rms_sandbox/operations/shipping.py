@@ -31,8 +31,15 @@ class ShippingOperations(OrderValidation):
         errors = []
 
         def error(code, text, **extra):
-            errors.append(_msg("ERROR", "%s_ERROR_%s" % (prefix, code), text,
-                               orderNumber=order_number, **extra))
+            errors.append(
+                _msg(
+                    "ERROR",
+                    "%s_ERROR_%s" % (prefix, code),
+                    text,
+                    orderNumber=order_number,
+                    **extra,
+                )
+            )
 
         if not isinstance(baskets, list):
             error("011", "BasketidModelListの書式が不正です。")
@@ -49,22 +56,40 @@ class ShippingOperations(OrderValidation):
                 error("011", "basketIdの書式が不正です。", basketId=basket_id)
             rows = basket.get("ShippingModelList")
             if "ShippingModelList" not in basket:
-                error("009", "ShippingModelListの項目を指定して下さい。", basketId=basket_id)
+                error(
+                    "009",
+                    "ShippingModelListの項目を指定して下さい。",
+                    basketId=basket_id,
+                )
                 continue
             if not isinstance(rows, list) or not rows:
-                error("010" if rows in (None, []) else "011", "ShippingModelListの値が不正です。",
-                      basketId=basket_id)
+                error(
+                    "010" if rows in (None, []) else "011",
+                    "ShippingModelListの値が不正です。",
+                    basketId=basket_id,
+                )
                 continue
             if len(rows) > MAX_SHIPPING_ROWS_PER_BASKET:
-                error("105", "発送情報は送付先ごとに%d件以下で指定して下さい。" % MAX_SHIPPING_ROWS_PER_BASKET,
-                      basketId=basket_id)
+                error(
+                    "105",
+                    "発送情報は送付先ごとに%d件以下で指定して下さい。"
+                    % MAX_SHIPPING_ROWS_PER_BASKET,
+                    basketId=basket_id,
+                )
             for row in rows:
                 data_number += 1
                 if not isinstance(row, dict):
-                    error("011", "ShippingModelの書式が不正です。", basketId=basket_id,
-                          dataNumber=data_number, shippingDetailId=None)
+                    error(
+                        "011",
+                        "ShippingModelの書式が不正です。",
+                        basketId=basket_id,
+                        dataNumber=data_number,
+                        shippingDetailId=None,
+                    )
                     continue
-                self._validate_shipping_row(row, error, basketId=basket_id, dataNumber=data_number)
+                self._validate_shipping_row(
+                    row, error, basketId=basket_id, dataNumber=data_number
+                )
         return errors
 
     @staticmethod
@@ -76,11 +101,14 @@ class ShippingOperations(OrderValidation):
         if detail_id is not None and (not _is_int(detail_id) or detail_id <= 0):
             error("011", "shippingDetailIdの書式が不正です。", **where)
         company = row.get("deliveryCompany")
-        if company is not None and (not isinstance(company, str) or company not in DELIVERY_COMPANIES):
+        if company is not None and (
+            not isinstance(company, str) or company not in DELIVERY_COMPANIES
+        ):
             error("011", "deliveryCompanyの書式が不正です。", **where)
         number = row.get("shippingNumber")
-        if number is not None and (not isinstance(number, str)
-                                   or len(number) > MAX_SHIPPING_NUMBER_LENGTH):
+        if number is not None and (
+            not isinstance(number, str) or len(number) > MAX_SHIPPING_NUMBER_LENGTH
+        ):
             error("011", "shippingNumberの書式が不正です。", **where)
         day = row.get("shippingDate")
         if day not in (None, "") and _parse_date(day) is None:
@@ -97,12 +125,27 @@ class ShippingOperations(OrderValidation):
         """State checks then changes for one order; returns (ok, messages)."""
         order = self.orders.get(order_number)
         if order is None:
-            return False, [_msg("ERROR", UOS + "_ERROR_101", "指定された注文番号は存在しません。",
-                                orderNumber=order_number, dataNumber=None, shippingDetailId=None)]
+            return False, [
+                _msg(
+                    "ERROR",
+                    UOS + "_ERROR_101",
+                    "指定された注文番号は存在しません。",
+                    orderNumber=order_number,
+                    dataNumber=None,
+                    shippingDetailId=None,
+                )
+            ]
         if order.get("orderProgress") in CANCELLED:
-            return False, [_msg("ERROR", UOS + "_ERROR_102",
-                                "指定された注文番号は既にキャンセルされているため、発送完了報告が出来る状態ではありませんでした。",
-                                orderNumber=order_number, dataNumber=None, shippingDetailId=None)]
+            return False, [
+                _msg(
+                    "ERROR",
+                    UOS + "_ERROR_102",
+                    "指定された注文番号は既にキャンセルされているため、発送完了報告が出来る状態ではありませんでした。",
+                    orderNumber=order_number,
+                    dataNumber=None,
+                    shippingDetailId=None,
+                )
+            ]
         packages = {p.get("basketId"): p for p in order.get("PackageModelList") or []}
         errors, plan = [], []
         data_number = 0
@@ -113,24 +156,44 @@ class ShippingOperations(OrderValidation):
             if package is None:
                 for row in rows:
                     data_number += 1
-                    errors.append(_msg("ERROR", UOS + "_ERROR_103", "指定された送付先IDは存在しません。",
-                                       orderNumber=order_number, basketId=basket_id,
-                                       dataNumber=data_number,
-                                       shippingDetailId=row.get("shippingDetailId")))
+                    errors.append(
+                        _msg(
+                            "ERROR",
+                            UOS + "_ERROR_103",
+                            "指定された送付先IDは存在しません。",
+                            orderNumber=order_number,
+                            basketId=basket_id,
+                            dataNumber=data_number,
+                            shippingDetailId=row.get("shippingDetailId"),
+                        )
+                    )
                 continue
-            ids = {row["shippingDetailId"] for row in package.get("ShippingModelList") or []}
+            ids = {
+                row["shippingDetailId"]
+                for row in package.get("ShippingModelList") or []
+            }
             count = len(ids)
             for row in rows:
                 data_number += 1
                 detail_id = row.get("shippingDetailId")
-                where = {"orderNumber": order_number, "basketId": basket_id,
-                         "dataNumber": data_number, "shippingDetailId": detail_id}
+                where = {
+                    "orderNumber": order_number,
+                    "basketId": basket_id,
+                    "dataNumber": data_number,
+                    "shippingDetailId": detail_id,
+                }
                 if detail_id is None:
                     count += 1
                     plan.append(("add", package, row, where))
                 elif detail_id not in ids:
-                    errors.append(_msg("ERROR", UOS + "_ERROR_104", "指定された発送明細IDは存在しません。",
-                                       **where))
+                    errors.append(
+                        _msg(
+                            "ERROR",
+                            UOS + "_ERROR_104",
+                            "指定された発送明細IDは存在しません。",
+                            **where,
+                        )
+                    )
                 elif row.get("shippingDeleteFlag") == 1:
                     ids.discard(detail_id)
                     count -= 1
@@ -138,10 +201,18 @@ class ShippingOperations(OrderValidation):
                 else:
                     plan.append(("update", package, row, where))
             if count > MAX_SHIPPING_ROWS_PER_BASKET:
-                errors.append(_msg("ERROR", UOS + "_ERROR_105",
-                                   "発送情報は送付先ごとに%d件以下で指定して下さい。" % MAX_SHIPPING_ROWS_PER_BASKET,
-                                   orderNumber=order_number, basketId=basket_id, dataNumber=None,
-                                   shippingDetailId=None))
+                errors.append(
+                    _msg(
+                        "ERROR",
+                        UOS + "_ERROR_105",
+                        "発送情報は送付先ごとに%d件以下で指定して下さい。"
+                        % MAX_SHIPPING_ROWS_PER_BASKET,
+                        orderNumber=order_number,
+                        basketId=basket_id,
+                        dataNumber=None,
+                        shippingDetailId=None,
+                    )
+                )
         if errors:
             return False, errors
         return True, self._execute_shipping_plan(order, plan)
@@ -163,25 +234,57 @@ class ShippingOperations(OrderValidation):
                 }
                 shipping.append(new)
                 where["shippingDetailId"] = new["shippingDetailId"]
-                messages.append(_msg("INFO", UOS + "_INFO_101", "発送情報の追加設定が完了しました。", **where))
+                messages.append(
+                    _msg(
+                        "INFO",
+                        UOS + "_INFO_101",
+                        "発送情報の追加設定が完了しました。",
+                        **where,
+                    )
+                )
             elif action == "delete":
-                package["ShippingModelList"] = [s for s in shipping
-                                                if s["shippingDetailId"] != where["shippingDetailId"]]
-                messages.append(_msg("INFO", UOS + "_INFO_103", "発送情報の削除設定が完了しました。", **where))
+                package["ShippingModelList"] = [
+                    s
+                    for s in shipping
+                    if s["shippingDetailId"] != where["shippingDetailId"]
+                ]
+                messages.append(
+                    _msg(
+                        "INFO",
+                        UOS + "_INFO_103",
+                        "発送情報の削除設定が完了しました。",
+                        **where,
+                    )
+                )
             else:
-                current = next(s for s in shipping if s["shippingDetailId"] == where["shippingDetailId"])
+                current = next(
+                    s
+                    for s in shipping
+                    if s["shippingDetailId"] == where["shippingDetailId"]
+                )
                 if row.get("deliveryCompany"):
                     current["deliveryCompany"] = row["deliveryCompany"]
-                    current["deliveryCompanyName"] = DELIVERY_COMPANIES[row["deliveryCompany"]]
+                    current["deliveryCompanyName"] = DELIVERY_COMPANIES[
+                        row["deliveryCompany"]
+                    ]
                 for key in ("shippingNumber", "shippingDate"):
                     if row.get(key) is not None:  # omitted = unchanged, "" = cleared
                         current[key] = row[key] or None
-                messages.append(_msg("INFO", UOS + "_INFO_102", "発送情報の更新設定が完了しました。", **where))
+                messages.append(
+                    _msg(
+                        "INFO",
+                        UOS + "_INFO_102",
+                        "発送情報の更新設定が完了しました。",
+                        **where,
+                    )
+                )
         # Sandbox assumption (RMS behaviour unknown, rms-api.md §9.1): a row with a shipping
         # date is the 発送完了報告 and moves 300 -> 500; carrier-only rows change nothing.
         if order.get("orderProgress") == 300 and any(
-                s.get("shippingDate") for p in order.get("PackageModelList") or []
-                for s in p.get("ShippingModelList") or []):
+            s.get("shippingDate")
+            for p in order.get("PackageModelList") or []
+            for s in p.get("ShippingModelList") or []
+        ):
             order["orderProgress"] = 500
             order["shippingCmplRptDatetime"] = fmt_dt(self.now())
         return messages
@@ -206,43 +309,88 @@ class ShippingOperations(OrderValidation):
         errors = []
         entries = self._required(request, "OrderShippingModelList", errors, prefix)
         if entries is not _MISSING:
-            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            if not isinstance(entries, list) or not all(
+                isinstance(e, dict) for e in entries
+            ):
                 self._bad(errors, prefix, "OrderShippingModelList")
             elif len(entries) > MAX_ORDERS_PER_CALL:
-                errors.append(_msg("ERROR", prefix + "_ERROR_012",
-                                   "OrderShippingModelListは%d件以下で指定して下さい。" % MAX_ORDERS_PER_CALL))
+                errors.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_012",
+                        "OrderShippingModelListは%d件以下で指定して下さい。"
+                        % MAX_ORDERS_PER_CALL,
+                    )
+                )
             else:
                 seen = set()
                 for entry in entries:
                     number = entry.get("orderNumber")
                     if not isinstance(number, str) or not number:
-                        errors.append(_msg("ERROR", prefix + "_ERROR_009",
-                                           "orderNumberの項目を指定して下さい。"))
+                        errors.append(
+                            _msg(
+                                "ERROR",
+                                prefix + "_ERROR_009",
+                                "orderNumberの項目を指定して下さい。",
+                            )
+                        )
                     elif number in seen:
-                        errors.append(_msg("ERROR", prefix + "_ERROR_013",
-                                           "注文番号が重複しています。", orderNumber=number))
+                        errors.append(
+                            _msg(
+                                "ERROR",
+                                prefix + "_ERROR_013",
+                                "注文番号が重複しています。",
+                                orderNumber=number,
+                            )
+                        )
                     seen.add(number)
         if errors:
             return 400, {"MessageModelList": errors}
         for entry in entries:
             if "BasketidModelList" not in entry:
-                errors.append(_msg("ERROR", prefix + "_ERROR_009", "BasketidModelListの項目を指定して下さい。",
-                                   orderNumber=entry["orderNumber"]))
+                errors.append(
+                    _msg(
+                        "ERROR",
+                        prefix + "_ERROR_009",
+                        "BasketidModelListの項目を指定して下さい。",
+                        orderNumber=entry["orderNumber"],
+                    )
+                )
             else:
-                errors.extend(self._validate_shipping_format(entry["orderNumber"],
-                                                             entry["BasketidModelList"], prefix))
-        if errors:  # format errors: answered at once, nothing queued (200 as the public sample)
+                errors.extend(
+                    self._validate_shipping_format(
+                        entry["orderNumber"], entry["BasketidModelList"], prefix
+                    )
+                )
+        if (
+            errors
+        ):  # format errors: answered at once, nothing queued (200 as the public sample)
             return 200, {"MessageModelList": errors}
-        request_id = "%s_%s" % (uuid.UUID(int=self._id_rng.getrandbits(128), version=4),
-                                self.now().strftime("%Y%m%d%H%M%S"))
+        request_id = "%s_%s" % (
+            uuid.UUID(int=self._id_rng.getrandbits(128), version=4),
+            self.now().strftime("%Y%m%d%H%M%S"),
+        )
         results = []
         for entry in entries:
-            _ok, messages = self._apply_shipping(entry["orderNumber"], entry["BasketidModelList"])
-            results.append({"orderNumber": entry["orderNumber"], "MessageModelList": messages})
+            _ok, messages = self._apply_shipping(
+                entry["orderNumber"], entry["BasketidModelList"]
+            )
+            results.append(
+                {"orderNumber": entry["orderNumber"], "MessageModelList": messages}
+            )
         self._async[request_id] = {"results": results, "polls": 0}
-        return 200, {"MessageModelList": [
-            _msg("INFO", prefix + "_INFO_101", "発送情報の更新を受付けました。", requestId=request_id,
-                 dataNumber=None, shippingDetailId=None)]}
+        return 200, {
+            "MessageModelList": [
+                _msg(
+                    "INFO",
+                    prefix + "_INFO_101",
+                    "発送情報の更新を受付けました。",
+                    requestId=request_id,
+                    dataNumber=None,
+                    shippingDetailId=None,
+                )
+            ]
+        }
 
     def _op_getResultUpdateOrderShippingAsync(self, request):
         prefix = OPERATIONS["getResultUpdateOrderShippingAsync"]
@@ -257,7 +405,17 @@ class ShippingOperations(OrderValidation):
             job["polls"] += 1
         if job is None or job["polls"] <= self.async_delay_polls:
             # still running, unknown or expired: RMS gives the same answer for all three
-            return 200, {"ResultShippingModelList": [{"MessageModelList": [
-                _msg("INFO", prefix + "_INFO_101", "指定されたリクエストIDの処理結果は存在しませんでした。")]}]}
+            return 200, {
+                "ResultShippingModelList": [
+                    {
+                        "MessageModelList": [
+                            _msg(
+                                "INFO",
+                                prefix + "_INFO_101",
+                                "指定されたリクエストIDの処理結果は存在しませんでした。",
+                            )
+                        ]
+                    }
+                ]
+            }
         return 200, {"ResultShippingModelList": copy.deepcopy(job["results"])}
-

@@ -26,7 +26,8 @@ def _response(code, message, result=""):
         "<resultCode>%s</resultCode>"
         "<resultMessageList><resultMessage><code>%s</code><message>%s</message>"
         "</resultMessage></resultMessageList>%s"
-        "</shopbiz:shopBizApiResponse>" % (_NAMESPACE, code, code, escape(message), result)
+        "</shopbiz:shopBizApiResponse>"
+        % (_NAMESPACE, code, code, escape(message), result)
     ).encode("utf-8")
 
 
@@ -38,7 +39,8 @@ class ShopOperations:
             return 200, _response("C008", "Requested data is not found.")
         rows = "".join(
             "<operationLeadTime><operationLeadTimeId>%d</operationLeadTimeId><name>%s</name>"
-            "<numberOfDays>%d</numberOfDays></operationLeadTime>" % (ident, escape(name), days)
+            "<numberOfDays>%d</numberOfDays></operationLeadTime>"
+            % (ident, escape(name), days)
             for ident, name, days in OPERATION_LEAD_TIMES
         )
         result = (
