@@ -1179,7 +1179,8 @@ class CrmTeam(models.Model):
             and self.env["rakuten.sku"]._rakuten_set_migrated(
                 self,
                 self.with_context(lang=self._rakuten_lang()).env._(
-                    "the read-only check of Test Connection (shop.operationLeadTime.get) found the shop migrated"
+                    "the read-only check of Test Connection (shop.operationLeadTime.get) found "
+                    "the shop migrated"
                 ),
             )
         ):
@@ -1203,7 +1204,8 @@ class CrmTeam(models.Model):
         return self._rakuten_notify(
             _("Product import queued"),
             _(
-                "The items of %(team)s on Rakuten are registered as products in the background. The sync log "
+                "The items of %(team)s on Rakuten are registered as products in the background. "
+                "The sync log "
                 "shows the import running, then its result.",
                 team=self.name,
             ),

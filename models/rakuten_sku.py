@@ -75,7 +75,6 @@ class RakutenSku(models.Model):
     company_id = fields.Many2one(related="team_id.company_id", store=True, index=True)
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         ondelete="restrict",
         index=True,
         check_company=True,
@@ -88,7 +87,7 @@ class RakutenSku(models.Model):
         required=True,
         help="商品管理番号 (manageNumber)",
     )
-    item_number = fields.Char(string="Item Number", help="商品番号 (itemNumber)")
+    item_number = fields.Char(help="商品番号 (itemNumber)")
     variant_id = fields.Char(
         string="SKU Management Number", required=True, help="SKU管理番号 (variantId)"
     )
@@ -144,7 +143,8 @@ class RakutenSku(models.Model):
         lang_env = self.with_context(lang=team._rakuten_lang()).env
         team.message_post(
             body=lang_env._(
-                "Rakuten SKU migration detected: %(evidence)s. The option 'Rakuten SKU Migration Done' is now "
+                "Rakuten SKU migration detected: %(evidence)s. The option 'Rakuten SKU Migration "
+                "Done' is now "
                 "set: products and stock are matched by SKU.",
                 evidence=evidence,
             )
@@ -357,13 +357,9 @@ class RakutenSku(models.Model):
             "active": True,
         }
 
-    def _rakuten_import_item(self, team, item, ctx, log):
-        """Refresh, match or plan the SKUs of one item; returns the plan of the template to
-        create for the SKUs no product carries yet (created with the batch), or None."""
-        mapped = ctx["mapped"]
-        item_skus = self.browse(
-            [sku.id for key, sku in mapped.items() if key[0] == item.manage_number]
-        )
+    def _rakuten_item_retire(self, item, item_skus, ctx, log):
+        """Archive the mappings of an item deleted on Rakuten, or of its SKUs gone from it;
+        return whether the item still has SKUs to import."""
         if item.deleted:
             if item_skus.filtered("active"):
                 item_skus.write({"active": False})
@@ -374,7 +370,7 @@ class RakutenSku(models.Model):
                     _lt("Deleted on Rakuten: its SKU mappings are archived."),
                     len(item_skus),
                 )
-            return None
+            return False
         ctx["found"] += len(item.variants)
         if not item.variants:
             self._rakuten_line(
@@ -383,7 +379,7 @@ class RakutenSku(models.Model):
                 "skipped",
                 _lt("The item has no SKU on Rakuten."),
             )
-            return None
+            return False
         gone = item_skus.filtered(
             lambda sku: (
                 sku.active
@@ -402,6 +398,17 @@ class RakutenSku(models.Model):
                 ),
                 len(gone),
             )
+        return True
+
+    def _rakuten_import_item(self, team, item, ctx, log):
+        """Refresh, match or plan the SKUs of one item; returns the plan of the template to
+        create for the SKUs no product carries yet (created with the batch), or None."""
+        mapped = ctx["mapped"]
+        item_skus = self.browse(
+            [sku.id for key, sku in mapped.items() if key[0] == item.manage_number]
+        )
+        if not self._rakuten_item_retire(item, item_skus, ctx, log):
+            return None
         own = item_skus.filtered(
             lambda sku: sku.origin == "created" and sku.product_id
         ).product_id.product_tmpl_id[:1]
@@ -449,7 +456,8 @@ class RakutenSku(models.Model):
                     key,
                     "skipped",
                     _lt(
-                        "Another SKU of this import has the internal reference %(code)s: give each SKU "
+                        "Another SKU of this import has the internal reference %(code)s: give "
+                        "each SKU "
                         "its own System SKU Number on Rakuten.",
                         code=code,
                     ),
@@ -519,7 +527,8 @@ class RakutenSku(models.Model):
                 "%s/%s" % (item.manage_number, variant.variant_id),
                 "warning",
                 _lt(
-                    "The barcode %(barcode)s is already another product's: the variant is kept without it.",
+                    "The barcode %(barcode)s is already another product's: the variant is kept "
+                    "without it.",
                     barcode=barcode,
                 ),
                 counter="warning",
@@ -678,7 +687,7 @@ class RakutenSku(models.Model):
             template_vals.append(vals)
         templates = env["product.template"].create(template_vals)
         line_vals, line_keys = [], []
-        for plan, template in zip(plans, templates):
+        for plan, template in zip(plans, templates, strict=True):
             for key, attribute, values in plan["axes"]:
                 line_vals.append(
                     {
@@ -694,7 +703,7 @@ class RakutenSku(models.Model):
             .create(line_vals)
         )
         ptav_vals = []
-        for line, (plan, key, values) in zip(lines, line_keys):
+        for line, (plan, key, values) in zip(lines, line_keys, strict=True):
             for value in values:
                 ptav_vals.append(
                     {
@@ -709,10 +718,10 @@ class RakutenSku(models.Model):
             for ptav in ptavs
         }
         lines_by_plan = {}
-        for line, (plan, key, _values) in zip(lines, line_keys):
+        for line, (plan, key, _values) in zip(lines, line_keys, strict=True):
             lines_by_plan.setdefault(id(plan), {})[key] = line
         product_vals, owners = [], []
-        for plan, template in zip(plans, templates):
+        for plan, template in zip(plans, templates, strict=True):
             item = plan["item"]
             plan_lines = lines_by_plan.get(id(plan), {})
             for variant, code, barcode in plan["variants"]:
@@ -740,17 +749,18 @@ class RakutenSku(models.Model):
                     product_id=product.id,
                     origin="created",
                 )
-                for product, (plan, variant) in zip(products, owners)
+                for product, (plan, variant) in zip(products, owners, strict=True)
             ]
         )
         lines, created = [], 0
-        for plan, template in zip(plans, templates):
+        for plan, template in zip(plans, templates, strict=True):
             count = len(plan["variants"])
             created += count
             item = plan["item"]
             if plan["uneven"]:
                 reason = _lt(
-                    "Created %(product)s with %(count)s variants. Their prices on Rakuten cannot be "
+                    "Created %(product)s with %(count)s variants. Their prices on Rakuten cannot "
+                    "be "
                     "written as an extra price per choice: every variant has the lowest, "
                     "%(price)s yen.",
                     product=template.name,
@@ -777,7 +787,8 @@ class RakutenSku(models.Model):
                         item.manage_number,
                         "warning",
                         _lt(
-                            "The image %(url)s could not be downloaded (%(error)s): the product has none.",
+                            "The image %(url)s could not be downloaded (%(error)s): the product "
+                            "has none.",
                             url=plan["image_url"],
                             error=plan["image_error"],
                         ),
@@ -801,7 +812,8 @@ class RakutenSku(models.Model):
                 key,
                 "skipped",
                 _lt(
-                    "The variations of this item changed on Rakuten since it was imported: add the SKU to "
+                    "The variations of this item changed on Rakuten since it was imported: add "
+                    "the SKU to "
                     "%(product)s by hand.",
                     product=template.display_name,
                 ),
@@ -814,7 +826,7 @@ class RakutenSku(models.Model):
                 line.attribute_id, [value_name], ctx
             )[value_name]
             ptav = line.product_template_value_ids.filtered(
-                lambda p: p.product_attribute_value_id == value
+                lambda p, value=value: p.product_attribute_value_id == value
             )
             if not ptav:
                 line.with_context(update_product_template_attribute_values=False).write(
@@ -939,7 +951,10 @@ class RakutenSku(models.Model):
     # ------------------------------------------------------------------
     stock_override = fields.Boolean(
         string="Own Stock Rule",
-        help="This SKU has its own safety stock, allocation rate and maximum instead of the channel's.",
+        help=(
+            "This SKU has its own safety stock, allocation rate and maximum instead of the "
+            "channel's."
+        ),
     )
     stock_safety = fields.Integer(
         string="Safety Stock", help="予備在庫数 of this SKU (with its own rule)."
@@ -1000,7 +1015,6 @@ class RakutenSku(models.Model):
         "reserved yet (not imported yet): they are not offered again.",
     )
     stock_rule_key = fields.Char(
-        string="Stock Rule Key",
         readonly=True,
         copy=False,
         help="Technical: the product, warehouse and rule the last check used; a change of one "
@@ -1235,10 +1249,14 @@ class RakutenSku(models.Model):
                 """
             SELECT id FROM rakuten_sku
              WHERE team_id = %(team)s AND active AND product_id IS NOT NULL
-               AND (stock_state != 'sent' OR stock_checked_date IS NULL OR stock_checked_date < %(since)s
-                    OR stock_rule_key IS DISTINCT FROM product_id || ':' || CASE WHEN stock_override
-                       THEN %(warehouse)s || ':' || COALESCE(stock_safety, 0) || ':' || COALESCE(stock_rate, 0)
-                            || ':' || CASE WHEN stock_use_cap THEN COALESCE(stock_cap, 0)::text ELSE '' END
+               AND (stock_state != 'sent' OR stock_checked_date IS NULL
+                    OR stock_checked_date < %(since)s
+                    OR stock_rule_key IS DISTINCT FROM product_id || ':' || CASE
+                       WHEN stock_override
+                       THEN %(warehouse)s || ':' || COALESCE(stock_safety, 0)
+                            || ':' || COALESCE(stock_rate, 0) || ':'
+                            || CASE WHEN stock_use_cap THEN COALESCE(stock_cap, 0)::text
+                                    ELSE '' END
                        ELSE %(team_key)s END)
             """,
                 team=team.id,
@@ -1383,7 +1401,8 @@ class RakutenSku(models.Model):
         ``targets``: {sku id: the quantity Rakuten now has}; ``held``: {product id: units}."""
         if not self:
             return
-        self.flush_model()  # pending ORM writes of these fields first, or they would overwrite these
+        # Pending ORM writes of these fields first, or they would overwrite these.
+        self.flush_model()
         now = fields.Datetime.now()
         values = SQL(", ").join(
             SQL(
@@ -1500,7 +1519,7 @@ class RakutenSku(models.Model):
                 result[asked.get((key[0].lower(), key[1]), key)] = row.quantity
         return result
 
-    # -- the nightly check ---------------------------------------------------------------------------
+    # -- the nightly check ------------------------------------------------------------------------
     @api.model
     def _stock_check(self, team, client, log):
         """Read the quantity of every SKU the push has set on Rakuten, and report each one that
@@ -1539,7 +1558,8 @@ class RakutenSku(models.Model):
                     "%s/%s" % sku._key(),
                     "deferred",
                     _lt(
-                        "On Rakuten: %(rakuten)s, sellable in Odoo: %(odoo)s (held for orders not imported: "
+                        "On Rakuten: %(rakuten)s, sellable in Odoo: %(odoo)s (held for orders "
+                        "not imported: "
                         "%(held)s). The next stock push corrects it.",
                         rakuten="-" if on_rakuten is None else on_rakuten,
                         odoo=target,

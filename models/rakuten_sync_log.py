@@ -108,12 +108,18 @@ class RakutenSyncLog(models.Model):
     count_matched = fields.Integer(
         string="Matched",
         readonly=True,
-        help="Rakuten SKUs linked to a product already in Odoo (same internal reference or barcode).",
+        help=(
+            "Rakuten SKUs linked to a product already in Odoo (same internal reference or "
+            "barcode)."
+        ),
     )
     count_warning = fields.Integer(
         string="Warnings",
         readonly=True,
-        help="SKUs registered without their barcode (another product has it) or image (download failed).",
+        help=(
+            "SKUs registered without their barcode (another product has it) or image (download "
+            "failed)."
+        ),
     )
     # ※6 Stock to Rakuten (the stock push and the nightly stock check)
     count_stock_pushed = fields.Integer(
@@ -129,7 +135,10 @@ class RakutenSyncLog(models.Model):
     count_stock_differences = fields.Integer(
         string="Differences",
         readonly=True,
-        help="SKUs whose quantity on Rakuten differed from what Odoo can sell; the next push corrects them.",
+        help=(
+            "SKUs whose quantity on Rakuten differed from what Odoo can sell; the next push "
+            "corrects them."
+        ),
     )
     summary = fields.Char(
         string="Result",

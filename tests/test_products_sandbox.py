@@ -189,7 +189,7 @@ class TestProductsSandbox(ProductsCase):
             with patch.object(
                 RmsClient,
                 "probe_sku_migration",
-                lambda client: MigrationProbe(migrated, None),
+                lambda client, migrated=migrated: MigrationProbe(migrated, None),
             ):
                 self.team.action_rakuten_test_connection()
             self.assertFalse(

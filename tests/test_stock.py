@@ -9,6 +9,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -292,9 +293,9 @@ class TestStockPush(StockMixin, RakutenCase):
             {"rakuten_stock_safety": -1},
             {"rakuten_stock_cap": -2},
         ):
-            with self.assertRaises(Exception), self.env.cr.savepoint():
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
                 self.team.write(values)
-        with self.assertRaises(Exception), self.env.cr.savepoint():
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.skus[0].write({"stock_rate": 150})
 
     # ------------------------------------------------------------------

@@ -31,6 +31,8 @@ few items runs both first, so registry caches filled on first use are not charge
     python3 tools/bench_products.py -c /tmp/dev/odoo.cfg -d dev_bench --items 10000
 """
 
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import sys
 import time

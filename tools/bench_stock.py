@@ -20,6 +20,11 @@ bulk-get 5/s) add about one second per upsert call.
     python3 tools/bench_stock.py -c /tmp/dev/odoo.cfg -d dev_bench --skus 50000 --changed 1000
 """
 
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
+# A benchmark database, not a job: each
+# step commits so that the cron worker threads it starts see its data.
+# pylint: disable=invalid-commit
 import argparse
 import select
 import sys
@@ -297,7 +302,8 @@ def part_trigger(registry, sandbox, args):
             )
         ok = [d for d in delays if d is not None]
         print(
-            "validated delivery -> push on the sandbox (trigger path, %d rounds): %s; worst %s  [goal <= 60 s]"
+            "validated delivery -> push on the sandbox (trigger path, %d rounds): %s; worst %s  "
+            "[goal <= 60 s]"
             % (
                 len(delays),
                 ", ".join(

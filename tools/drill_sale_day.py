@@ -22,6 +22,8 @@ Everything on the Odoo side happens in ONE database transaction, rolled back at 
     python3 tools/drill_sale_day.py -c /tmp/dev/odoo.cfg -d dev_bench --seconds 90
 """
 
+# A command-line script: it reports to its terminal.
+# pylint: disable=print-used
 import argparse
 import random
 import sys
@@ -88,7 +90,8 @@ class Buyers(threading.Thread):
                     self.refused += 1
                     continue
                 self.truth.accept(key, units)
-                # A plain order (通常): 予約 / 頒布会 orders, which the import skips, are tested elsewhere.
+                # A plain order (通常): 予約 / 頒布会 orders, which the import skips, are tested
+                # elsewhere.
                 self.sandbox.orders[number]["orderType"] = 1
             self.placed.append((number, key, units))
             if self.rng.random() < self.undetermined_rate:
@@ -347,107 +350,113 @@ def main(argv=None):
         for _round in range(3):
             imports()
         push()
-        env.invalidate_all()
-        skus = env["rakuten.sku"].search([("team_id", "=", team.id)])
-        free = skus._stock_free_quantities(skus.product_id, warehouse)
-        held = skus._stock_held_by_product(skus.product_id)
-        from odoo.addons.sale_rakuten.rms.stock import sellable_quantity
-
-        differences, odoo_vs_truth = {}, {}
-        for sku in skus:
-            sellable = sellable_quantity(
-                free[sku.product_id.id], sku._stock_rule(), held[sku.product_id.id]
-            )
-            differences[sku._key()] = sandbox.stock[sku._key()] - sellable
-            odoo_vs_truth[sku._key()] = free[sku.product_id.id] - truth.free[sku._key()]
-        unimported = [
-            n
-            for n, _k, _u in buyers.placed
-            if not env["sale.order"].search_count([("rakuten_order_number", "=", n)])
-            and sandbox.orders[n]["orderProgress"] != 900
-        ]
-        print(
-            "drill: %d s, %d SKUs of %d units, safety stock %d, seed %d%s (all rolled back)"
-            % (
-                args.seconds,
-                len(keys),
-                args.stock,
-                args.safety,
-                args.seed,
-                ", NAIVE push (ABSOLUTE, no held units)" if args.naive else "",
-            )
-        )
-        print(
-            "Rakuten orders: %d accepted by RMS, %d refused by RMS (no stock), %d cancelled on Rakuten, "
-            "%d waited for their postage"
-            % (
-                len(buyers.placed),
-                buyers.refused,
-                buyers.cancelled,
-                buyers.undetermined_count,
-            )
-        )
-        print(
-            "Odoo side: %d sales (%d units), %d receipts (%d units); %d imports (%d orders imported), "
-            "%d pushes (%d SKU rows sent, %d failed runs)"
-            % (
-                counts["odoo_sales"],
-                counts["odoo_units"],
-                counts["receipts"],
-                counts["received"],
-                counts["imports"],
-                counts["imported"],
-                counts["pushes"],
-                counts["skus_sent"],
-                counts["push_failures"],
-            )
-        )
-        print(
-            "RMS calls: %s"
-            % ", ".join("%s=%d" % kv for kv in sorted(sandbox.calls.items()))
-        )
-        print("orders not imported at the end: %d" % len(unimported))
-        for pending in env["rakuten.pending.order"].search(
-            [("order_number", "in", unimported)]
-        ):
-            print("  %s %s: %s" % (pending.order_number, pending.state, pending.reason))
-        print(
-            "units oversold (RMS accepted with no real stock left): %d in %d orders  [goal 0]"
-            % (truth.oversold, truth.oversold_orders)
-        )
-        print(
-            "  of which while an Odoo-side sale of the SKU was on its way to Rakuten (made, not "
-            "pushed yet): %d; otherwise: %d"
-            % (truth.oversold_in_flight, truth.oversold - truth.oversold_in_flight)
-        )
-        print(
-            "final difference RMS stock - Odoo sellable: total |diff| %d, SKUs differing %d  [goal 0]"
-            % (
-                sum(abs(d) for d in differences.values()),
-                sum(1 for d in differences.values() if d),
-            )
-        )
-        print(
-            "check: Odoo free quantity - real stock: total |diff| %g"
-            % sum(abs(d) for d in odoo_vs_truth.values())
-        )
-        for key in keys:
-            print(
-                "  %-28s RMS %4d  sellable %4d  real %4d  sold on Rakuten %3d"
-                % (
-                    "%s/%s" % key,
-                    sandbox.stock[key],
-                    sandbox.stock[key] - differences[key],
-                    truth.free[key],
-                    truth.accepted[key],
-                )
-            )
-        return 0 if truth.oversold == 0 and not any(differences.values()) else 1
+        return report(env, team, warehouse, sandbox, keys, buyers, truth, counts, args)
     finally:
         buyers.stop_event.set()
         cr.rollback()
         cr.close()
         sandbox.stop()
+
+
+def report(env, team, warehouse, sandbox, keys, buyers, truth, counts, args):
+    """Print the drill's figures; return the exit status (0: no oversell, no drift)."""
+    env.invalidate_all()
+    skus = env["rakuten.sku"].search([("team_id", "=", team.id)])
+    free = skus._stock_free_quantities(skus.product_id, warehouse)
+    held = skus._stock_held_by_product(skus.product_id)
+    from odoo.addons.sale_rakuten.rms.stock import sellable_quantity
+
+    differences, odoo_vs_truth = {}, {}
+    for sku in skus:
+        sellable = sellable_quantity(
+            free[sku.product_id.id], sku._stock_rule(), held[sku.product_id.id]
+        )
+        differences[sku._key()] = sandbox.stock[sku._key()] - sellable
+        odoo_vs_truth[sku._key()] = free[sku.product_id.id] - truth.free[sku._key()]
+    unimported = [
+        n
+        for n, _k, _u in buyers.placed
+        if not env["sale.order"].search_count([("rakuten_order_number", "=", n)])
+        and sandbox.orders[n]["orderProgress"] != 900
+    ]
+    print(
+        "drill: %d s, %d SKUs of %d units, safety stock %d, seed %d%s (all rolled back)"
+        % (
+            args.seconds,
+            len(keys),
+            args.stock,
+            args.safety,
+            args.seed,
+            ", NAIVE push (ABSOLUTE, no held units)" if args.naive else "",
+        )
+    )
+    print(
+        "Rakuten orders: %d accepted by RMS, %d refused by RMS (no stock), %d cancelled on "
+        "Rakuten, "
+        "%d waited for their postage"
+        % (
+            len(buyers.placed),
+            buyers.refused,
+            buyers.cancelled,
+            buyers.undetermined_count,
+        )
+    )
+    print(
+        "Odoo side: %d sales (%d units), %d receipts (%d units); %d imports (%d orders imported), "
+        "%d pushes (%d SKU rows sent, %d failed runs)"
+        % (
+            counts["odoo_sales"],
+            counts["odoo_units"],
+            counts["receipts"],
+            counts["received"],
+            counts["imports"],
+            counts["imported"],
+            counts["pushes"],
+            counts["skus_sent"],
+            counts["push_failures"],
+        )
+    )
+    print(
+        "RMS calls: %s"
+        % ", ".join("%s=%d" % kv for kv in sorted(sandbox.calls.items()))
+    )
+    print("orders not imported at the end: %d" % len(unimported))
+    for pending in env["rakuten.pending.order"].search(
+        [("order_number", "in", unimported)]
+    ):
+        print("  %s %s: %s" % (pending.order_number, pending.state, pending.reason))
+    print(
+        "units oversold (RMS accepted with no real stock left): %d in %d orders  [goal 0]"
+        % (truth.oversold, truth.oversold_orders)
+    )
+    print(
+        "  of which while an Odoo-side sale of the SKU was on its way to Rakuten (made, not "
+        "pushed yet): %d; otherwise: %d"
+        % (truth.oversold_in_flight, truth.oversold - truth.oversold_in_flight)
+    )
+    print(
+        "final difference RMS stock - Odoo sellable: total |diff| %d, SKUs differing %d  [goal 0]"
+        % (
+            sum(abs(d) for d in differences.values()),
+            sum(1 for d in differences.values() if d),
+        )
+    )
+    print(
+        "check: Odoo free quantity - real stock: total |diff| %g"
+        % sum(abs(d) for d in odoo_vs_truth.values())
+    )
+    for key in keys:
+        print(
+            "  %-28s RMS %4d  sellable %4d  real %4d  sold on Rakuten %3d"
+            % (
+                "%s/%s" % key,
+                sandbox.stock[key],
+                sandbox.stock[key] - differences[key],
+                truth.free[key],
+                truth.accepted[key],
+            )
+        )
+    return 0 if truth.oversold == 0 and not any(differences.values()) else 1
 
 
 if __name__ == "__main__":

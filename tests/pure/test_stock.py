@@ -87,7 +87,8 @@ def test_sellable_quantity_never_negative_nor_above_free():
 
 
 def test_sellable_quantity_rounds_percentages_exactly():
-    """Integer arithmetic: 29 units at 10 % are 2 (a float product would give 2.9000000000000004)."""
+    """Integer arithmetic: 29 units at 10 % are 2 (a float product would give
+    2.9000000000000004)."""
     assert sellable_quantity(29, StockRule(rate=10)) == 2
     assert (
         sellable_quantity(70, StockRule(rate=10)) == 7

@@ -8,7 +8,12 @@ from datetime import datetime
 import pytest
 
 from rms.client import RmsClient
-from rms.exceptions import RmsInventoryRangeError, RmsNotMigratedError, RmsServerError
+from rms.exceptions import (
+    RmsError,
+    RmsInventoryRangeError,
+    RmsNotMigratedError,
+    RmsServerError,
+)
 from rms.stock import plan_push
 from tools.rms_sandbox import JST, RmsSandbox
 
@@ -110,7 +115,7 @@ def test_throttled_call_is_resent(sandbox):
     sandbox.rate_limit_rate = 1.0
     with make_client(sandbox, max_retries=2) as client:
         sandbox_calls = sandbox.calls[UPSERT]
-        with pytest.raises(Exception):
+        with pytest.raises(RmsError):
             client.adjust_inventories(
                 [
                     {
