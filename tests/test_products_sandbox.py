@@ -181,8 +181,16 @@ class TestProductsSandbox(ProductsCase):
         from odoo.addons.sale_rakuten.rms.items_client import MigrationProbe
 
         self.team.rakuten_sku_migrated = False
-        # whatever the sandbox answers the probe, an unknown answer leaves the flag as it is
+        # The sandbox answers the probe as RMS does before the migration (C008): the flag
+        # stays off; so it does for an unknown answer or a "not migrated" one.
+        self.addCleanup(
+            setattr, self.sandbox, "sku_migrated", self.sandbox.sku_migrated
+        )
+        self.sandbox.sku_migrated = False
         action = self.team.action_rakuten_test_connection()
+        self.assertFalse(
+            self.team.rakuten_sku_migrated, "C008: the shop has not migrated"
+        )
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(self.sandbox.calls["licenseExpiry"], 1)
         for migrated in (None, False):
