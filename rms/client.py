@@ -421,60 +421,45 @@ class RmsClient(ItemsApiMixin):
         self._stats_lock = threading.Lock()
         self.session = session if session is not None else requests.Session()
         self._owns_session = session is None
-        retry = _RmsRetry(
+        prefix = f"{parts.scheme}://{parts.netloc}/"
+        # What every session's urllib3 retry shares; each session below says what it resends.
+        common = dict(
             total=max_retries,
             connect=max_retries,
-            read=max_retries,
             status=max_retries,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"GET", "POST"}),
             backoff_factor=backoff_factor,
             backoff_max=60,
             respect_retry_after_header=True,
             raise_on_status=False,  # hand back the last answer: we map it to a typed error
             raise_on_redirect=False,
         )
-        self.session.mount(
-            f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=retry)
+        retry = _RmsRetry(
+            read=max_retries,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "POST"}),
+            **common,
         )
+        self.session.mount(prefix, HTTPAdapter(max_retries=retry))
         cautious = _RmsRetry(
-            total=max_retries,
-            connect=max_retries,
             read=0,
-            status=max_retries,
             other=0,
             status_forcelist=CAUTIOUS_RETRY_STATUSES,
             allowed_methods=frozenset({"POST"}),
-            backoff_factor=backoff_factor,
-            backoff_max=60,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
+            **common,
         )
         self._cautious_session = requests.Session()
-        self._cautious_session.mount(
-            f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=cautious)
-        )
+        self._cautious_session.mount(prefix, HTTPAdapter(max_retries=cautious))
         # Item/Inventory calls: urllib3 retries 5xx, timeouts and connection errors; the client
         # itself resends the throttle (403/429) and 409 answers (rms/items_client.py), so 429 is
         # not retried twice.
         items_retry = _ItemsRetry(
-            total=max_retries,
-            connect=max_retries,
             read=max_retries,
-            status=max_retries,
             status_forcelist=ITEMS_RETRY_STATUSES,
             allowed_methods=frozenset({"GET", "POST"}),
-            backoff_factor=backoff_factor,
-            backoff_max=60,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
+            **common,
         )
         self._items_session = requests.Session()
-        self._items_session.mount(
-            f"{parts.scheme}://{parts.netloc}/", HTTPAdapter(max_retries=items_retry)
-        )
+        self._items_session.mount(prefix, HTTPAdapter(max_retries=items_retry))
         self._function_pacers = {}
         self._bulk_edit_notice = None
         _install_log_redaction()
