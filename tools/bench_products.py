@@ -63,54 +63,14 @@ class QueryCounter:
 
 
 def setup(env, sandbox):
-    company = env.company
-    jpy = env.ref("base.JPY")
-    jpy.active = True
-    pricelist = env["product.pricelist"].create(
-        {"name": "Rakuten JPY (bench)", "currency_id": jpy.id, "company_id": company.id}
-    )
+    from odoo.addons.sale_rakuten.tools.bench_channel import make_channel
 
-    def tax(amount):
-        return env["account.tax"].create(
-            {
-                "name": "Rakuten bench %d%% incl." % amount,
-                "amount": amount,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "price_include_override": "tax_included",
-                "company_id": company.id,
-            }
-        )
-
-    warehouse = env["stock.warehouse"].search(
-        [("company_id", "=", company.id)], limit=1
+    env["crm.team"].search(
+        [("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", env.company.id)]
+    ).unlink()
+    team, _warehouse = make_channel(
+        env, sandbox, "Rakuten Bench Shop", SHOP_URL, SECRET, LICENSE_KEY
     )
-    team = env["crm.team"].search(
-        [("rakuten_shop_url", "=", SHOP_URL), ("company_id", "=", company.id)]
-    )
-    team.unlink()
-    vals = {
-        "name": "Rakuten Bench Shop",
-        "company_id": company.id,
-        "rakuten_active": True,
-        "rakuten_shop_url": SHOP_URL,
-        "rakuten_service_secret": SECRET,
-        "rakuten_license_key": LICENSE_KEY,
-        "rakuten_api_url": sandbox.url,
-        "rakuten_request_interval": 0.0,
-        "rakuten_authorization_type": "rakuten_pay",
-        "rakuten_warehouse_id": warehouse.id,
-        "rakuten_pricelist_id": pricelist.id,
-        "rakuten_tax_10_id": tax(10).id,
-        "rakuten_tax_8_id": tax(8).id,
-        "member_ids": [Command.clear()],
-    }
-    unmatched = env.ref("sale_rakuten.product_rakuten_unmatched")
-    for name in ("rakuten_unmatched_product_id", "rakuten_product_id"):
-        if name in env["crm.team"]._fields:
-            vals[name] = unmatched.id
-            break
-    team = env["crm.team"].create(vals)
     env.flush_all()
     return team
 

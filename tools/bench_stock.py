@@ -42,54 +42,20 @@ GET = "inventories.bulk.get"
 
 
 def make_team(env, sandbox, shop_url):
-    company = env.company
-    jpy = env.ref("base.JPY")
-    jpy.active = True
-    pricelist = env["product.pricelist"].create(
-        {"name": "Bench JPY", "currency_id": jpy.id, "company_id": company.id}
-    )
+    from odoo.addons.sale_rakuten.tools.bench_channel import make_channel
 
-    def tax(amount):
-        return env["account.tax"].create(
-            {
-                "name": "Bench %d%% incl. %s" % (amount, shop_url),
-                "amount": amount,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "price_include_override": "tax_included",
-                "company_id": company.id,
-            }
-        )
-
-    warehouse = env["stock.warehouse"].search(
-        [("company_id", "=", company.id)], limit=1
+    return make_channel(
+        env,
+        sandbox,
+        "Rakuten Stock Bench %s" % shop_url,
+        shop_url,
+        SECRET,
+        LICENSE_KEY,
+        rakuten_sku_migrated=True,
+        rakuten_stock_push=True,
+        # The import is not benchmarked here: it runs rarely (no orders of this channel).
+        rakuten_last_import_start=odoo.fields.Datetime.now(),
     )
-    team = env["crm.team"].create(
-        {
-            "name": "Rakuten Stock Bench %s" % shop_url,
-            "company_id": company.id,
-            "rakuten_active": True,
-            "rakuten_shop_url": shop_url,
-            "rakuten_service_secret": SECRET,
-            "rakuten_license_key": LICENSE_KEY,
-            "rakuten_api_url": sandbox.url,
-            "rakuten_request_interval": 0.0,
-            "rakuten_authorization_type": "rakuten_pay",
-            "rakuten_warehouse_id": warehouse.id,
-            "rakuten_pricelist_id": pricelist.id,
-            "rakuten_tax_10_id": tax(10).id,
-            "rakuten_tax_8_id": tax(8).id,
-            "rakuten_unmatched_product_id": env.ref(
-                "sale_rakuten.product_rakuten_unmatched"
-            ).id,
-            "member_ids": [Command.clear()],
-            "rakuten_sku_migrated": True,
-            "rakuten_stock_push": True,
-            # The import is not benchmarked here: it runs rarely (no orders of this channel).
-            "rakuten_last_import_start": odoo.fields.Datetime.now(),
-        }
-    )
-    return team, warehouse
 
 
 def make_skus(env, sandbox, team, warehouse, count, prefix):

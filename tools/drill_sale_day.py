@@ -107,53 +107,20 @@ class Buyers(threading.Thread):
 
 def setup(env, sandbox, keys, initial, args):
     """A channel on the sandbox that sends stock; one product per SKU with its initial stock."""
-    company = env.company
-    jpy = env.ref("base.JPY")
-    jpy.active = True
-    pricelist = env["product.pricelist"].create(
-        {"name": "Drill JPY", "currency_id": jpy.id, "company_id": company.id}
-    )
+    from odoo.addons.sale_rakuten.tools.bench_channel import make_channel
 
-    def tax(amount):
-        return env["account.tax"].create(
-            {
-                "name": "Drill %d%% incl." % amount,
-                "amount": amount,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "price_include_override": "tax_included",
-                "company_id": company.id,
-            }
-        )
-
-    warehouse = env["stock.warehouse"].search(
-        [("company_id", "=", company.id)], limit=1
-    )
-    team = env["crm.team"].create(
-        {
-            "name": "Rakuten Drill Shop",
-            "company_id": company.id,
-            "rakuten_active": True,
-            "rakuten_shop_url": SHOP_URL,
-            "rakuten_service_secret": SECRET,
-            "rakuten_license_key": LICENSE_KEY,
-            "rakuten_api_url": sandbox.url,
-            "rakuten_request_interval": 0.0,
-            "rakuten_authorization_type": "rakuten_pay",
-            "rakuten_warehouse_id": warehouse.id,
-            "rakuten_pricelist_id": pricelist.id,
-            "rakuten_tax_10_id": tax(10).id,
-            "rakuten_tax_8_id": tax(8).id,
-            "rakuten_unmatched_product_id": env.ref(
-                "sale_rakuten.product_rakuten_unmatched"
-            ).id,
-            # Non-あす楽 orders wait before import (30 minutes on Rakuten; here --wait minutes).
-            "rakuten_wait_minutes": args.wait,
-            "member_ids": [Command.clear()],
-            "rakuten_sku_migrated": True,
-            "rakuten_stock_push": True,
-            "rakuten_stock_safety": args.safety,
-        }
+    team, warehouse = make_channel(
+        env,
+        sandbox,
+        "Rakuten Drill Shop",
+        SHOP_URL,
+        SECRET,
+        LICENSE_KEY,
+        # Non-あす楽 orders wait before import (30 minutes on Rakuten; here --wait minutes).
+        rakuten_wait_minutes=args.wait,
+        rakuten_sku_migrated=True,
+        rakuten_stock_push=True,
+        rakuten_stock_safety=args.safety,
     )
     products = {}
     for key in keys:
