@@ -26,6 +26,7 @@
         "views/rakuten_pending_order_views.xml",
         "views/rakuten_sku_views.xml",
         "views/rakuten_import_wizard_views.xml",
+        "wizard/rakuten_order_cancel_views.xml",
         "views/stock_picking_views.xml",
         "views/delivery_carrier_views.xml",
         "views/res_config_settings_views.xml",

@@ -10,7 +10,13 @@ from odoo.tools.translate import LazyTranslate
 
 from ..rms import codes, rules, sync
 from ..rms.codes import JST
-from ..rms.exceptions import RmsAuthError, RmsError
+from ..rms.exceptions import (
+    RmsAuthError,
+    RmsBadRequestError,
+    RmsError,
+    RmsMaintenanceError,
+    RmsRateLimitError,
+)
 from ..rms.order import OrderParseError, clean_text, parse_order, valid_order_number
 from .rakuten_text import error_text
 
@@ -37,9 +43,32 @@ FOLLOWED_APPROVAL_STATES = (
 PAST_IMPORT_RETRY = timedelta(minutes=10)
 #: A channel's products are imported again (the items changed) this long after the last run.
 PRODUCTS_INTERVAL = timedelta(hours=20)
+#: After a cancellation whose answer was lost, the cancel job reads the order back this much
+#: later.
+CANCEL_CHECK_DELAY = timedelta(minutes=5)
 #: First key of the advisory locks of sale_rakuten ("RAK" and a zero byte); a job's lock is
 #: ``(LOCK_BASE + Job.lock, team id)``.
 LOCK_BASE = 0x52414B00
+
+#: What an order shows when a cancellation's answer was lost and RMS does not show it
+#: cancelled.
+UNCONFIRMED_CANCEL = _lt(
+    "Rakuten did not confirm the cancellation; check RMS, then cancel again."
+)
+
+
+def rms_refusal(messages, error=None):
+    """RMS's own words for a refused call, as RMS wrote them: its first ERROR message with
+    its code; else the explanation of ``error``."""
+    refusal = next((m for m in messages or () if m.is_error), None)
+    if refusal is None:
+        return error_text(error) if error is not None else _lt("RMS refused the call.")
+    return clean_text(
+        "%s: %s" % (refusal.message_code, refusal.message)
+        if refusal.message
+        else str(refusal.message_code)
+    )
+
 
 Job = namedtuple("Job", "lock label counters")
 Job.__doc__ = """One Rakuten job: ``lock`` its number in the advisory-lock key, ``label`` the
@@ -77,6 +106,12 @@ JOBS = {
         ),
     ),
     "license": Job(5, "License Check", ("checked",)),
+    # Cancel in Odoo, cancelled on Rakuten (cancelOrder): what the cancel wizard recorded.
+    "cancel": Job(
+        6,
+        "Cancellation to Rakuten",
+        ("found", "cancelled", "refused", "retried", "failed"),
+    ),
     # ※6: counts SKUs; a warning is a SKU registered without its barcode or image.
     "products": Job(
         8,
@@ -1119,3 +1154,128 @@ class RakutenSync(models.AbstractModel):
     def _job_stock_check(self, team, client, log):
         """Compare Rakuten's stock with what Odoo can sell; report and re-check differences."""
         self.env["rakuten.sku"]._stock_check(team, client, log)
+
+    # ------------------------------------------------------------------
+    # Cancel in Odoo, cancelled on Rakuten (cancelOrder)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_cancel(self):
+        """Send the cancellations the cancel wizard recorded; only the channels that have
+        some (to send, or sent without an answer) get a run and a log."""
+        waiting = self.env["sale.order"]._read_group(
+            [("rakuten_cancel_state", "in", ("todo", "sending"))], ["team_id"]
+        )
+        teams = self.env["crm.team"].union(*(team for (team,) in waiting))
+        return self._run("cancel", self._active_teams() & teams)
+
+    def _job_cancel(self, team, client, log):
+        """cancelOrder for each order the wizard marked ``todo``: marked ``sending`` and
+        committed before the call, so that an answer lost (a crash, a timeout, a gateway
+        error after RMS acted) is never sent again; the next run reads the order back with
+        getOrder instead: cancelled on RMS (800/900) is done, anything else is an error a
+        person looks at."""
+        Order = self.env["sale.order"]
+        interrupted = Order.search(
+            [("team_id", "=", team.id), ("rakuten_cancel_state", "=", "sending")]
+        )
+        todo = Order.search(
+            [("team_id", "=", team.id), ("rakuten_cancel_state", "=", "todo")],
+            order="id",
+        )
+        log.count_found = len(interrupted | todo)
+        if interrupted:
+
+            def settle(order, rms_order):
+                if rms_order.order_progress in codes.PROGRESS_CANCELLED:
+                    order.rakuten_order_progress = str(rms_order.order_progress)
+                    order._rakuten_cancel_done(log)
+                else:
+                    order._rakuten_cancel_failed(UNCONFIRMED_CANCEL, log, "failed")
+
+            self._for_each_rms_order(interrupted, client, log, settle)
+            # RMS returned nothing for these: still unconfirmed, never sent again.
+            for order in interrupted.filtered(
+                lambda o: o.rakuten_cancel_state == "sending"
+            ):
+                order._rakuten_cancel_failed(UNCONFIRMED_CANCEL, log, "failed")
+            self._commit_batch()
+        for order in todo:
+            if order.rakuten_slip_state == "cancel":
+                # Cancelled on Rakuten meanwhile (the follow-up applied it): nothing to send.
+                order.rakuten_cancel_state = "none"
+                continue
+            if not self._cancel_one(order, client, log):
+                break  # RMS did not answer: the others wait for the next run
+
+    def _cancel_one(self, order, client, log):
+        """Send one order's cancelOrder; return False when the run should stop (RMS did not
+        answer, or did not act)."""
+        order.rakuten_cancel_state = "sending"
+        self._commit_batch()  # recorded before it is sent
+        try:
+            result = client.cancel_order(
+                order.rakuten_order_number,
+                inventory_restore_type=int(order.rakuten_cancel_restore or 0),
+                reason_code=int(order.rakuten_cancel_request_reason),
+            )
+        except (RmsAuthError, RmsMaintenanceError, RmsRateLimitError):
+            # RMS said it did nothing: the cancellation waits for the next run.
+            order.rakuten_cancel_state = "todo"
+            self._commit_batch()
+            raise
+        except RmsBadRequestError as error:  # RMS answered: refused
+            with self.env.cr.savepoint():
+                order._rakuten_cancel_failed(rms_refusal(error.messages, error), log)
+            self._commit_batch()
+            return True
+        except RmsError as error:
+            # No answer, or one that cannot be read: RMS may have cancelled the order. Never
+            # sent again: the next run reads it back.
+            log._add_line(
+                order.rakuten_order_number,
+                "failed",
+                _lt(
+                    "Rakuten's answer to the cancellation was lost (%(error)s); the order "
+                    "is read back from RMS on the next run, never sent again.",
+                    error=error_text(error),
+                ),
+                order,
+            )
+            self.env.ref("sale_rakuten.ir_cron_rakuten_cancel_orders").sudo()._trigger(
+                fields.Datetime.now() + CANCEL_CHECK_DELAY
+            )
+            self._commit_batch()
+            return False
+        # RMS answered: from here on, the answer is recorded whatever happens in Odoo.
+        if not result.ok:
+            with self.env.cr.savepoint():
+                order._rakuten_cancel_failed(rms_refusal(result.errors), log)
+            self._commit_batch()
+            return True
+        order.write(
+            {
+                "rakuten_cancel_state": "done",
+                "rakuten_order_progress": str(codes.PROGRESS_CANCELLED[0]),
+            }
+        )
+        self._commit_batch()
+        try:
+            with self.env.cr.savepoint():
+                order._rakuten_cancel_done(log)
+        except Exception as error:  # noqa: BLE001 - one order never stops the others
+            _logger.exception(
+                "Rakuten order %s: cancelled on Rakuten, not in Odoo",
+                order.rakuten_order_number,
+            )
+            log._add_line(
+                order.rakuten_order_number,
+                "failed",
+                _lt(
+                    "Cancelled on Rakuten, but the order could not be cancelled in Odoo "
+                    "(%(error)s); cancel it in Odoo only.",
+                    error=error_text(error),
+                ),
+                order,
+            )
+        self._commit_batch()
+        return True

@@ -234,6 +234,43 @@ class SaleOrder(models.Model):
         help="The order as last received from RMS (getOrder), kept for audit.",
     )
 
+    # -- Cancel in Odoo, cancelled on Rakuten (wizard rakuten.order.cancel, job "cancel") --
+    rakuten_cancel_state = fields.Selection(
+        [
+            ("none", "Not Requested"),
+            ("todo", "To Cancel on Rakuten"),
+            ("sending", "Sending"),
+            ("done", "Cancelled on Rakuten"),
+            ("error", "Refused by Rakuten"),
+        ],
+        string="Rakuten Cancellation",
+        default="none",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Whether Odoo asked Rakuten to cancel the order (cancelOrder) and what Rakuten "
+        "answered. The request is recorded before it is sent and never sent twice.",
+    )
+    rakuten_cancel_request_reason = fields.Selection(
+        selection=codes.CANCEL_REASON_SELECTION,
+        string="Cancel Reason Sent to Rakuten",
+        copy=False,
+        readonly=True,
+        tracking=True,
+    )
+    rakuten_cancel_restore = fields.Selection(
+        selection=codes.INVENTORY_RESTORE_TYPE_SELECTION,
+        string="Rakuten Stock on Cancellation",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="inventoryRestoreType of the cancellation: what Rakuten does with the stock of "
+        "the cancelled items.",
+    )
+    rakuten_cancel_error = RakutenText(
+        string="Cancellation Error", copy=False, readonly=True
+    )
+
     _sql_constraints = [
         (
             "rakuten_order_number_uniq",
@@ -743,6 +780,11 @@ class SaleOrder(models.Model):
             lambda b: "sending" not in (b.carrier_state, b.ship_state)
         )._rakuten_verify(order, client, log)
         if order.order_progress in codes.PROGRESS_CANCELLED:
+            # Cancelled at Odoo's own request (the cancel job): completed, never processed
+            # again with the channel's reason (※1).
+            if self.rakuten_cancel_state in ("sending", "done"):
+                self._rakuten_cancel_done(log)
+                return
             if (
                 not self.rakuten_cancel_checked
             ):  # a shipped order is handed to a person once
@@ -861,4 +903,110 @@ class SaleOrder(models.Model):
         user = self.user_id or self.team_id.user_id or self.env.ref("base.user_admin")
         self.activity_schedule(
             "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
+        )
+
+    # ------------------------------------------------------------------
+    # Cancel in Odoo, cancelled on Rakuten (wizard rakuten.order.cancel, job "cancel")
+    # ------------------------------------------------------------------
+    def action_cancel(self):
+        """Cancel on a Rakuten order opens the Rakuten cancel wizard (also cancel on Rakuten,
+        or in Odoo only), as core opens its own ``sale.order.cancel``. Its "Cancel in Odoo
+        Only" comes back here with ``disable_cancel_warning``: core's cancel."""
+        if (
+            self.env.context.get("disable_cancel_warning")
+            or not self.filtered("rakuten_order_number")
+            or any(order.locked for order in self)  # core refuses it
+        ):
+            return super().action_cancel()
+        self.ensure_one()
+        return {
+            "name": _(
+                "Cancel Rakuten Order %(number)s", number=self.rakuten_order_number
+            ),
+            "type": "ir.actions.act_window",
+            "res_model": "rakuten.order.cancel",
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("sale_rakuten.rakuten_order_cancel_view_form").id, "form")
+            ],
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def _rakuten_cancel_request(self, reason, restore):
+        """Record a cancellation to send to Rakuten (the cancel job sends it) and wake the
+        job."""
+        self.write(
+            {
+                "rakuten_cancel_state": "todo",
+                "rakuten_cancel_request_reason": reason,
+                "rakuten_cancel_restore": restore,
+                "rakuten_cancel_error": False,
+            }
+        )
+        self.env.ref("sale_rakuten.ir_cron_rakuten_cancel_orders").sudo()._trigger()
+
+    def _rakuten_cancel_reason_text(self):
+        """The reason sent to Rakuten, as a text read in the reader's language."""
+        self.ensure_one()
+        code = int(self.rakuten_cancel_request_reason or 0)
+        return Message(codes.CANCEL_REASON_EN.get(code, str(code)))
+
+    def _rakuten_cancel_done(self, log):
+        """Rakuten cancelled the order at Odoo's request (its answer, or, after an interrupted
+        call, the status RMS shows): cancel it in Odoo, releasing its stock, with the reason
+        sent. Called again for an order already done, it does nothing twice."""
+        self.ensure_one()
+        first = self.rakuten_cancel_state != "done"
+        if first:
+            self.write({"rakuten_cancel_state": "done", "rakuten_cancel_error": False})
+        if self.rakuten_slip_state == mapping.SLIP_CANCEL:
+            return
+        reason = self._rakuten_cancel_reason_text()
+        if self.state != "cancel":
+            self.with_context(disable_cancel_warning=True)._action_cancel()
+        self.write(
+            {
+                "rakuten_slip_state": mapping.SLIP_CANCEL,
+                "rakuten_cancel_reason": reason,
+                "rakuten_confirm_state": "none"
+                if self.rakuten_confirm_state in ("todo", "sending")
+                else self.rakuten_confirm_state,
+            }
+        )
+        restore = dict(
+            self._fields["rakuten_cancel_restore"]._description_selection(self.env)
+        ).get(self.rakuten_cancel_restore, "")
+        self.message_post(
+            body=_(
+                "Cancelled on Rakuten at Odoo's request. Reason: %(reason)s. Rakuten stock: "
+                "%(restore)s.",
+                reason=to_text(self.env, reason),
+                restore=restore,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        log._add_line(
+            self.rakuten_order_number,
+            "done",
+            _lt("Cancelled on Rakuten at Odoo's request: %(reason)s", reason=reason),
+            self,
+            counter="cancelled",
+        )
+
+    def _rakuten_cancel_failed(self, reason, log, counter="refused"):
+        """Rakuten refused the cancellation (``reason``: RMS's own message, or ours when RMS
+        did not confirm it): say so on the order and leave the order as it was."""
+        self.ensure_one()
+        self.write({"rakuten_cancel_state": "error", "rakuten_cancel_error": reason})
+        text = _(
+            "Rakuten did not cancel order %(number)s (%(reason)s). The order is unchanged "
+            "in Odoo; check it in RMS, then press Cancel again.",
+            number=self.rakuten_order_number,
+            reason=to_text(self.env, reason),
+        )
+        self._rakuten_schedule_activity(_("Rakuten did not cancel the order"), text)
+        self.message_post(body=text, subtype_xmlid="mail.mt_note")
+        log._add_line(
+            self.rakuten_order_number, "failed", reason, self, counter=counter
         )

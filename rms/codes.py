@@ -58,6 +58,8 @@ PROGRESS_WAITING_SHIPMENT = 300
 PROGRESS_CHANGE_PENDING = 400
 PROGRESS_SHIPPED = (500, 600, 700)
 PROGRESS_CANCELLED = (800, 900)
+#: The statuses in which cancelOrder is accepted (before shipping).
+PROGRESS_CANCELLABLE = (100, 200, 300)
 
 # --------------------------------------------------------------------------
 # orderType (購入種別)
@@ -326,6 +328,10 @@ CANCEL_REASON_SIDE = {
     14: "shop",
     15: "shop",
 }
+#: The reasons that make sense for a cancellation before shipping (cancelOrder): the
+#: others (2 受取後の返品, 3 長期不在受取拒否, 5 代引受取拒否, 15 返品) need the goods to
+#: have left, which is cancelOrderAfterShipping's case.
+CANCEL_REASONS_BEFORE_SHIPPING = (1, 4, 6, 8, 10, 13, 14)
 #: ChangeReasonModel.changeReasonDetail: the cancel reasons plus 16.
 CHANGE_REASON_DETAIL = {**CANCEL_REASON, 16: "ギフト入力期限切れ"}
 CHANGE_REASON_DETAIL_EN = {**CANCEL_REASON_EN, 16: "Gift address input expired"}

@@ -193,6 +193,14 @@ class TestButtons(RakutenCase):
         )
         cls.refused_team._rakuten_set_auth_failure("ES01-01: Un-Authorised")
         cls.wizard = cls.env["rakuten.import.wizard"].create({"team_id": team.id})
+        # The Rakuten cancel wizard: on Rakuten too (an order before shipping, with its
+        # reason), and in Odoo only (a shipped order, which Rakuten no longer cancels).
+        cls.cancel_wizards = cls.env["rakuten.order.cancel"].create(
+            [
+                {"order_id": orders["ready"].id, "reason": "8"},
+                {"order_id": orders["shipped"].id},
+            ]
+        )
         cls.queued_log = cls.env["rakuten.sync.log"]._rakuten_queue_past_import(
             team,
             fields.Datetime.subtract(fields.Datetime.now(), days=30),
@@ -228,6 +236,7 @@ class TestButtons(RakutenCase):
                 [("team_id", "=", self.team.id)]
             ),
             "rakuten.import.wizard": lambda: self.wizard,
+            "rakuten.order.cancel": lambda: self.cancel_wizards,
             "delivery.carrier": lambda: self.carrier,
             "res.config.settings": lambda: self.env["res.config.settings"].create({}),
             "product.product": lambda: (
@@ -272,6 +281,7 @@ class TestButtons(RakutenCase):
         self.assertEqual(self.queued_log.state, "queued")
         self.assertEqual(self.refused_team.rakuten_license_state, "refused")
         self.assertEqual(self.new_team.rakuten_license_state, "not_set")
+        self.assertEqual(self.cancel_wizards.mapped("cancel_on_rakuten"), [True, False])
 
     # ------------------------------------------------------------------
     # Finding the buttons

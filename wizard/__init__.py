@@ -1,1 +1,2 @@
 from . import rakuten_import_wizard
+from . import rakuten_order_cancel

@@ -9,7 +9,8 @@ checked against polib when both are there).
 * every message template of rms/ (rendered by the Odoo layer at read time, so invisible to
   the exporter): rules.REASONS and rules.MESSAGES, mapping.CHECK_REASONS and
   mapping.LINE_NAMES, sync.REASONS, the RMS error explanations exceptions.USER_MESSAGES and
-  the RMS status names codes.ORDER_PROGRESS_EN (arguments of reasons) has a Japanese code
+  the RMS status names codes.ORDER_PROGRESS_EN (arguments of reasons), the cancel reasons
+  codes.CANCEL_REASON_EN (the order's cancel reason) has a Japanese code
   translation, marked ``odoo-python`` as Odoo's CodeTranslations requires, in both files;
 * those English templates hold no Japanese (Japanese belongs to the translation).
 """
@@ -68,6 +69,13 @@ DYNAMIC.update(
     {
         template: "codes.ORDER_PROGRESS_EN[%r]" % code
         for code, template in codes.ORDER_PROGRESS_EN.items()
+    }
+)
+# The cancel reasons sent to Rakuten: the order's cancel reason renders them per reader.
+DYNAMIC.update(
+    {
+        template: "codes.CANCEL_REASON_EN[%r]" % code
+        for code, template in codes.CANCEL_REASON_EN.items()
     }
 )
 

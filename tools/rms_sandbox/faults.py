@@ -48,7 +48,9 @@ class Faults:
     * ``conflict_rate``: Item / Inventory calls answer 409 ``CE0001`` (another process holds
       the data; retry shortly) and do nothing.
     * ``fault_operations``: None (every operation) or the set of operation names (as in
-      ``calls``) the random faults above apply to.
+      ``calls``) the random faults above apply to, ``acted_503_rate`` included (e.g.
+      ``{"cancelOrder"}``: a cancellation is carried out and its answer lost, while getOrder
+      still answers).
     """
 
     def _init_faults(self, seed):

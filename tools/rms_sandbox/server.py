@@ -274,8 +274,10 @@ class Server:
                 UnicodeEncodeError
             ):  # an unpaired surrogate (serve_as): escaped, as JSON allows
                 data = json.dumps(payload).encode("ascii")
-            acted_503 = endpoint in ROW_ADDING_OPERATIONS and self._roll(
-                self.acted_503_rate
+            acted_503 = (
+                endpoint in ROW_ADDING_OPERATIONS
+                and (self.fault_operations is None or endpoint in self.fault_operations)
+                and self._roll(self.acted_503_rate)
             )
         if acted_503:  # the work is done; the answer is lost behind a gateway error
             return self._reply(
