@@ -18,7 +18,7 @@ class RakutenOrderCancel(models.TransientModel):
     _description = "Cancel a Rakuten Order"
 
     order_id = fields.Many2one(
-        "sale.order", string="Order", required=True, readonly=True, ondelete="cascade"
+        "sale.order", required=True, readonly=True, ondelete="cascade"
     )
     rakuten_order_number = fields.Char(related="order_id.rakuten_order_number")
     rakuten_order_progress = fields.Selection(related="order_id.rakuten_order_progress")
