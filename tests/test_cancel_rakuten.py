@@ -224,6 +224,41 @@ class TestCancelRakuten(RakutenCase):
         self.assertFalse(self.run_job("cancel"))
         self.assertEqual(self.sandbox.calls[CANCEL], 1)
 
+    def test_refused_then_cancelled_in_odoo_only(self):
+        order = self.imported_order()
+        self.request_cancel(order)
+        self.sandbox.set_progress(order.rakuten_order_number, 500)
+        with mute_logger(*QUIET):
+            self.run_logged_job("cancel")
+        self.assertEqual(order.rakuten_cancel_state, "error")
+        form = self.open_wizard(order)
+        form.cancel_on_rakuten = False
+        form.save().action_cancel_in_odoo()
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(order.rakuten_cancel_state, "none", "the refusal is settled")
+        self.assertFalse(order.rakuten_cancel_error)
+
+    def test_maintenance_waits_for_the_next_run(self):
+        """RMS says it did nothing (503 ES01-02): the cancellation is sent again later,
+        and carried out once."""
+        order = self.imported_order()
+        number = order.rakuten_order_number
+        self.request_cancel(order)
+        self.addCleanup(setattr, self.sandbox, "maintenance", False)
+        self.sandbox.maintenance = True
+        with self.no_backoff(), mute_logger(*QUIET):
+            log = self.run_logged_job("cancel")
+        self.assertEqual(log.state, "failed")
+        self.assertEqual(order.rakuten_cancel_state, "todo")
+        self.assertEqual(self.sandbox.orders[number]["orderProgress"], 300)
+        self.sandbox.maintenance = False
+        self.run_logged_job("cancel")
+        self.assertEqual(order.rakuten_cancel_state, "done")
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(
+            len(self.sandbox.orders[number]["ChangeReasonModelList"]), 1, "applied once"
+        )
+
     def test_already_cancelled_on_rakuten_is_refused(self):
         order = self.imported_order()
         self.request_cancel(order)

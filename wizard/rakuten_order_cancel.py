@@ -140,6 +140,11 @@ class RakutenOrderCancel(models.TransientModel):
         }
 
     def action_cancel_in_odoo(self):
-        """Cancel the order in Odoo only, as core does; nothing is sent to Rakuten."""
+        """Cancel the order in Odoo only, as core does; nothing is sent to Rakuten. A
+        refusal shown on the order is settled by it."""
         self.ensure_one()
-        return self.order_id.with_context(disable_cancel_warning=True).action_cancel()
+        order = self.order_id
+        result = order.with_context(disable_cancel_warning=True).action_cancel()
+        if order.rakuten_cancel_state == "error":
+            order.write({"rakuten_cancel_state": "none", "rakuten_cancel_error": False})
+        return result
