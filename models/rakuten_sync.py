@@ -1218,9 +1218,21 @@ class RakutenSync(models.AbstractModel):
                 inventory_restore_type=int(order.rakuten_cancel_restore or 0),
                 reason_code=int(order.rakuten_cancel_request_reason),
             )
-        except (RmsAuthError, RmsMaintenanceError, RmsRateLimitError):
-            # RMS said it did nothing: the cancellation waits for the next run.
+        except (RmsAuthError, RmsMaintenanceError, RmsRateLimitError) as error:
+            # RMS said it did nothing: the cancellation waits for the next run, and this run
+            # stops (the next call would meet the same answer).
             order.rakuten_cancel_state = "todo"
+            log._add_line(
+                order.rakuten_order_number,
+                "deferred",
+                _lt(
+                    "Rakuten did not act on the cancellation (%(error)s); it is sent on "
+                    "the next run.",
+                    error=error_text(error),
+                ),
+                order,
+                counter="retried",
+            )
             self._commit_batch()
             raise
         except RmsBadRequestError as error:  # RMS answered: refused

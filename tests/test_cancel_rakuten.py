@@ -248,7 +248,8 @@ class TestCancelRakuten(RakutenCase):
         self.sandbox.maintenance = True
         with self.no_backoff(), mute_logger(*QUIET):
             log = self.run_logged_job("cancel")
-        self.assertEqual(log.state, "failed")
+        self.assertEqual((log.state, log.count_retried), ("failed", 1))
+        self.assertEqual(self.log_line(log, number).outcome, "deferred")
         self.assertEqual(order.rakuten_cancel_state, "todo")
         self.assertEqual(self.sandbox.orders[number]["orderProgress"], 300)
         self.sandbox.maintenance = False
