@@ -957,8 +957,7 @@ class SaleOrder(models.Model):
         call, the status RMS shows): cancel it in Odoo, releasing its stock, with the reason
         sent. Called again for an order already done, it does nothing twice."""
         self.ensure_one()
-        first = self.rakuten_cancel_state != "done"
-        if first:
+        if self.rakuten_cancel_state != "done":
             self.write({"rakuten_cancel_state": "done", "rakuten_cancel_error": False})
         if self.rakuten_slip_state == mapping.SLIP_CANCEL:
             return
