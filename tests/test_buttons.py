@@ -200,6 +200,16 @@ class TestButtons(RakutenCase):
         )
         # ※6: the catalogue's SKUs mapped to the products (their buttons, the template's SKUs)
         cls.products_log = Sync._run("products", team)
+        # Changed on Rakuten after import, held for a person (Apply Rakuten Changes, Keep
+        # Odoo Version).
+        changed = cls._add_order(payment="cod")
+        team._rakuten_import_orders()
+        sandbox.modify_order(changed, postage=1100)
+        with mute_logger(*QUIET):
+            Sync._cron_follow()
+        cls.changed_order = cls.env["sale.order"].search(
+            [("rakuten_order_number", "=", changed)]
+        )
 
     def all_orders(self):
         return functools.reduce(operator.or_, self.orders.values())
@@ -209,7 +219,7 @@ class TestButtons(RakutenCase):
         env = self.env(user=self.admin)
         fixtures = {
             "crm.team": lambda: self.team | self.new_team | self.refused_team,
-            "sale.order": lambda: self.all_orders(),
+            "sale.order": lambda: self.all_orders() | self.changed_order,
             "rakuten.basket": lambda: self.all_orders().rakuten_basket_ids,
             "stock.picking": lambda: self.all_orders().picking_ids,
             "rakuten.sync.log": lambda: (
@@ -272,6 +282,7 @@ class TestButtons(RakutenCase):
         self.assertEqual(self.queued_log.state, "queued")
         self.assertEqual(self.refused_team.rakuten_license_state, "refused")
         self.assertEqual(self.new_team.rakuten_license_state, "not_set")
+        self.assertEqual(self.changed_order.rakuten_change_state, "held")
 
     # ------------------------------------------------------------------
     # Finding the buttons

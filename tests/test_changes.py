@@ -363,9 +363,11 @@ class TestChanges(RakutenCase):
 
     def test_item_with_unknown_product_is_never_applied(self):
         self.team.rakuten_apply_changes = True
-        self.sandbox.generate_catalog(1)
         number, order = self.imported()
-        self.sandbox.modify_order(number, add_item=(len(self.sandbox.catalog) - 1, 1))
+        # The item added on Rakuten is one Odoo has no product for (any more).
+        sku = self.sandbox.catalog[0].variants[0].merchant_defined_sku_id
+        self.products.filtered(lambda p: p.default_code == sku).default_code = "gone"
+        self.sandbox.modify_order(number, add_item=(0, 1))
         self.follow()
         self.assertEqual(order.rakuten_change_state, "held")
         self.assertIn(
