@@ -1005,8 +1005,19 @@ class RakutenSync(models.AbstractModel):
         orders = to_cancel | to_follow | to_compare
         log.count_found = len(orders)
 
+        # The imported data (the baseline of the changes) is read 100 orders at a time, as
+        # the orders are re-read: one query a chunk, not one an order.
+        ids = orders.ids
+        position = {order_id: index for index, order_id in enumerate(ids)}
+        fetched = set()
+
         def follow(order, rms_order, raw):
             order._rakuten_follow(team, rms_order, client, log)
+            if order.id not in fetched:
+                start = position[order.id] - position[order.id] % CHUNK
+                chunk = orders.browse(ids[start : start + CHUNK]).sudo()
+                chunk.fetch(["rakuten_raw_data"])
+                fetched.update(chunk.ids)
             order._rakuten_follow_changes(team, rms_order, raw, log)
 
         self._for_each_rms_order(orders, client, log, follow, with_raw=True)

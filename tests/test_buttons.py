@@ -155,7 +155,11 @@ class TestButtons(RakutenCase):
             ),
             "deferred": cls._add_order(payment="card", minutes_ago=5),
         }
+        # Changed on Rakuten after import, held for a person (Apply Rakuten Changes, Keep
+        # Odoo Version) by the first follow-up below.
+        changed = cls._add_order(payment="cod")
         cls.import_log = team._rakuten_import_orders()
+        sandbox.modify_order(changed, postage=1100)
         team.rakuten_manual_confirm = True
         numbers["new"] = cls._add_order(payment="card", progress=100)
         team._rakuten_import_orders()
@@ -200,13 +204,6 @@ class TestButtons(RakutenCase):
         )
         # ※6: the catalogue's SKUs mapped to the products (their buttons, the template's SKUs)
         cls.products_log = Sync._run("products", team)
-        # Changed on Rakuten after import, held for a person (Apply Rakuten Changes, Keep
-        # Odoo Version).
-        changed = cls._add_order(payment="cod")
-        team._rakuten_import_orders()
-        sandbox.modify_order(changed, postage=1100)
-        with mute_logger(*QUIET):
-            Sync._cron_follow()
         cls.changed_order = cls.env["sale.order"].search(
             [("rakuten_order_number", "=", changed)]
         )
