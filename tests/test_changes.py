@@ -194,7 +194,12 @@ class TestChanges(RakutenCase):
         self.assertIs(result, True)
         self.assertEqual(line.product_uom_qty, units + 1)
         self.assertEqual(
-            sum(self.delivery(order).move_ids.mapped("product_uom_qty")), units + 1
+            sum(
+                line.move_ids.filtered(lambda m: m.state != "cancel").mapped(
+                    "product_uom_qty"
+                )
+            ),
+            units + 1,
         )
         self.assertEqual(order.rakuten_delivery_time, "14:00-16:00")
         self.assertEqual(order.commitment_date.date(), date.today() + timedelta(days=5))
@@ -302,7 +307,14 @@ class TestChanges(RakutenCase):
             order.rakuten_slip_state, "ready", order.rakuten_confirm_reasons
         )
         picking = self.delivery(order)
-        self.assertEqual(sum(picking.move_ids.mapped("product_uom_qty")), units + 3)
+        self.assertEqual(
+            sum(
+                line.move_ids.filtered(lambda m: m.state != "cancel").mapped(
+                    "product_uom_qty"
+                )
+            ),
+            units + 3,
+        )
         recipient = order.rakuten_basket_ids.partner_id
         self.assertEqual(recipient.city, "札幌市北区")
         self.assertEqual(picking.partner_id, recipient)
@@ -431,6 +443,55 @@ class TestChanges(RakutenCase):
         self.assertEqual(len(order.activity_ids), 1, "announced once")
         with self.assertRaises(UserError):
             order.action_rakuten_apply_changes()
+
+    def test_after_shipping_no_kind_of_change_is_applied(self):
+        self.team.rakuten_apply_changes = True
+        number, order = self.imported()
+        self.ship(order)
+        line = self.item_line(order)
+        before = (
+            line.product_uom_qty,
+            line.price_unit,
+            order.amount_total,
+            order.partner_shipping_id,
+            order.commitment_date,
+            order.rakuten_delivery_time,
+            order.rakuten_remarks,
+            order.rakuten_point_amount,
+        )
+        detail = self.first_detail(number)
+        self.sandbox.modify_order(
+            number,
+            units={detail: int(line.product_uom_qty) + 1},
+            prices={detail: 999},
+            cod_fee=660,
+            points=30,
+            recipient={"city": "函館市"},
+            delivery_date=(date.today() + timedelta(days=9)).isoformat(),
+            shipping_term=9,
+            remarks="再配達希望",
+        )
+        log = self.follow()
+        self.assertGreaterEqual(log.count_changes_found, 9)
+        self.assertEqual(log.count_changes_applied, 0)
+        self.assertEqual(log.count_changes_held, log.count_changes_found)
+        self.assertEqual(
+            before,
+            (
+                line.product_uom_qty,
+                line.price_unit,
+                order.amount_total,
+                order.partner_shipping_id,
+                order.commitment_date,
+                order.rakuten_delivery_time,
+                order.rakuten_remarks,
+                order.rakuten_point_amount,
+            ),
+        )
+        ja, en = self.read_in(order, "rakuten_change_text")
+        self.assertIn("Address", en)
+        self.assertIn("住所", ja)
+        self.assertEqual(len(order.activity_ids), 1)
 
     def test_apply_button_refused_once_a_delivery_is_done(self):
         number, order = self.imported()

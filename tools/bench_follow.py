@@ -147,8 +147,9 @@ def main(argv=None):
             line = Order.search([("rakuten_order_number", "=", number)]).order_line
             line = line.filtered(lambda ln: ln.rakuten_line_kind == "item")[:1]
             line.product_uom_qty += 2  # staff, in Odoo
-        # Those with a units change conflict with staff; the others' line is unchanged by RMS
-        # but the order total RMS shows differs: all of them wait for a person.
+        # Where RMS changed the units too, Odoo holds the change (staff changed the same
+        # line); elsewhere the change is applied and the amount check then sends the slip to
+        # 確認待ち (Odoo's total is no longer Rakuten's).
         env.flush_all()
         pure_seconds, pure_found = pure_detection(env, numbers, sandbox)
         sandbox.reset_counters()
