@@ -27,9 +27,11 @@ AUTH_RETRY_DELAY = timedelta(hours=1)
 CANCEL_LOOKBACK = timedelta(days=62)
 #: A 楽天共通決済 order is followed for its payment this long after it was placed.
 PAYMENT_FOLLOW = timedelta(days=30)
-#: A shipped order is still compared with RMS (changes after shipping) this long after it was
-#: placed, while RMS shows it below 支払手続き済 (700): later, RMS no longer lets the shop
-#: change it, and re-reading every old shipped order would cost getOrder calls for nothing.
+#: A shipped order is still compared with RMS (changes after shipping: a coupon corrected, a
+#: unit refunded) this long after it was placed, and only while RMS shows it below 支払手続き済
+#: (700), once Rakuten has settled the money the order is closed for the shop. 30 days covers
+#: the delivery and the buyer's first claims; re-reading every shipped order for ever would
+#: cost getOrder calls (100 orders each) for orders that no longer change.
 CHANGES_AFTER_SHIPPING = timedelta(days=30)
 #: RMS statuses (orderProgress, as stored) of the orders followed for changes: open orders
 #: below キャンセル確定 (900), shipped ones below 支払手続き済 (700).
