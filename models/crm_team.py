@@ -121,6 +121,16 @@ class CrmTeam(models.Model):
         help="※4 Orders placed through Rakuten's reservation sales (予約商品) are imported too. "
         "Unchecked, they are skipped.",
     )
+    # Changes made on Rakuten after import (follow-up job)
+    rakuten_apply_changes = fields.Boolean(
+        string="Apply Rakuten Changes Automatically",
+        help="When Rakuten changes an order after import (units, prices, postage, fees, "
+        "coupons, points, recipient, delivery date or time) and no delivery is done yet, the "
+        "follow-up job applies the changes to the order and its deliveries, unless a change "
+        "cannot be applied safely or staff changed the same value in Odoo. Unchecked, or in "
+        "those cases, the slip goes to To Confirm with the differences, for a person to apply "
+        "or keep the Odoo version.",
+    )
     rakuten_auto_ship_report = fields.Boolean(
         string="Automatic Shipping Report",
         help="※5 When a delivery is validated, its carrier and tracking number are sent to "

@@ -33,6 +33,16 @@ AUTH_RETRY_DELAY = timedelta(hours=1)
 CANCEL_LOOKBACK = timedelta(days=62)
 #: A 楽天共通決済 order is followed for its payment this long after it was placed.
 PAYMENT_FOLLOW = timedelta(days=30)
+#: A shipped order is still compared with RMS (changes after shipping: a coupon corrected, a
+#: unit refunded) this long after it was placed, and only while RMS shows it below 支払手続き済
+#: (700), once Rakuten has settled the money the order is closed for the shop. 30 days covers
+#: the delivery and the buyer's first claims; re-reading every shipped order for ever would
+#: cost getOrder calls (100 orders each) for orders that no longer change.
+CHANGES_AFTER_SHIPPING = timedelta(days=30)
+#: RMS statuses (orderProgress, as stored) of the orders followed for changes: open orders
+#: below キャンセル確定 (900), shipped ones below 支払手続き済 (700).
+OPEN_PROGRESS = [str(code) for code in codes.ORDER_PROGRESS_EN if code < 900]
+SHIPPED_CHANGE_PROGRESS = [str(code) for code in codes.ORDER_PROGRESS_EN if code < 700]
 #: 承認状況 of a 楽天共通決済 order whose settlement (or a refused re-authorization) is followed.
 FOLLOWED_APPROVAL_STATES = (
     codes.APPROVAL_STATE_UNAPPROVED,
@@ -100,6 +110,10 @@ JOBS = {
             "settled",
             "approval_refused",
             "cancelled",
+            # changes made on Rakuten after import (rms/changes.py)
+            "changes_found",
+            "changes_applied",
+            "changes_held",
             "refused",
             "retried",
             "failed",
@@ -321,10 +335,11 @@ class RakutenSync(models.AbstractModel):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return log
 
-    def _for_each_rms_order(self, orders, client, log, handle):
+    def _for_each_rms_order(self, orders, client, log, handle, with_raw=False):
         """Re-read ``orders`` with getOrder (100 a call) and call ``handle(order, rms_order)``
-        for each, in a savepoint: one order's failure is logged and never stops the others.
-        Orders RMS does not return are left as they are."""
+        (``handle(order, rms_order, raw)`` ``with_raw``: the JSON too) for each, in a
+        savepoint: one order's failure is logged and never stops the others. Orders RMS
+        does not return are left as they are."""
         for chunk in split_every(CHUNK, orders.ids, orders.browse):
             raws = {
                 raw.get("orderNumber"): raw
@@ -336,7 +351,10 @@ class RakutenSync(models.AbstractModel):
                     continue
                 try:
                     with self.env.cr.savepoint():
-                        handle(order, parse_order(raw))
+                        if with_raw:
+                            handle(order, parse_order(raw), raw)
+                        else:
+                            handle(order, parse_order(raw))
                 except (OrderParseError, RmsError) as error:
                     log._add_line(
                         order.rakuten_order_number, "failed", error_text(error), order
@@ -1002,16 +1020,44 @@ class RakutenSync(models.AbstractModel):
                 ("rakuten_basket_ids.ship_state", "=", "sent"),
             ]
         )
-        orders = to_cancel | to_follow
-        log.count_found = len(orders)
-        self._for_each_rms_order(
-            orders,
-            client,
-            log,
-            lambda order, rms_order: order._rakuten_follow(
-                team, rms_order, client, log
-            ),
+        # Changes made on Rakuten after import: every open order, and shipped ones for a while.
+        to_compare = Order.search(
+            [
+                ("team_id", "=", team.id),
+                "|",
+                "&",
+                ("rakuten_slip_state", "not in", ("cancel", "new", "shipped")),
+                ("rakuten_order_progress", "in", OPEN_PROGRESS),
+                "&",
+                "&",
+                ("rakuten_slip_state", "=", "shipped"),
+                ("rakuten_order_progress", "in", SHIPPED_CHANGE_PROGRESS),
+                (
+                    "rakuten_order_datetime",
+                    ">=",
+                    fields.Datetime.now() - CHANGES_AFTER_SHIPPING,
+                ),
+            ]
         )
+        orders = to_cancel | to_follow | to_compare
+        log.count_found = len(orders)
+
+        # The imported data (the baseline of the changes) is read 100 orders at a time, as
+        # the orders are re-read: one query a chunk, not one an order.
+        ids = orders.ids
+        position = {order_id: index for index, order_id in enumerate(ids)}
+        fetched = set()
+
+        def follow(order, rms_order, raw):
+            order._rakuten_follow(team, rms_order, client, log)
+            if order.id not in fetched:
+                start = position[order.id] - position[order.id] % CHUNK
+                chunk = orders.browse(ids[start : start + CHUNK]).sudo()
+                chunk.fetch(["rakuten_raw_data"])
+                fetched.update(chunk.ids)
+            order._rakuten_follow_changes(team, rms_order, raw, log)
+
+        self._for_each_rms_order(orders, client, log, follow, with_raw=True)
 
     # ------------------------------------------------------------------
     # License key

@@ -97,6 +97,23 @@ class RakutenSyncLog(models.Model):
         readonly=True,
         help="Orders cancelled on Rakuten and cancelled in Odoo.",
     )
+    # Changes made on Rakuten after import (follow-up job)
+    count_changes_found = fields.Integer(
+        string="Changes Found",
+        readonly=True,
+        help="Changes Rakuten made to orders after import (one per field, line or recipient).",
+    )
+    count_changes_applied = fields.Integer(
+        string="Changes Applied",
+        readonly=True,
+        help="Changes Odoo applied to the orders and their deliveries.",
+    )
+    count_changes_held = fields.Integer(
+        string="Changes Held",
+        readonly=True,
+        help="Changes left for a person: the order waits in To Confirm, or was already "
+        "shipped (an activity tells the salesperson).",
+    )
     count_checked = fields.Integer(
         string="Keys Checked", readonly=True, help="License keys whose expiry RMS told."
     )

@@ -9,9 +9,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, plaintext2html
 from odoo.tools.translate import LazyTranslate
 
-from ..rms import codes, mapping, sync
+from ..rms import changes, codes, mapping, sync
 from ..rms.messages import Message
-from ..rms.order import clean_text
+from ..rms.order import clean_text, parse_order
 from .crm_team import MANAGER_GROUP
 from .rakuten_sync import FOLLOWED_APPROVAL_STATES
 from .rakuten_text import RakutenText, error_text, to_text
@@ -303,6 +303,13 @@ class SaleOrder(models.Model):
             if order.rakuten_slip_state != mapping.SLIP_TO_CONFIRM:
                 raise UserError(
                     _("Only slips waiting for confirmation can be marked as checked.")
+                )
+            if order.rakuten_change_state == "held":
+                raise UserError(
+                    _(
+                        "Rakuten changed this order: apply the changes or keep the Odoo "
+                        "version first."
+                    )
                 )
             if order._rakuten_all_shipped():
                 state = (
@@ -1009,3 +1016,505 @@ class SaleOrder(models.Model):
         log._add_line(
             self.rakuten_order_number, "failed", reason, self, counter=counter
         )
+
+    # ------------------------------------------------------------------
+    # Changes made on Rakuten after import (follow-up job; rms/changes.py)
+    # ------------------------------------------------------------------
+    rakuten_change_state = fields.Selection(
+        [
+            ("held", "Waiting for a Person"),
+            ("announced", "Announced after Shipping"),
+        ],
+        string="Rakuten Changes",
+        copy=False,
+        readonly=True,
+        help="Waiting for a Person: Rakuten changed the order after import and Odoo did not "
+        "apply it (Apply Rakuten Changes or Keep Odoo Version). Announced after Shipping: "
+        "Rakuten changed the order after a delivery was done; the salesperson has an "
+        "activity.",
+    )
+    rakuten_change_text = RakutenText(
+        string="What Rakuten Changed", copy=False, readonly=True
+    )
+    rakuten_change_data = fields.Text(
+        string="RMS Order Data with the Changes",
+        copy=False,
+        readonly=True,
+        prefetch=False,
+        groups=MANAGER_GROUP,
+        help="The order as RMS showed it with the changes that wait for a person.",
+    )
+    rakuten_change_digest = fields.Char(copy=False, readonly=True)
+
+    def _rakuten_delivery_done(self):
+        """A delivery of the order is done (its goods left): nothing is changed any more."""
+        self.ensure_one()
+        return self.rakuten_slip_state == mapping.SLIP_SHIPPED or any(
+            p.picking_type_code == "outgoing" and p.state == "done"
+            for p in self.picking_ids
+        )
+
+    def _rakuten_parse_stored(self, field):
+        """The rms.order.Order stored in ``field`` (sudo: manager-only data), or None."""
+        text = self.sudo()[field]
+        if not text:
+            return None
+        try:
+            return parse_order(json.loads(text))
+        except (ValueError, TypeError):
+            return None
+
+    def _rakuten_follow_changes(self, team, order, raw, log):
+        """Compare ``order`` (rms.order.Order as RMS shows it now, ``raw`` its JSON) with what
+        was imported (the baseline, ``rakuten_raw_data``); apply, hold or announce what
+        changed."""
+        self.ensure_one()
+        if self.rakuten_slip_state in (
+            False,
+            mapping.SLIP_NEW,
+            mapping.SLIP_CANCEL,
+        ) or (order.order_progress in codes.PROGRESS_CANCELLED):
+            return
+        baseline = self._rakuten_parse_stored("rakuten_raw_data")
+        if baseline is None:
+            # Imported before the raw data was kept: today's data is the baseline.
+            self.sudo().rakuten_raw_data = raw_json(raw)
+            return
+        found = changes.compare(baseline, order)
+        if not found:
+            if self.rakuten_change_state == "held":
+                # RMS went back to what was imported: nothing is held any more.
+                self._rakuten_clear_changes()
+                self._rakuten_release_slip()
+            return
+        digest = changes.digest(found)
+        if digest == self.rakuten_change_digest:
+            return  # held or announced already, and RMS did not change it again
+        by = changes.changed_by(changes.snapshot(baseline), changes.snapshot(order))
+        lines = changes.messages(found, by)
+        log._count("changes_found", len(found))
+        if self._rakuten_delivery_done():
+            self._rakuten_announce_changes(lines, digest, log, len(found))
+            return
+        problems = self._rakuten_change_problems(team, baseline, order, found)
+        if team.rakuten_apply_changes and not problems:
+            self._rakuten_apply_changes(team, order, found)
+            self.sudo().rakuten_raw_data = raw_json(raw)
+            self._rakuten_clear_changes()
+            self._rakuten_recheck_amounts()
+            text = (
+                _lt("Rakuten changed this order; Odoo applied the changes:"),
+            ) + lines
+            self.message_post(
+                body=plaintext2html(to_text(self.env, text)),
+                subtype_xmlid="mail.mt_note",
+            )
+            log._add_line(
+                self.rakuten_order_number,
+                "updated",
+                text,
+                self,
+                counter="changes_applied",
+            )
+            log._count("changes_applied", len(found) - 1)
+            return
+        if not team.rakuten_apply_changes:
+            problems = (
+                _lt("The channel does not apply Rakuten changes automatically."),
+            ) + problems
+        held = lines + problems
+        self.sudo().write(
+            {
+                "rakuten_change_state": "held",
+                "rakuten_change_text": held,
+                "rakuten_change_data": raw_json(raw),
+                "rakuten_change_digest": digest,
+            }
+        )
+        if self.rakuten_slip_state != mapping.SLIP_TO_CONFIRM:
+            self.rakuten_slip_state = mapping.SLIP_TO_CONFIRM
+        text = (
+            _lt("Rakuten changed this order; the changes wait for a person:"),
+        ) + held
+        self.message_post(
+            body=plaintext2html(to_text(self.env, text)), subtype_xmlid="mail.mt_note"
+        )
+        log._add_line(
+            self.rakuten_order_number, "warning", text, self, counter="changes_held"
+        )
+        log._count("changes_held", len(found) - 1)
+
+    def _rakuten_announce_changes(self, lines, digest, log, count):
+        """After shipping nothing is changed: the salesperson is told, once per diff."""
+        text = (
+            _lt(
+                "Rakuten changed this order after a delivery was done; Odoo changed nothing:"
+            ),
+        ) + lines
+        self.sudo().write(
+            {
+                "rakuten_change_state": "announced",
+                "rakuten_change_text": lines,
+                "rakuten_change_digest": digest,
+            }
+        )
+        body = to_text(self.env, text)
+        self._rakuten_schedule_activity(
+            _("Rakuten changed a shipped order"), plaintext2html(body)
+        )
+        self.message_post(body=plaintext2html(body), subtype_xmlid="mail.mt_note")
+        log._add_line(
+            self.rakuten_order_number, "warning", text, self, counter="changes_held"
+        )
+        log._count("changes_held", count - 1)
+
+    def _rakuten_clear_changes(self):
+        self.sudo().write(
+            {
+                "rakuten_change_state": False,
+                "rakuten_change_text": False,
+                "rakuten_change_data": False,
+                "rakuten_change_digest": False,
+            }
+        )
+
+    def _rakuten_release_slip(self):
+        """The slip where the distribution puts it once no change is held: 確認待ち while
+        another check holds it, else on to 入金待ち / 出荷待ち."""
+        self.ensure_one()
+        if (
+            self.rakuten_slip_state == mapping.SLIP_TO_CONFIRM
+            and not self.rakuten_confirm_reasons
+        ):
+            self.rakuten_slip_state = (
+                mapping.SLIP_SHIPPED
+                if self._rakuten_all_shipped()
+                else mapping.slip_state(
+                    False, self.rakuten_is_rakuten_pay, self.rakuten_payment_state
+                )
+            )
+
+    def _rakuten_recheck_amounts(self, reasons=()):
+        """The amount check of the import, again after changes: an Odoo total that is not
+        Rakuten's (or one of ``reasons``) sends the slip to 確認待ち, with those reasons
+        after the ones it already has."""
+        self.ensure_one()
+        reasons = list(reasons)
+        odoo_total = int(round(self.amount_total))
+        expected = int(round(self.rakuten_expected_amount))
+        if odoo_total != expected:
+            reasons.append(
+                Message(
+                    mapping.CHECK_REASONS[mapping.CHECK_AMOUNTS],
+                    {"odoo": odoo_total, "rakuten": expected},
+                )
+            )
+        if not reasons:
+            self._rakuten_release_slip()
+            return
+        field = self._fields["rakuten_confirm_reasons"]
+        self.fetch([field.name])
+        kept = self.env.cache.get(self, field) or []
+        self.write(
+            {
+                "rakuten_slip_state": mapping.SLIP_TO_CONFIRM,
+                "rakuten_confirm_reasons": (kept if isinstance(kept, list) else [kept])
+                + reasons,
+            }
+        )
+
+    def _rakuten_change_line(self, key):
+        basket, detail = key
+        return self.order_line.filtered(
+            lambda ln: (
+                ln.rakuten_line_kind == mapping.ITEM
+                and ln.rakuten_item_detail_id == str(detail)
+                and (ln.rakuten_basket_number or False) == str(basket)
+            )
+        )[:1]
+
+    def _rakuten_change_basket(self, basket):
+        return self.rakuten_basket_ids.filtered(lambda b: b.basket_id == str(basket))[
+            :1
+        ]
+
+    def _rakuten_change_problems(self, team, baseline, order, found):
+        """Why ``found`` cannot be applied automatically: a change that is not appliable, or
+        a value staff changed in Odoo since import (the Odoo value is not the baseline's)."""
+        items = {i.item_detail_id: i for i in order.items}
+        products = self.env["product.product"]._rakuten_match_products(
+            team, list(items.values())
+        )
+        senders = {p.basket_id: p.sender for p in baseline.packages}
+        problems = []
+        for change in found:
+            name = change.field_name
+            if change.action is None:
+                problems.append(Message(changes.NOT_APPLIABLE, {"field": name}))
+                continue
+            if change.action.kind == changes.ADD_LINE:
+                target = change.action.target
+                if not (
+                    target[1] in items
+                    and self._rakuten_change_basket(target[0])
+                    and products.get(change.action.value.product_keys)
+                ):
+                    problems.append(
+                        _lt(
+                            "Not applied automatically: %(field)s (%(item)s) matches no "
+                            "product.",
+                            field=name,
+                            item=change.what,
+                        )
+                    )
+                continue
+            odoo = self._rakuten_change_conflict(change, baseline, senders)
+            if odoo is Ellipsis:
+                problems.append(Message(changes.NOT_APPLIABLE, {"field": name}))
+            elif odoo is not None:
+                problems.append(
+                    _lt(
+                        "%(field)s was changed in Odoo too (now %(odoo)s): Odoo did not "
+                        "overwrite it.",
+                        field=name,
+                        odoo=odoo,
+                    )
+                )
+        return tuple(problems)
+
+    def _rakuten_change_conflict(self, change, baseline, senders):
+        """The Odoo value that staff changed since import where ``change`` would write, None
+        when Odoo still has the baseline's value, Ellipsis when there is nothing to write
+        to (the line or the basket is gone)."""
+        action = change.action
+        if action.kind in (changes.SET_UNITS, changes.SET_PRICE):
+            line = self._rakuten_change_line(action.target)
+            if not line:
+                return Ellipsis
+            value = int(
+                round(
+                    line.product_uom_qty
+                    if action.kind == changes.SET_UNITS
+                    else line.price_unit
+                )
+            )
+            return None if value == change.before else value
+        if action.kind == changes.FEE_LINES:
+            kind, basket = action.target
+            lines = self._rakuten_fee_lines(kind, basket)
+            total = int(round(sum(ln.price_unit * ln.product_uom_qty for ln in lines)))
+            before = (
+                -change.before if kind == mapping.SHOP_COUPON else max(change.before, 0)
+            )
+            return None if total == before else "%s" % total
+        if action.kind == changes.SET_RECIPIENT:
+            basket = self._rakuten_change_basket(action.target)
+            sender = senders.get(action.target)
+            if not basket or sender is None:
+                return Ellipsis
+            country = self.env.ref("base.jp")
+            state = self.env["res.country.state"].search(
+                [("country_id", "=", country.id), ("code", "=", sender.state_code)],
+                limit=1,
+            )
+            Partner = self.env["res.partner"]
+            vals = Partner._rakuten_address_vals(
+                sender, country, {sender.state_code: state.id}
+            )
+            pickings = basket.picking_ids.filtered(
+                lambda p: p.state not in ("done", "cancel")
+            )
+            if Partner._rakuten_same_address(basket.partner_id, vals) and all(
+                p.partner_id == basket.partner_id for p in pickings
+            ):
+                return None
+            return basket.partner_id.display_name or "-"
+        if action.kind == changes.SET_FIELD and action.target == "delivery_date":
+            current = self.commitment_date and self.commitment_date.date()
+            if (current or None) == (baseline.delivery_date or None):
+                return None
+            return current.isoformat() if current else "-"
+        return None
+
+    def _rakuten_fee_lines(self, kind, basket):
+        return self.order_line.filtered(
+            lambda ln: (
+                ln.rakuten_line_kind == kind
+                and (basket is None or ln.rakuten_basket_number == str(basket))
+            )
+        )
+
+    def _rakuten_apply_changes(self, team, order, found):
+        """Apply the changes ``found`` (rms.changes.Change) to the order and, through
+        sale_stock, to its deliveries; ``order`` is the rms.order.Order they come from.
+        Returns the names of the items added without a matching product."""
+        self.ensure_one()
+        unmatched = []
+        items = {i.item_detail_id: i for i in order.items}
+        products = self.env["product.product"]._rakuten_match_products(
+            team, list(items.values())
+        )
+        recipients = set()
+        Line = self.env["sale.order.line"]
+        for change in found:
+            action = change.action
+            if action is None:
+                continue
+            if action.kind in (changes.SET_UNITS, changes.SET_PRICE):
+                line = self._rakuten_change_line(action.target)
+                if not line:
+                    continue
+                value, detail = action.value
+                vals = {"rakuten_item_detail_id": str(detail)}
+                if action.kind == changes.SET_UNITS:
+                    vals["product_uom_qty"] = value
+                else:
+                    vals["price_unit"] = value
+                line.write(vals)
+            elif action.kind == changes.ADD_LINE:
+                vals, matched = Line._rakuten_line_vals(team, action.value, products)
+                Line.create(dict(vals, order_id=self.id))
+                if not matched:
+                    unmatched.append(action.value.name)
+            elif action.kind == changes.FEE_LINES:
+                self._rakuten_apply_fee_lines(team, *action.target, action.value)
+            elif action.kind == changes.SET_RECIPIENT:
+                recipients.add(action.target)
+            elif action.kind == changes.SET_FIELD:
+                self.write(self._rakuten_change_field_vals(action.target, action.value))
+        if recipients:
+            self._rakuten_apply_recipients(team, order, recipients)
+        return unmatched
+
+    def _rakuten_change_field_vals(self, name, value):
+        if name == "delivery_date":
+            return {
+                "commitment_date": fields.Datetime.to_datetime(value)
+                if value
+                else False
+            }
+        if name == "shipping_term":
+            return {"rakuten_delivery_time": _shipping_term(self.env, value)}
+        if name == "request_amount":
+            return {"rakuten_request_amount": max(value, 0)}
+        return {
+            {
+                "coupon_amount": "rakuten_coupon_amount",
+                "point_amount": "rakuten_point_amount",
+                "expected_amount": "rakuten_expected_amount",
+                "asuraku": "rakuten_asuraku",
+                "remarks": "rakuten_remarks",
+            }[name]: value or (False if name == "remarks" else value)
+        }
+
+    def _rakuten_apply_fee_lines(self, team, kind, basket, specs):
+        """The lines of ``kind`` (of ``basket``) become ``specs``: updated in place, added,
+        or set to zero."""
+        Line = self.env["sale.order.line"]
+        lines = list(self._rakuten_fee_lines(kind, basket))
+        for spec in specs:
+            vals, _matched = Line._rakuten_line_vals(team, spec, {})
+            if lines:
+                line = lines.pop(0)
+                line.write(
+                    {
+                        "price_unit": vals["price_unit"],
+                        "product_uom_qty": vals["product_uom_qty"],
+                        "rakuten_item_detail_id": vals["rakuten_item_detail_id"],
+                    }
+                )
+            else:
+                Line.create(dict(vals, order_id=self.id))
+        for line in lines:
+            line.product_uom_qty = 0
+
+    def _rakuten_apply_recipients(self, team, order, baskets):
+        """The recipients of ``baskets`` as RMS shows them now: a delivery address of the
+        buyer (found again or created, never the buyer's own contact overwritten), set on the
+        basket, its open deliveries and, for the first basket, the order."""
+        _customer, recipients = self.env["res.partner"]._rakuten_partners(
+            team, [order]
+        )[order.order_number]
+        first = str(order.packages[0].basket_id)
+        for basket_id in sorted(baskets):
+            basket = self._rakuten_change_basket(basket_id)
+            partner = recipients.get(basket_id)
+            if not basket or not partner:
+                continue
+            basket.partner_id = partner
+            if basket.procurement_group_id:
+                basket.procurement_group_id.partner_id = partner
+            basket.picking_ids.filtered(
+                lambda p: p.state not in ("done", "cancel")
+            ).partner_id = partner
+            if basket.basket_id == first and self.partner_shipping_id != partner:
+                # Our own activity is the chatter note; sale_stock's warning is not needed.
+                self.with_context(update_delivery_shipping_partner=True).write(
+                    {"partner_shipping_id": partner.id}
+                )
+
+    def action_rakuten_apply_changes(self):
+        """A person applies the changes Rakuten made (held for confirmation)."""
+        for order in self:
+            if order.rakuten_change_state != "held":
+                raise UserError(_("No Rakuten change waits for this order."))
+            if order._rakuten_delivery_done():
+                raise UserError(
+                    _(
+                        "A delivery of this order is already done: Odoo cannot apply the "
+                        "Rakuten changes. Handle them by hand."
+                    )
+                )
+            data = order._rakuten_parse_stored("rakuten_change_data")
+            baseline = order._rakuten_parse_stored("rakuten_raw_data")
+            if data is None or baseline is None:
+                raise UserError(_("The RMS data of the changes cannot be read."))
+            team = order.team_id
+            found = changes.compare(baseline, data)
+            unmatched = order._rakuten_apply_changes(team, data, found)
+            order.sudo().rakuten_raw_data = order.sudo().rakuten_change_data
+            text = order.rakuten_change_text
+            order._rakuten_clear_changes()
+            order._rakuten_recheck_amounts(
+                [
+                    Message(
+                        mapping.CHECK_REASONS[mapping.CHECK_UNMATCHED],
+                        {"items": ", ".join(unmatched)},
+                    )
+                ]
+                if unmatched
+                else []
+            )
+            order.message_post(
+                body=plaintext2html(
+                    _(
+                        "Rakuten changes applied by %(user)s:\n%(changes)s",
+                        user=self.env.user.name,
+                        changes=text or "",
+                    )
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_rakuten_keep_odoo(self):
+        """A person keeps the order as it is in Odoo: RMS's data becomes the baseline."""
+        for order in self:
+            if order.rakuten_change_state != "held":
+                raise UserError(_("No Rakuten change waits for this order."))
+            text = order.rakuten_change_text
+            order.sudo().rakuten_raw_data = order.sudo().rakuten_change_data
+            order._rakuten_clear_changes()
+            order._rakuten_release_slip()
+            order.message_post(
+                body=plaintext2html(
+                    _(
+                        "Odoo version kept by %(user)s; Rakuten's changes were not "
+                        "applied:\n%(changes)s",
+                        user=self.env.user.name,
+                        changes=text or "",
+                    )
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True

@@ -21,3 +21,4 @@ from . import test_products
 from . import test_products_sandbox
 from . import test_stock
 from . import test_cancel_rakuten
+from . import test_changes

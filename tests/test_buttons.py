@@ -155,7 +155,11 @@ class TestButtons(RakutenCase):
             ),
             "deferred": cls._add_order(payment="card", minutes_ago=5),
         }
+        # Changed on Rakuten after import, held for a person (Apply Rakuten Changes, Keep
+        # Odoo Version) by the first follow-up below.
+        changed = cls._add_order(payment="cod")
         cls.import_log = team._rakuten_import_orders()
+        sandbox.modify_order(changed, postage=1100)
         team.rakuten_manual_confirm = True
         numbers["new"] = cls._add_order(payment="card", progress=100)
         team._rakuten_import_orders()
@@ -208,6 +212,9 @@ class TestButtons(RakutenCase):
         )
         # ※6: the catalogue's SKUs mapped to the products (their buttons, the template's SKUs)
         cls.products_log = Sync._run("products", team)
+        cls.changed_order = cls.env["sale.order"].search(
+            [("rakuten_order_number", "=", changed)]
+        )
 
     def all_orders(self):
         return functools.reduce(operator.or_, self.orders.values())
@@ -217,7 +224,7 @@ class TestButtons(RakutenCase):
         env = self.env(user=self.admin)
         fixtures = {
             "crm.team": lambda: self.team | self.new_team | self.refused_team,
-            "sale.order": lambda: self.all_orders(),
+            "sale.order": lambda: self.all_orders() | self.changed_order,
             "rakuten.basket": lambda: self.all_orders().rakuten_basket_ids,
             "stock.picking": lambda: self.all_orders().picking_ids,
             "rakuten.sync.log": lambda: (
@@ -282,6 +289,7 @@ class TestButtons(RakutenCase):
         self.assertEqual(self.refused_team.rakuten_license_state, "refused")
         self.assertEqual(self.new_team.rakuten_license_state, "not_set")
         self.assertEqual(self.cancel_wizards.mapped("cancel_on_rakuten"), [True, False])
+        self.assertEqual(self.changed_order.rakuten_change_state, "held")
 
     # ------------------------------------------------------------------
     # Finding the buttons

@@ -192,7 +192,9 @@ class TestFollow(RakutenCase):
         with self.spy_get_order() as asked:
             log = self.run_logged_job("follow")
         self.assertEqual(log.state, "done", log.message)
-        self.assertEqual(asked, [[card]], "only the 楽天ペイ order is re-read")
+        # Both are re-read (every open order is compared for RMS-side changes); only the
+        # 楽天ペイ order is followed for its payment.
+        self.assertEqual([sorted(a) for a in asked], [sorted([card, cod])])
         self.assertEqual(self.sale_order(card).rakuten_slip_state, "ready")
         self.assertEqual(
             (cod_order.rakuten_payment_state, cod_order.rakuten_approval_state),
@@ -317,19 +319,25 @@ class TestFollow(RakutenCase):
         self.assertFalse(log.line_ids)
 
     def test_cancellation_looks_back_62_days(self):
-        # 選択制 orders: not followed for payment, so only the cancellation search finds them.
+        # 選択制 orders: not followed for payment. Shipped more than 30 days ago, they are no
+        # longer re-read for changes either: only the cancellation search finds them.
         recent = self.add_order(progress=300, payment="cod")
         old = self.add_order(progress=300, payment="cod")
         self.import_orders()
         for number, age in ((recent, 61), (old, 64)):
-            self.imported(number, "ready")
+            order = self.imported(number, "ready")
+            self.ship(order)
+            order.rakuten_order_datetime = fields.Datetime.now() - timedelta(days=age)
             self.sandbox.age_order(number, timedelta(days=age))
             self.sandbox.set_progress(number, 900)
         log = self.run_logged_job("follow")
-        self.assertEqual(log.state, "done", log.message)
-        self.assertEqual(self.sale_order(recent).state, "cancel")
-        self.assertEqual(
-            self.sale_order(old).state, "sale", "older than 62 days: not searched"
+        # a cancellation after shipping is a line for a person
+        self.assertEqual(log.state, "partial", log.message)
+        self.assertTrue(self.sale_order(recent).rakuten_cancel_checked, "found")
+        self.assertFalse(log.line_ids.filtered(lambda line: line.order_number == old))
+        self.assertFalse(
+            self.sale_order(old).rakuten_cancel_checked,
+            "older than 62 days: not searched",
         )
 
     def test_cancelled_after_shipping_goes_to_a_person(self):

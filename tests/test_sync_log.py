@@ -268,6 +268,7 @@ class TestSyncLogCounters(RakutenCase):
         self.assertEqual(
             log.summary,
             "Found 3 · Payments Settled 1 · Approvals Refused 1 · Cancellations 1 · "
+            "Changes Found 0 · Changes Applied 0 · Changes Held 0 · "
             "Refused 0 · To Retry 0 · Failed 0",
         )
 

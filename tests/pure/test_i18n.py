@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from rms import client, codes, exceptions, mapping, rules, sync
+from rms import changes, client, codes, exceptions, mapping, rules, sync
 from rms.messages import Message
 
 try:
@@ -78,6 +78,8 @@ DYNAMIC.update(
         for code, template in codes.CANCEL_REASON_EN.items()
     }
 )
+# The texts of rms/changes.py (changes made on Rakuten after import).
+DYNAMIC.update({template: "changes.MESSAGES" for template in changes.MESSAGES})
 
 
 # ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .common import (
 from .faults import Faults
 from .generator import DEFAULT_MIX, PREFECTURES, OrderGenerator
 from .operations.cancel import CancelOperations
+from .operations.changes import ChangeOperations
 from .operations.inventory import InventoryOperations
 from .operations.items import ItemOperations
 from .operations.license import LicenseOperations
@@ -44,6 +45,7 @@ class RmsSandbox(
     OrderOperations,
     ShippingOperations,
     CancelOperations,
+    ChangeOperations,
     PaymentOperations,
     ItemOperations,
     InventoryOperations,
@@ -62,7 +64,8 @@ class RmsSandbox(
     them back, bulk-upsert sets it). ``calls`` counts every request by operation name,
     ``answers`` by (operation name, HTTP status).
     Changes tests need: :meth:`set_progress`, :meth:`age_order`, :meth:`undetermine_postage`,
-    :meth:`replace_order`, :meth:`set_stock`, :meth:`place_order` (a buyer orders now).
+    :meth:`replace_order`, :meth:`set_stock`, :meth:`place_order` (a buyer orders now),
+    :meth:`modify_order` (the shop or Rakuten changes an order after it was placed).
     """
 
     shop_id = "999999"
