@@ -21,6 +21,10 @@ _lt = LazyTranslate(__name__)
 CHUNK = 100
 #: Orders fetched with one getOrder call, decided and written together by the import.
 IMPORT_BATCH_SIZE = 100
+#: getOrder batches one call of a channel's import cron fetches before it commits, reports
+#: its progress and returns: the scheduler calls it again (up to ir.cron's
+#: MAX_BATCH_PER_CRON_JOB times), then lets the other ready crons run (no starvation).
+IMPORT_SLICE_BATCHES = 3
 #: A channel whose credentials RMS refused is tried again by the import after this delay.
 AUTH_RETRY_DELAY = timedelta(hours=1)
 #: RMS-side cancellations are looked for among the orders of the last 62 days.
@@ -319,16 +323,15 @@ class RakutenSync(models.AbstractModel):
     # Order import (searchOrder, getOrder)
     # ------------------------------------------------------------------
     @api.model
-    def _cron_import(self):
-        """Import the orders of every active Rakuten channel; return the sync logs."""
+    def _import_teams(self, teams):
+        """The channels of ``teams`` the scheduled import runs for: active ones whose license
+        is not blocked, and those whose credentials RMS refused once an hour (a renewed key
+        may take 30 minutes to work; a new key saved retries at once)."""
         retry_before = fields.Datetime.now() - AUTH_RETRY_DELAY
-        teams = (
-            self.env["crm.team"]
-            .search([("rakuten_active", "=", True)])
-            .filtered(
-                # A channel whose credentials RMS refused is tried again once an hour (a renewed key
-                # may take 30 minutes to work), and at once when a new key is saved.
-                lambda t: (
+        return teams.filtered(
+            lambda t: (
+                t.rakuten_active
+                and (
                     not t._rakuten_license_blocked()
                     or (
                         t.rakuten_auth_error
@@ -337,7 +340,30 @@ class RakutenSync(models.AbstractModel):
                 )
             )
         )
-        return self._run("import", teams)
+
+    @api.model
+    def _cron_import(self):
+        """Import the orders of every active Rakuten channel, one after the other and each
+        whole (no slices); return the sync logs. The scheduler runs
+        :meth:`_cron_import_channel` instead, one cron per channel."""
+        teams = self.env["crm.team"].search([("rakuten_active", "=", True)])
+        return self._run("import", self._import_teams(teams))
+
+    @api.model
+    def _cron_import_channel(self, team_id):
+        """The scheduled action of one channel's import cron (crm.team's
+        ``rakuten_import_cron_id``): one slice of its import (at most
+        :data:`IMPORT_SLICE_BATCHES` getOrder batches), its progress reported to the scheduler
+        so that a sale-day backlog goes on in the next calls while other shops' crons get
+        their turn. Returns the sync log (empty when the channel is not imported)."""
+        team = self._import_teams(self.env["crm.team"].browse(team_id).exists())
+        if not team:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return self.env["rakuten.sync.log"]
+        runner = self.with_context(
+            rakuten_auto_commit=self._commits(), rakuten_import_slice=True
+        )
+        return runner._run_channel("import", team.with_env(runner.env))
 
     @api.model
     def _cron_import_past_orders(self):
@@ -396,7 +422,89 @@ class RakutenSync(models.AbstractModel):
         """Search the channel's orders over the log's window (a past import's queued log
         carries its dates; else the last ``rakuten_window_hours`` hours, extended back to the
         last successful run less a margin), decide each with the import rules, and write them
-        in batches of 100. Only a run without dates moves the watermark."""
+        in batches of 100. Only a run without dates moves the watermark.
+
+        A channel's import cron (context ``rakuten_import_slice``) fetches at most
+        :data:`IMPORT_SLICE_BATCHES` batches per call: the orders still to fetch are kept on
+        the channel (``rakuten_import_backlog``, updated with each committed batch), the next
+        call goes on with them without searching again, and the watermark moves to the start
+        of the round once all are imported, deferred or skipped."""
+        backlog = None if log.is_past_import else team._rakuten_import_backlog_get()
+        if backlog:
+            todo, numbers, round_start, now = self._import_backlog_todo(
+                team, log, backlog
+            )
+        else:
+            todo, numbers, round_start, now = self._import_search_todo(
+                team, client, log
+            )
+        keep = not log.is_past_import and len(todo) > IMPORT_BATCH_SIZE
+        if self.env.context.get("rakuten_import_slice") and not log.is_past_import:
+            limit = IMPORT_SLICE_BATCHES * IMPORT_BATCH_SIZE
+        else:
+            limit = len(todo)
+        this_run, rest = todo[:limit], todo[limit:]
+        if keep or backlog:
+            # Record the round before fetching: an interrupted run goes on with what is left.
+            team._rakuten_import_backlog_set(todo, round_start, log)
+            self._commit_batch()
+        started = time.monotonic()
+        done = 0
+        for chunk in split_every(IMPORT_BATCH_SIZE, this_run, list):
+            raw_orders, messages = client.get_order_detailed(chunk)
+            self._import_batch_isolated(team, log, chunk, raw_orders, messages, now)
+            done += len(chunk)
+            if keep or backlog:
+                team._rakuten_import_backlog_set(
+                    this_run[done:] + rest, round_start, log
+                )
+            if not self._commit_batch():
+                # The commit empties the record cache; without it the cache would keep every
+                # order of the run and memory would grow with the number of orders.
+                self.env.invalidate_all()
+        _logger.info(
+            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
+            team.id,
+            len(numbers),
+            done,
+            time.monotonic() - started,
+            dict(client.stats),
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=len(rest))
+        if log.is_past_import:
+            return
+        if rest:
+            log.message = _lt(
+                "Sale-day backlog: %(done)s orders fetched in this run, %(remaining)s left for "
+                "the next runs (the search window moves on once they are all imported).",
+                done=done,
+                remaining=len(rest),
+            )
+            return
+        team._rakuten_import_backlog_set([], round_start, log)
+        team.rakuten_last_import_start = round_start
+
+    def _import_backlog_todo(self, team, log, backlog):
+        """The orders a slice of a backlogged round fetches: those of the round still to
+        fetch, less those imported meanwhile (e.g. by a past import). Returns ``(todo,
+        numbers, round start, decision time)``."""
+        numbers = backlog["numbers"]
+        log.write(
+            {
+                "window_start": backlog["window_start"],
+                "window_end": backlog["window_end"],
+            }
+        )
+        log.count_found = len(numbers)
+        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(numbers)
+        log.count_unchanged = len(numbers) - len(todo)
+        round_start = fields.Datetime.to_datetime(backlog["round_start"])
+        return todo, numbers, round_start, datetime.now(timezone.utc)
+
+    def _import_search_todo(self, team, client, log):
+        """searchOrder over the run's window and the orders waiting from earlier runs: the
+        orders to fetch, failed ones last. Returns ``(todo, numbers, run start, decision
+        time)``."""
         run_start = fields.Datetime.now()
         now = datetime.now(timezone.utc)
         options = team._rakuten_shop_options()
@@ -479,30 +587,7 @@ class RakutenSync(models.AbstractModel):
         todo = [n for n in todo if n not in failing] + [
             n for n in todo if n in failing and n not in aside_numbers
         ]
-        started = time.monotonic()
-        done = 0
-        for chunk in split_every(IMPORT_BATCH_SIZE, todo, list):
-            raw_orders, messages = client.get_order_detailed(chunk)
-            self._import_batch_isolated(team, log, chunk, raw_orders, messages, now)
-            done += len(chunk)
-            if self._commit_batch():
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(todo) - done
-                )
-            else:
-                # The commit empties the record cache; without it the cache would keep every
-                # order of the run and memory would grow with the number of orders.
-                self.env.invalidate_all()
-        _logger.info(
-            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
-            team.id,
-            len(numbers),
-            len(todo),
-            time.monotonic() - started,
-            dict(client.stats),
-        )
-        if not log.is_past_import:
-            team.rakuten_last_import_start = run_start
+        return todo, numbers, run_start, now
 
     def _import_batch_isolated(self, team, log, numbers, raw_orders, messages, now):
         """:meth:`_import_batch` in a savepoint; should the batch fail as a whole

@@ -20,3 +20,5 @@ from . import test_tour
 from . import test_products
 from . import test_products_sandbox
 from . import test_stock
+from . import test_interval
+from . import test_parallel
