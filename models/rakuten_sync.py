@@ -1,8 +1,11 @@
 import logging
+import random
 import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta, timezone
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import split_every
@@ -25,6 +28,9 @@ IMPORT_BATCH_SIZE = 100
 #: its progress and returns: the scheduler calls it again (up to ir.cron's
 #: MAX_BATCH_PER_CRON_JOB times), then lets the other ready crons run (no starvation).
 IMPORT_SLICE_BATCHES = 3
+#: Tries of one getOrder batch that conflicts with another cron worker (a serialization
+#: failure or a deadlock, e.g. two shops reserving the same products at once).
+CONFLICT_TRIES = 5
 #: A channel whose credentials RMS refused is tried again by the import after this delay.
 AUTH_RETRY_DELAY = timedelta(hours=1)
 #: RMS-side cancellations are looked for among the orders of the last 62 days.
@@ -447,12 +453,14 @@ class RakutenSync(models.AbstractModel):
         if keep or backlog:
             # Record the round before fetching: an interrupted run goes on with what is left.
             team._rakuten_import_backlog_set(todo, round_start, log)
-            self._commit_batch()
+        # Commit what the search wrote, so that a batch conflicting with another worker can
+        # be rolled back alone and tried again (_import_chunk).
+        self._commit_batch()
         started = time.monotonic()
         done = 0
         for chunk in split_every(IMPORT_BATCH_SIZE, this_run, list):
             raw_orders, messages = client.get_order_detailed(chunk)
-            self._import_batch_isolated(team, log, chunk, raw_orders, messages, now)
+            self._import_chunk(team, log, chunk, raw_orders, messages, now)
             done += len(chunk)
             if keep or backlog:
                 team._rakuten_import_backlog_set(
@@ -483,6 +491,34 @@ class RakutenSync(models.AbstractModel):
             return
         team._rakuten_import_backlog_set([], round_start, log)
         team.rakuten_last_import_start = round_start
+
+    def _import_chunk(self, team, log, numbers, raw_orders, messages, now):
+        """:meth:`_import_batch_isolated`, tried again when it conflicts with another cron
+        worker (several shops importing at once, reserving the same products): in a cron
+        worker, everything since the last commit is this batch, so it is rolled back and
+        redone with a new snapshot, a few times. Elsewhere (Import Now, which commits
+        nothing) the run fails as a whole, rolled back, and says why in its log."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                self._import_batch_isolated(
+                    team, log, numbers, raw_orders, messages, now
+                )
+                return
+            except psycopg2.extensions.TransactionRollbackError:
+                if not self.env.context.get("rakuten_auto_commit") or (
+                    attempt == CONFLICT_TRIES
+                ):
+                    raise
+                _logger.info(
+                    "Rakuten import batch of channel %s conflicted with another worker, "
+                    "trying again (%s/%s)",
+                    team.id,
+                    attempt,
+                    CONFLICT_TRIES,
+                )
+                # Drop the conflicting batch (the earlier ones are committed).
+                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
 
     def _import_backlog_todo(self, team, log, backlog):
         """The orders a slice of a backlogged round fetches: those of the round still to
@@ -597,7 +633,9 @@ class RakutenSync(models.AbstractModel):
             with self.env.cr.savepoint():
                 self._import_batch(team, log, numbers, raw_orders, messages, now)
             return
-        except Exception:  # noqa: BLE001 - isolate the order that breaks the batch
+        except Exception as error:  # noqa: BLE001 - isolate the order that breaks the batch
+            if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+                raise  # a conflict with another worker: _import_chunk tries again
             _logger.exception(
                 "Rakuten import batch of channel %s failed, retrying order by order",
                 team.id,
@@ -620,6 +658,8 @@ class RakutenSync(models.AbstractModel):
                         now,
                     )
             except Exception as error:  # noqa: BLE001 - one bad order never stops the others
+                if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+                    raise  # a conflict with another worker: _import_chunk tries again
                 _logger.exception("Rakuten order %s could not be imported", number)
                 reason = _lt(
                     "The order could not be imported (%(error)s).",

@@ -30,6 +30,7 @@ template of the copies).
 # pylint: disable=print-used
 import argparse
 import multiprocessing
+import os
 import sys
 import threading
 import time
@@ -73,6 +74,12 @@ def parse_args(argv):
     parser.add_argument(
         "--scenario", choices=("1", "2", "both"), default="both", help="what to run"
     )
+    parser.add_argument(
+        "--shared-warehouse",
+        action="store_true",
+        help="every shop ships from the company's first warehouse (default: one warehouse "
+        "each, as shops of several companies have)",
+    )
     return parser.parse_args(argv)
 
 
@@ -101,9 +108,10 @@ def drop_database(name):
 # ----------------------------------------------------------------------
 # Set-up: products with stock, one channel per sandbox
 # ----------------------------------------------------------------------
-def setup(dbname, shops):
-    """``shops`` = [(name, sandbox)]: a committed channel on each. Returns the cron ids, in
-    the order of ``shops``."""
+def setup(dbname, shops, shared_warehouse=False):
+    """``shops`` = [(name, sandbox)]: a committed channel on each, with a warehouse of its
+    own unless ``shared_warehouse``. Returns the registry and the cron ids, in the order of
+    ``shops``."""
     from odoo.addons.sale_rakuten.tools.bench_channel import make_channel
     from odoo.addons.sale_rakuten.tools.rms_sandbox import CATALOG
 
@@ -125,21 +133,31 @@ def setup(dbname, shops):
                 for variant in entry.variants
             ]
         )
-        crons = []
+        crons, warehouses = [], env["stock.warehouse"]
         for index, (name, sandbox) in enumerate(shops):
-            team, warehouse = make_channel(
+            values = {}
+            if not shared_warehouse:
+                values["rakuten_warehouse_id"] = (
+                    env["stock.warehouse"]
+                    .create({"name": "Bench WH %d" % index, "code": "BW%d" % index})
+                    .id
+                )
+            team, _first = make_channel(
                 env,
                 sandbox,
                 name,
                 "benchpar%d" % index,
                 sandbox.service_secret,
                 sandbox.license_key,
+                **values,
             )
             crons.append(team.rakuten_import_cron_id.id)
-        for product in products:
-            env["stock.quant"]._update_available_quantity(
-                product, warehouse.lot_stock_id, 10**6
-            )
+            warehouses |= team.rakuten_warehouse_id
+        for warehouse in warehouses:
+            for product in products:
+                env["stock.quant"]._update_available_quantity(
+                    product, warehouse.lot_stock_id, 10**6
+                )
     return registry, crons
 
 
@@ -182,7 +200,7 @@ def process_worker(config, dbname, cron_ids, barrier, done_queue):
         timeout=3600,
         on_done=lambda cron_id, _s: done_queue.put((cron_id, time.time())),
     )
-    done_queue.put((None, time.time()))
+    done_queue.put((None, time.process_time()))
 
 
 def run_round(args, dbname, registry, cron_ids, workers):
@@ -198,7 +216,9 @@ def run_round(args, dbname, registry, cron_ids, workers):
             with lock:
                 done[cron_id] = seconds
 
+        cpu = time.process_time()
         wall = run_workers(registry, cron_ids, workers, timeout=3600, on_done=on_done)
+        done["cpu"] = time.process_time() - cpu
         return wall, done
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(workers + 1)
@@ -215,12 +235,15 @@ def run_round(args, dbname, registry, cron_ids, workers):
     barrier.wait()
     start = time.time()
     finished = 0
+    cpu = 0.0
     while finished < workers:
         cron_id, moment = queue.get(timeout=3600)
         if cron_id is None:
             finished += 1
+            cpu += moment  # the worker's CPU seconds
         else:
             done[cron_id] = moment - start
+    done["cpu"] = cpu
     wall = time.time() - start
     for process in processes:
         process.join()
@@ -244,7 +267,9 @@ def scenario(args, label, sizes, workers):
     sandboxes = make_sandboxes(sizes, args.latency)
     try:
         registry, crons = setup(
-            dbname, [("Bench Shop %d" % i, s) for i, s in enumerate(sandboxes)]
+            dbname,
+            [("Bench Shop %d" % i, s) for i, s in enumerate(sandboxes)],
+            args.shared_warehouse,
         )
         wall, done = run_round(args, dbname, registry, crons, workers)
         total, duplicates, missing = orders_check(dbname, sum(sizes))
@@ -254,9 +279,19 @@ def scenario(args, label, sizes, workers):
             sandbox.stop()
         drop_database(dbname)
     print(
-        "  %-10s %d worker(s): %7.1f s  %6.1f orders/s  getOrder calls %d  "
-        "imported %d  duplicates %d  missing %d"
-        % (label, workers, wall, total / wall, calls, total, duplicates, missing)
+        "  %-10s %d worker(s): %7.1f s  %6.1f orders/s  worker CPU %5.1f s  getOrder calls "
+        "%d  imported %d  duplicates %d  missing %d"
+        % (
+            label,
+            workers,
+            wall,
+            total / wall,
+            done.get("cpu", 0.0),
+            calls,
+            total,
+            duplicates,
+            missing,
+        )
     )
     return wall, [done.get(cron) for cron in crons], duplicates, missing
 
@@ -268,8 +303,15 @@ def main(argv=None):
     )
     mode = "threads of one process" if args.threads else "one process each"
     print(
-        "sale_rakuten parallel import: latency %.2f s per RMS call, workers: %s"
-        % (args.latency, mode)
+        "sale_rakuten parallel import: latency %.2f s per RMS call, workers: %s, %s, "
+        "%d CPU(s), load average %.1f"
+        % (
+            args.latency,
+            mode,
+            "one warehouse" if args.shared_warehouse else "a warehouse per shop",
+            os.cpu_count(),
+            os.getloadavg()[0],
+        )
     )
     failed = False
     if args.scenario in ("1", "both"):
