@@ -12,13 +12,18 @@ import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.sale_rakuten.models.rakuten_sync import JOBS, LOCK_BASE
+from odoo.addons.sale_rakuten.models.rakuten_sync import JOBS, LOCK_BASE, RakutenSync
 from odoo.addons.sale_rakuten.tools.cron_workers import run_workers
 from odoo.addons.sale_rakuten.tools.rms_sandbox import RmsSandbox
+
+from .common import RakutenCase
 
 #: Seconds every sandbox answer takes, as RMS over the Internet does.
 LATENCY = 0.2
@@ -309,3 +314,67 @@ class TestParallelCronWorkers(TransactionCase):
                 300, logs.mapped("count_imported"), "a slice of 3 batches of 100"
             )
             self.assertTrue(set(logs.mapped("state")) <= {"done", "skipped"})
+
+
+@tagged("post_install", "-at_install")
+class TestImportConflict(RakutenCase):
+    """A batch that conflicts with another worker (two shops reserving the same products:
+    PostgreSQL refuses one transaction) is not the orders' fault: in a cron worker it is rolled
+    back alone and redone; the orders are never failed one by one for it."""
+
+    def conflicting_once(self):
+        """Patch the batch import so that its first call conflicts; returns the calls."""
+        calls = []
+        original = RakutenSync._import_batch_isolated
+
+        def batch(sync, *args):
+            calls.append(args[2])
+            if len(calls) == 1:
+                raise psycopg2.errors.SerializationFailure(
+                    "could not serialize access due to concurrent update"
+                )
+            return original(sync, *args)
+
+        return calls, patch.object(
+            RakutenSync, "_import_batch_isolated", autospec=True, side_effect=batch
+        )
+
+    def test_cron_worker_redoes_the_conflicting_batch(self):
+        number = self.add_order()
+        calls, patched = self.conflicting_once()
+        # A cron worker commits; here its rollback is recorded instead of run (the test's
+        # transaction must stay).
+        rollbacks = []
+        with (
+            patched,
+            patch.object(type(self.env.cr), "rollback", lambda cr: rollbacks.append(1)),
+            patch.object(RakutenSync, "_commit_batch", lambda sync: True),
+            patch("odoo.addons.sale_rakuten.models.rakuten_sync.time.sleep"),
+        ):
+            # The job as the runner calls it in a cron worker (the runner itself would commit).
+            log = self.env["rakuten.sync.log"].create(
+                {"team_id": self.team.id, "kind": "import"}
+            )
+            team = self.team.with_context(rakuten_auto_commit=True)
+            with team._rakuten_client() as client:
+                team.env["rakuten.sync"]._job_import(team, client, log)
+            log._finish()
+        self.assertEqual(len(calls), 2, "the batch was tried again")
+        self.assertEqual(calls[0], calls[1], "the same orders")
+        self.assertEqual(len(rollbacks), 1)
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(len(self.sale_order(number)), 1)
+        self.assertFalse(self.pending(number), "not failed for a conflict")
+
+    def test_conflict_outside_a_cron_worker_fails_the_run_whole(self):
+        """Import Now commits nothing, so it cannot redo one batch: the run is rolled back
+        and its log says why; no order is marked as failed."""
+        number = self.add_order()
+        calls, patched = self.conflicting_once()
+        with patched:
+            log = self.import_orders()
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("serialize", log.with_context(lang="en_US").message)
+        self.assertFalse(self.sale_order(number))
+        self.assertFalse(self.pending(number))

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta, timezone
 
 import odoo
 from odoo.modules.registry import Registry
+from odoo.tools import SQL
 
 PLAIN = {
     "payment": {"card": 0.6, "bank": 0.15, "cod": 0.25},
@@ -93,8 +94,14 @@ def admin_cursor():
 def copy_database(template, name):
     with admin_cursor() as cr:
         cr._cnx.autocommit = True
-        cr.execute('DROP DATABASE IF EXISTS "%s"' % name)
-        cr.execute('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template))
+        cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(name)))
+        cr.execute(
+            SQL(
+                "CREATE DATABASE %s TEMPLATE %s",
+                SQL.identifier(name),
+                SQL.identifier(template),
+            )
+        )
 
 
 def drop_database(name):
@@ -102,7 +109,7 @@ def drop_database(name):
     odoo.sql_db.close_db(name)
     with admin_cursor() as cr:
         cr._cnx.autocommit = True
-        cr.execute('DROP DATABASE IF EXISTS "%s"' % name)
+        cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(name)))
 
 
 # ----------------------------------------------------------------------
