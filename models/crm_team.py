@@ -653,9 +653,12 @@ class CrmTeam(models.Model):
 
     def unlink(self):
         crons = self.sudo().rakuten_import_cron_id
+        actions = crons.ir_actions_server_id
         result = super().unlink()
-        # Import interval: a deleted channel's import cron goes with it.
+        # Import interval: a deleted channel's import cron goes with it, and the server
+        # action it delegates to (ir.cron does not remove it).
         crons.unlink()
+        actions.unlink()
         return result
 
     @api.constrains(

@@ -117,8 +117,10 @@ class TestImportInterval(RakutenCase):
         other_cron = self.cron_of(other)
         self.assertTrue(other_cron)
         self.assertNotEqual(other_cron, cron)
+        action = other_cron.ir_actions_server_id
         other.unlink()
         self.assertFalse(other_cron.exists())
+        self.assertFalse(action.exists())
 
     def test_channel_without_api_gets_no_cron(self):
         team = self.env["crm.team"].create({"name": "Shop counter"})

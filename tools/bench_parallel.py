@@ -76,6 +76,13 @@ def parse_args(argv):
         "--scenario", choices=("1", "2", "both"), default="both", help="what to run"
     )
     parser.add_argument(
+        "--slice-batches",
+        type=int,
+        default=0,
+        help="getOrder batches per call of a channel's cron (default: the addon's "
+        "IMPORT_SLICE_BATCHES, 3); smaller shows the scheduler's turns with fewer orders",
+    )
+    parser.add_argument(
         "--shared-warehouse",
         action="store_true",
         help="every shop ships from the company's first warehouse (default: one warehouse "
@@ -192,11 +199,22 @@ def make_sandboxes(sizes, latency):
 # ----------------------------------------------------------------------
 # Workers
 # ----------------------------------------------------------------------
-def process_worker(config, dbname, cron_ids, barrier, done_queue):
+def set_slice(batches):
+    from odoo.addons.sale_rakuten.models import rakuten_sync
+
+    if batches:
+        rakuten_sync.IMPORT_SLICE_BATCHES = batches
+    return rakuten_sync.IMPORT_SLICE_BATCHES
+
+
+def process_worker(config, dbname, cron_ids, barrier, done_queue, batches):
     """One cron worker in a process of its own (spawned): waits at ``barrier``, then runs the
-    crons; puts (cron id, time.time()) on ``done_queue`` as each round is done."""
+    crons; puts (cron id, time.time()) on ``done_queue`` as each round is done, and (None,
+    its CPU seconds) at the end."""
     odoo.tools.config.parse_config(["-c", config, "-d", dbname, "--log-level=warn"])
     from odoo.addons.sale_rakuten.tools.cron_workers import run_workers
+
+    set_slice(batches)
 
     registry = Registry(dbname)
     barrier.wait()
@@ -233,7 +251,14 @@ def run_round(args, dbname, registry, cron_ids, workers):
     processes = [
         context.Process(
             target=process_worker,
-            args=(args.config, dbname, list(cron_ids), barrier, queue),
+            args=(
+                args.config,
+                dbname,
+                list(cron_ids),
+                barrier,
+                queue,
+                args.slice_batches,
+            ),
         )
         for _index in range(workers)
     ]
@@ -309,11 +334,13 @@ def main(argv=None):
         ["-c", args.config, "-d", args.database, "--log-level=warn"]
     )
     mode = "threads of one process" if args.threads else "one process each"
+    batches = set_slice(args.slice_batches)
     print(
-        "sale_rakuten parallel import: latency %.2f s per RMS call, workers: %s, %s, "
-        "%d CPU(s), load average %.1f"
+        "sale_rakuten parallel import: latency %.2f s per RMS call, %d orders per call of a "
+        "channel's cron, workers: %s, %s, %d CPU(s), load average %.1f"
         % (
             args.latency,
+            batches * 100,
             mode,
             "one warehouse" if args.shared_warehouse else "a warehouse per shop",
             os.cpu_count(),
