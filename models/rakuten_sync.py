@@ -211,16 +211,20 @@ class RakutenSync(models.AbstractModel):
             lang=team._rakuten_lang(), rakuten_auto_commit=commit
         )
         jobs = self.with_env(team.env)
+        # The lock first, then the log: a 'running' log is then always that of the run holding
+        # the lock (or of one that died holding it), never that of a run about to stop, which
+        # the sweep below would mark interrupted while that run writes 'skipped' on it.
+        locked = self._try_lock(kind, team)
         if log is None:
             log = jobs.env["rakuten.sync.log"].create(
                 {"team_id": team.id, "kind": kind}
             )
-            if commit:
+            if commit and locked:
                 # Commit so that the log shows the run while it runs.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         else:
             log = log.with_env(team.env)
-        if not self._try_lock(kind, team):
+        if not locked:
             if log.state != "queued":
                 log._finish(
                     "skipped",

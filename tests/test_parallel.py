@@ -129,7 +129,8 @@ class LockWatch:
             while not self.stop.is_set():
                 cr.execute(
                     "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND classid = %s AND objsubid = 2",
+                    "AND classid = %s AND objsubid = 2 AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())",
                     [LOCK_BASE + JOBS["import"].lock],
                 )
                 held = {row[0] for row in cr.fetchall()}
@@ -347,7 +348,7 @@ class TestImportConflict(RakutenCase):
         rollbacks = []
         with (
             patched,
-            patch.object(type(self.env.cr), "rollback", lambda cr: rollbacks.append(1)),
+            patch.object(self.env.cr, "rollback", lambda: rollbacks.append(1)),
             patch.object(RakutenSync, "_commit_batch", lambda sync: True),
             patch("odoo.addons.sale_rakuten.models.rakuten_sync.time.sleep"),
         ):
