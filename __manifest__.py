@@ -3,7 +3,7 @@
     "name": "Rakuten Ichiba Orders (RMS)",
     "summary": "Import Rakuten Ichiba (RakutenPay) orders through the RMS API "
     "and report confirmation, carrier and tracking back to Rakuten",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Sales",
     "author": "sale_rakuten developers",
     "license": "LGPL-3",

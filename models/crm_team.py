@@ -1,3 +1,4 @@
+import json
 import re
 from collections import Counter
 from datetime import datetime, timezone
@@ -39,6 +40,11 @@ COUNTED_SLIP_STATES = (
     mapping.SLIP_READY,
 )
 UNMATCHED_PRODUCT = "sale_rakuten.product_rakuten_unmatched"
+#: Minutes between two imports of a channel: the default and the shortest allowed.
+DEFAULT_IMPORT_INTERVAL = 15
+MIN_IMPORT_INTERVAL = 5
+#: The channel fields its import cron follows.
+IMPORT_CRON_FIELDS = {"name", "active", "rakuten_active", "rakuten_import_interval"}
 
 #: ※1 when the channel gives no reason of its own (rendered in the reader's language).
 DEFAULT_CANCEL_REASON = _lt("Cancelled in RMS")
@@ -52,8 +58,8 @@ class CrmTeam(models.Model):
     rakuten_active = fields.Boolean(
         string="Use the Rakuten RMS API",
         tracking=True,
-        help="Import this shop's orders from Rakuten RMS every 15 minutes and report back to "
-        "Rakuten what Odoo did.",
+        help="Import this shop's orders from Rakuten RMS at its import interval (every 15 "
+        "minutes unless set otherwise) and report back to Rakuten what Odoo did.",
     )
     rakuten_shop_url = fields.Char(
         string="Rakuten Shop URL",
@@ -276,6 +282,139 @@ class CrmTeam(models.Model):
         string="Check Gift Orders",
         help="Gift orders (wrapping, のし, gift messages) wait for confirmation.",
     )
+    # Import interval and the channel's own import cron (issue 11, parts 3 and 4).
+    rakuten_import_interval = fields.Integer(
+        string="Import Every (minutes)",
+        default=DEFAULT_IMPORT_INTERVAL,
+        help="How often this shop's orders are imported (5 minutes at least). An あす楽 order is "
+        "imported and its stock reserved at the first import after it was placed, so within "
+        "this interval. Each shop has its own scheduled action, so that several shops import "
+        "at the same time when the server runs several cron workers.",
+    )
+    rakuten_import_cron_id = fields.Many2one(
+        "ir.cron",
+        string="Import Scheduled Action",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        groups=MANAGER_GROUP,
+        help="The scheduled action that imports this shop's orders; it follows the channel's "
+        "name and import interval, and is archived while the API is switched off.",
+    )
+    # Technical: the import round a sale-day backlog spreads over several runs (JSON: the
+    # orders still to fetch, the round's start and window); the watermark moves to the
+    # round's start once no order is left.
+    rakuten_import_backlog = fields.Text(
+        string="Import Backlog", readonly=True, copy=False, groups="base.group_system"
+    )
+
+    @api.constrains("rakuten_import_interval")
+    def _check_rakuten_import_interval(self):
+        for team in self:
+            if team.rakuten_import_interval < MIN_IMPORT_INTERVAL:
+                raise ValidationError(
+                    _(
+                        "The import interval of %(team)s must be at least %(minimum)s minutes.",
+                        team=team.name,
+                        minimum=MIN_IMPORT_INTERVAL,
+                    )
+                )
+
+    def _rakuten_import_cron_values(self):
+        """The fields of the channel's import cron that follow the channel."""
+        self.ensure_one()
+        return {
+            "name": "Rakuten: Import Orders (%s)" % self.name,
+            "interval_number": self.rakuten_import_interval,
+            "interval_type": "minutes",
+            "active": bool(self.rakuten_active and self.active),
+        }
+
+    def _rakuten_sync_import_cron(self):
+        """Give each active Rakuten channel its own import cron (one ir.cron record runs on one
+        worker at a time, so one cron per channel lets several workers import several shops at
+        once) and keep its name, interval and active flag in step with the channel."""
+        # The English name is the source; _rakuten_translate_import_cron sets the others.
+        teams = self.sudo().with_context(active_test=False, lang="en_US")
+        Cron = teams.env["ir.cron"]
+        for team in teams:
+            values = team._rakuten_import_cron_values()
+            cron = team.rakuten_import_cron_id
+            if not cron:
+                if not values["active"]:
+                    continue
+                cron = Cron.create(
+                    dict(
+                        values,
+                        model_id=self.env["ir.model"]._get_id("rakuten.sync"),
+                        state="code",
+                        code="model._cron_import_channel(%d)" % team.id,
+                        user_id=self.env.ref("base.user_root").id,
+                        priority=5,
+                    )
+                )
+                # An xml id of the module: uninstalling it removes the cron with the rest.
+                self.env["ir.model.data"].sudo()._update_xmlids(
+                    [
+                        {
+                            "xml_id": "sale_rakuten.ir_cron_rakuten_import_team_%d"
+                            % team.id,
+                            "record": cron,
+                            "noupdate": True,
+                        }
+                    ]
+                )
+                team.rakuten_import_cron_id = cron
+            else:
+                changed = {
+                    key: value for key, value in values.items() if cron[key] != value
+                }
+                if changed:
+                    cron.write(changed)
+            team._rakuten_translate_import_cron(cron)
+
+    def _rakuten_import_backlog_get(self):
+        """The import round in progress (a dict: ``numbers`` still to fetch, ``round_start``,
+        ``window_start``, ``window_end``), or None."""
+        self.ensure_one()
+        raw = self.sudo().rakuten_import_backlog
+        if not raw:
+            return None
+        try:
+            backlog = json.loads(raw)
+        except ValueError:
+            return None
+        return backlog if backlog.get("numbers") else None
+
+    def _rakuten_import_backlog_set(self, numbers, round_start, log):
+        """Keep ``numbers`` as the orders still to fetch of the round begun at
+        ``round_start`` (the window of ``log``); an empty list ends the round."""
+        self.ensure_one()
+        value = False
+        if numbers:
+            value = json.dumps(
+                {
+                    "numbers": list(numbers),
+                    "round_start": fields.Datetime.to_string(round_start),
+                    "window_start": fields.Datetime.to_string(log.window_start),
+                    "window_end": fields.Datetime.to_string(log.window_end),
+                }
+            )
+        if value or self.sudo().rakuten_import_backlog:
+            self.sudo().rakuten_import_backlog = value
+
+    def _rakuten_translate_import_cron(self, cron):
+        """The cron's name in each installed language, as the data crons have theirs."""
+        names = {}
+        for code, _name in self.env["res.lang"].get_installed():
+            if code != "en_US":
+                team = self.with_context(lang=code)
+                names[code] = team.env._(
+                    "Rakuten: Import Orders (%(channel)s)", channel=team.name
+                )
+        if names:
+            cron.ir_actions_server_id.update_field_translations("name", names)
+
     rakuten_last_import_start = fields.Datetime(
         string="Last Successful Import",
         readonly=True,
@@ -494,7 +633,10 @@ class CrmTeam(models.Model):
             ) and not vals.get("company_id"):
                 # A Rakuten shop belongs to one company (its warehouse, taxes, pricelist).
                 vals["company_id"] = self.env.company.id
-        return super().create(vals_list)
+        teams = super().create(vals_list)
+        # Import interval: each Rakuten channel gets its own import cron.
+        teams.filtered("rakuten_active")._rakuten_sync_import_cron()
+        return teams
 
     def write(self, vals):
         if vals.get("rakuten_shop_url"):
@@ -513,7 +655,21 @@ class CrmTeam(models.Model):
             vals = dict(vals, rakuten_auth_error=False, rakuten_auth_error_date=False)
             if "rakuten_license_key" in vals:
                 vals.setdefault("rakuten_license_expiry", False)
-        return super().write(vals)
+        result = super().write(vals)
+        if IMPORT_CRON_FIELDS & set(vals):
+            # Import interval: the channel's import cron follows its name, interval and state.
+            self._rakuten_sync_import_cron()
+        return result
+
+    def unlink(self):
+        crons = self.sudo().rakuten_import_cron_id
+        actions = crons.ir_actions_server_id
+        result = super().unlink()
+        # Import interval: a deleted channel's import cron goes with it, and the server
+        # action it delegates to (ir.cron does not remove it).
+        crons.unlink()
+        actions.unlink()
+        return result
 
     @api.constrains(
         "rakuten_active",

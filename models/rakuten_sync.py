@@ -1,8 +1,11 @@
 import logging
+import random
 import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta, timezone
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import split_every
@@ -27,6 +30,13 @@ _lt = LazyTranslate(__name__)
 CHUNK = 100
 #: Orders fetched with one getOrder call, decided and written together by the import.
 IMPORT_BATCH_SIZE = 100
+#: getOrder batches one call of a channel's import cron fetches before it commits, reports
+#: its progress and returns: the scheduler calls it again (up to ir.cron's
+#: MAX_BATCH_PER_CRON_JOB times), then lets the other ready crons run (no starvation).
+IMPORT_SLICE_BATCHES = 3
+#: Tries of one getOrder batch that conflicts with another cron worker (a serialization
+#: failure or a deadlock, e.g. two shops reserving the same products at once).
+CONFLICT_TRIES = 5
 #: A channel whose credentials RMS refused is tried again by the import after this delay.
 AUTH_RETRY_DELAY = timedelta(hours=1)
 #: RMS-side cancellations are looked for among the orders of the last 62 days.
@@ -250,16 +260,20 @@ class RakutenSync(models.AbstractModel):
             lang=team._rakuten_lang(), rakuten_auto_commit=commit
         )
         jobs = self.with_env(team.env)
+        # The lock first, then the log: a 'running' log is then always that of the run holding
+        # the lock (or of one that died holding it), never that of a run about to stop, which
+        # the sweep below would mark interrupted while that run writes 'skipped' on it.
+        locked = self._try_lock(kind, team)
         if log is None:
             log = jobs.env["rakuten.sync.log"].create(
                 {"team_id": team.id, "kind": kind}
             )
-            if commit:
+            if commit and locked:
                 # Commit so that the log shows the run while it runs.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         else:
             log = log.with_env(team.env)
-        if not self._try_lock(kind, team):
+        if not locked:
             if log.state != "queued":
                 log._finish(
                     "skipped",
@@ -372,16 +386,15 @@ class RakutenSync(models.AbstractModel):
     # Order import (searchOrder, getOrder)
     # ------------------------------------------------------------------
     @api.model
-    def _cron_import(self):
-        """Import the orders of every active Rakuten channel; return the sync logs."""
+    def _import_teams(self, teams):
+        """The channels of ``teams`` the scheduled import runs for: active ones whose license
+        is not blocked, and those whose credentials RMS refused once an hour (a renewed key
+        may take 30 minutes to work; a new key saved retries at once)."""
         retry_before = fields.Datetime.now() - AUTH_RETRY_DELAY
-        teams = (
-            self.env["crm.team"]
-            .search([("rakuten_active", "=", True)])
-            .filtered(
-                # A channel whose credentials RMS refused is tried again once an hour (a renewed key
-                # may take 30 minutes to work), and at once when a new key is saved.
-                lambda t: (
+        return teams.filtered(
+            lambda t: (
+                t.rakuten_active
+                and (
                     not t._rakuten_license_blocked()
                     or (
                         t.rakuten_auth_error
@@ -390,7 +403,30 @@ class RakutenSync(models.AbstractModel):
                 )
             )
         )
-        return self._run("import", teams)
+
+    @api.model
+    def _cron_import(self):
+        """Import the orders of every active Rakuten channel, one after the other and each
+        whole (no slices); return the sync logs. The scheduler runs
+        :meth:`_cron_import_channel` instead, one cron per channel."""
+        teams = self.env["crm.team"].search([("rakuten_active", "=", True)])
+        return self._run("import", self._import_teams(teams))
+
+    @api.model
+    def _cron_import_channel(self, team_id):
+        """The scheduled action of one channel's import cron (crm.team's
+        ``rakuten_import_cron_id``): one slice of its import (at most
+        :data:`IMPORT_SLICE_BATCHES` getOrder batches), its progress reported to the scheduler
+        so that a sale-day backlog goes on in the next calls while other shops' crons get
+        their turn. Returns the sync log (empty when the channel is not imported)."""
+        team = self._import_teams(self.env["crm.team"].browse(team_id).exists())
+        if not team:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return self.env["rakuten.sync.log"]
+        runner = self.with_context(
+            rakuten_auto_commit=self._commits(), rakuten_import_slice=True
+        )
+        return runner._run_channel("import", team.with_env(runner.env))
 
     @api.model
     def _cron_import_past_orders(self):
@@ -449,7 +485,119 @@ class RakutenSync(models.AbstractModel):
         """Search the channel's orders over the log's window (a past import's queued log
         carries its dates; else the last ``rakuten_window_hours`` hours, extended back to the
         last successful run less a margin), decide each with the import rules, and write them
-        in batches of 100. Only a run without dates moves the watermark."""
+        in batches of 100. Only a run without dates moves the watermark.
+
+        A channel's import cron (context ``rakuten_import_slice``) fetches at most
+        :data:`IMPORT_SLICE_BATCHES` batches per call: the orders still to fetch are kept on
+        the channel (``rakuten_import_backlog``, updated with each committed batch), the next
+        call goes on with them without searching again, and the watermark moves to the start
+        of the round once all are imported, deferred or skipped."""
+        backlog = None if log.is_past_import else team._rakuten_import_backlog_get()
+        if backlog:
+            todo, numbers, round_start, now = self._import_backlog_todo(
+                team, log, backlog
+            )
+        else:
+            todo, numbers, round_start, now = self._import_search_todo(
+                team, client, log
+            )
+        keep = not log.is_past_import and len(todo) > IMPORT_BATCH_SIZE
+        if self.env.context.get("rakuten_import_slice") and not log.is_past_import:
+            limit = IMPORT_SLICE_BATCHES * IMPORT_BATCH_SIZE
+        else:
+            limit = len(todo)
+        this_run, rest = todo[:limit], todo[limit:]
+        if keep or backlog:
+            # Record the round before fetching: an interrupted run goes on with what is left.
+            team._rakuten_import_backlog_set(todo, round_start, log)
+        # Commit what the search wrote, so that a batch conflicting with another worker can
+        # be rolled back alone and tried again (_import_chunk).
+        self._commit_batch()
+        started = time.monotonic()
+        done = 0
+        for chunk in split_every(IMPORT_BATCH_SIZE, this_run, list):
+            raw_orders, messages = client.get_order_detailed(chunk)
+            self._import_chunk(team, log, chunk, raw_orders, messages, now)
+            done += len(chunk)
+            if keep or backlog:
+                team._rakuten_import_backlog_set(
+                    this_run[done:] + rest, round_start, log
+                )
+            if not self._commit_batch():
+                # The commit empties the record cache; without it the cache would keep every
+                # order of the run and memory would grow with the number of orders.
+                self.env.invalidate_all()
+        _logger.info(
+            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
+            team.id,
+            len(numbers),
+            done,
+            time.monotonic() - started,
+            dict(client.stats),
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=len(rest))
+        if log.is_past_import:
+            return
+        if rest:
+            log.message = _lt(
+                "Sale-day backlog: %(done)s orders fetched in this run, %(remaining)s left for "
+                "the next runs (the search window moves on once they are all imported).",
+                done=done,
+                remaining=len(rest),
+            )
+            return
+        team._rakuten_import_backlog_set([], round_start, log)
+        team.rakuten_last_import_start = round_start
+
+    def _import_chunk(self, team, log, numbers, raw_orders, messages, now):
+        """:meth:`_import_batch_isolated`, tried again when it conflicts with another cron
+        worker (several shops importing at once, reserving the same products): in a cron
+        worker, everything since the last commit is this batch, so it is rolled back and
+        redone with a new snapshot, a few times. Elsewhere (Import Now, which commits
+        nothing) the run fails as a whole, rolled back, and says why in its log."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                self._import_batch_isolated(
+                    team, log, numbers, raw_orders, messages, now
+                )
+                return
+            except psycopg2.extensions.TransactionRollbackError:
+                if not self.env.context.get("rakuten_auto_commit") or (
+                    attempt == CONFLICT_TRIES
+                ):
+                    raise
+                _logger.info(
+                    "Rakuten import batch of channel %s conflicted with another worker, "
+                    "trying again (%s/%s)",
+                    team.id,
+                    attempt,
+                    CONFLICT_TRIES,
+                )
+                # Drop the conflicting batch (the earlier ones are committed).
+                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+
+    def _import_backlog_todo(self, team, log, backlog):
+        """The orders a slice of a backlogged round fetches: those of the round still to
+        fetch, less those imported meanwhile (e.g. by a past import). Returns ``(todo,
+        numbers, round start, decision time)``."""
+        numbers = backlog["numbers"]
+        log.write(
+            {
+                "window_start": backlog["window_start"],
+                "window_end": backlog["window_end"],
+            }
+        )
+        log.count_found = len(numbers)
+        todo = self.env["sale.order"]._rakuten_numbers_to_fetch(numbers)
+        log.count_unchanged = len(numbers) - len(todo)
+        round_start = fields.Datetime.to_datetime(backlog["round_start"])
+        return todo, numbers, round_start, datetime.now(timezone.utc)
+
+    def _import_search_todo(self, team, client, log):
+        """searchOrder over the run's window and the orders waiting from earlier runs: the
+        orders to fetch, failed ones last. Returns ``(todo, numbers, run start, decision
+        time)``."""
         run_start = fields.Datetime.now()
         now = datetime.now(timezone.utc)
         options = team._rakuten_shop_options()
@@ -532,30 +680,7 @@ class RakutenSync(models.AbstractModel):
         todo = [n for n in todo if n not in failing] + [
             n for n in todo if n in failing and n not in aside_numbers
         ]
-        started = time.monotonic()
-        done = 0
-        for chunk in split_every(IMPORT_BATCH_SIZE, todo, list):
-            raw_orders, messages = client.get_order_detailed(chunk)
-            self._import_batch_isolated(team, log, chunk, raw_orders, messages, now)
-            done += len(chunk)
-            if self._commit_batch():
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(todo) - done
-                )
-            else:
-                # The commit empties the record cache; without it the cache would keep every
-                # order of the run and memory would grow with the number of orders.
-                self.env.invalidate_all()
-        _logger.info(
-            "Rakuten import of channel %s: %s orders found, %s fetched in %.1f s (%s)",
-            team.id,
-            len(numbers),
-            len(todo),
-            time.monotonic() - started,
-            dict(client.stats),
-        )
-        if not log.is_past_import:
-            team.rakuten_last_import_start = run_start
+        return todo, numbers, run_start, now
 
     def _import_batch_isolated(self, team, log, numbers, raw_orders, messages, now):
         """:meth:`_import_batch` in a savepoint; should the batch fail as a whole
@@ -565,7 +690,9 @@ class RakutenSync(models.AbstractModel):
             with self.env.cr.savepoint():
                 self._import_batch(team, log, numbers, raw_orders, messages, now)
             return
-        except Exception:  # noqa: BLE001 - isolate the order that breaks the batch
+        except Exception as error:  # noqa: BLE001 - isolate the order that breaks the batch
+            if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+                raise  # a conflict with another worker: _import_chunk tries again
             _logger.exception(
                 "Rakuten import batch of channel %s failed, retrying order by order",
                 team.id,
@@ -588,6 +715,8 @@ class RakutenSync(models.AbstractModel):
                         now,
                     )
             except Exception as error:  # noqa: BLE001 - one bad order never stops the others
+                if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+                    raise  # a conflict with another worker: _import_chunk tries again
                 _logger.exception("Rakuten order %s could not be imported", number)
                 reason = _lt(
                     "The order could not be imported (%(error)s).",

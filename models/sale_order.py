@@ -467,7 +467,11 @@ class SaleOrder(models.Model):
             try:
                 with self.env.cr.savepoint():
                     Orders._rakuten_create_orders(team, new, *prepare(new), log)
-            except Exception:  # noqa: BLE001 - retry one by one to isolate the bad order
+            except Exception as error:  # noqa: BLE001 - retry one by one to isolate the bad order
+                if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+                    # Several shops at once: a conflict with another worker (e.g. on a stock
+                    # quant), no order's fault: the import tries the batch again.
+                    raise
                 _logger.info(
                     "Rakuten batch import failed, importing order by order",
                     exc_info=True,
@@ -512,6 +516,8 @@ class SaleOrder(models.Model):
             )
             self._rakuten_order_failed(log, order.order_number, reason, raw)
         except Exception as error:  # noqa: BLE001 - one bad order never stops the others
+            if isinstance(error, psycopg2.extensions.TransactionRollbackError):
+                raise  # several shops at once: the import tries the batch again
             _logger.warning(
                 "Rakuten order %s could not be imported: %s", order.order_number, error
             )

@@ -22,3 +22,5 @@ from . import test_products_sandbox
 from . import test_stock
 from . import test_cancel_rakuten
 from . import test_changes
+from . import test_interval
+from . import test_parallel

@@ -76,7 +76,14 @@ class TestSyncLogCounters(RakutenCase):
         )
         for kind in JOBS:
             self.assertTrue(callable(getattr(Sync, "_job_%s" % kind, None)), kind)
-            self.assertIn("model._cron_%s()" % kind, crons)
+            self.assertTrue(callable(getattr(Sync, "_cron_%s" % kind, None)), kind)
+            if kind == "import":
+                # One import cron per channel (issue 11): _cron_import_channel(<channel id>).
+                self.assertIn(
+                    "model._cron_import_channel(%d)" % self.team.id, crons, kind
+                )
+            else:
+                self.assertIn("model._cron_%s()" % kind, crons)
         self.assertEqual([kind for kind, _label in KINDS], list(JOBS))
         self.assertIn("model._cron_import_past_orders()", crons)
 

@@ -70,6 +70,7 @@ def patterns():
         "requirements-lint.txt",
         "tools/bench_import.py",
         "tools/bench_client.py",
+        "tools/bench_parallel.py",
         "tools/check_uninstall.py",
         "tools/check_wheel.py",
         "tools/run_tests.sh",
@@ -98,6 +99,7 @@ def test_development_files_stay_out_of_the_wheel(path):
         "tools/rms_sandbox.py",
         "tools/rms_sandbox/server.py",
         "tools/hostile_orders.py",
+        "tools/cron_workers.py",
         "tools/demo.py",
     ],
 )
