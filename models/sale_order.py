@@ -1459,6 +1459,34 @@ class SaleOrder(models.Model):
                     {"partner_shipping_id": partner.id}
                 )
 
+    def _rakuten_change_summary(self, baseline, data, found=None):
+        """The changes from ``baseline`` to ``data`` (rms.order.Order) as text in the
+        reader's language, without the reasons they were held for (a person decided)."""
+        if found is None:
+            found = changes.compare(baseline, data)
+        by = changes.changed_by(changes.snapshot(baseline), changes.snapshot(data))
+        return to_text(self.env, changes.messages(found, by))
+
+    def _rakuten_refresh_rakuten_values(self, order):
+        """The figures the order shows as Rakuten's (expected total, buyer's charge,
+        Rakuten-funded coupons and points, each basket's postage) as ``order``
+        (rms.order.Order) has them; the order's own lines are not touched."""
+        self.ensure_one()
+        coupons, points = mapping.rakuten_share(order)
+        self.write(
+            {
+                "rakuten_expected_amount": mapping.expected_total(order) or 0.0,
+                "rakuten_coupon_amount": coupons,
+                "rakuten_point_amount": points,
+                "rakuten_request_amount": max(order.request_price, 0),
+            }
+        )
+        for package in order.packages:
+            basket = self._rakuten_change_basket(package.basket_id)
+            postage = max(package.postage_price, 0)
+            if basket and basket.postage != postage:
+                basket.postage = postage
+
     def action_rakuten_apply_changes(self):
         """A person applies the changes Rakuten made (held for confirmation)."""
         for order in self:
@@ -1478,8 +1506,9 @@ class SaleOrder(models.Model):
             team = order.team_id
             found = changes.compare(baseline, data)
             unmatched = order._rakuten_apply_changes(team, data, found)
+            order._rakuten_refresh_rakuten_values(data)
             order.sudo().rakuten_raw_data = order.sudo().rakuten_change_data
-            text = order.rakuten_change_text
+            text = order._rakuten_change_summary(baseline, data, found)
             order._rakuten_clear_changes()
             order._rakuten_recheck_amounts(
                 [
@@ -1509,9 +1538,17 @@ class SaleOrder(models.Model):
             if order.rakuten_change_state != "held":
                 raise UserError(_("No Rakuten change waits for this order."))
             text = order.rakuten_change_text
+            data = order._rakuten_parse_stored("rakuten_change_data")
+            baseline = order._rakuten_parse_stored("rakuten_raw_data")
+            if data is not None and baseline is not None:
+                text = order._rakuten_change_summary(baseline, data)
+            if data is not None:
+                # Odoo's order stays as it is, but what Rakuten charges is Rakuten's new
+                # figure: the amount check compares Odoo's total with it again.
+                order._rakuten_refresh_rakuten_values(data)
             order.sudo().rakuten_raw_data = order.sudo().rakuten_change_data
             order._rakuten_clear_changes()
-            order._rakuten_release_slip()
+            order._rakuten_recheck_amounts()
             order.message_post(
                 body=plaintext2html(
                     _(

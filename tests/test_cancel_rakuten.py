@@ -362,6 +362,9 @@ class TestCancelRakuten(RakutenCase):
         self.assertEqual(order.rakuten_cancel_state, "none")
         self.assertEqual(sum(self.sandbox.calls.values()), 0, "nothing sent")
         self.assertFalse(self.run_job("cancel"))
+        # The slip leaves the work lists, and the chatter says RMS still has the order.
+        self.assertEqual(order.rakuten_slip_state, "cancel")
+        self.assertIn("Cancelled in Odoo only", order.message_ids[0].body)
 
     def test_after_shipping_on_rms_only_odoo_cancel_is_offered(self):
         order = self.imported_order()

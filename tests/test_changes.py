@@ -214,7 +214,12 @@ class TestChanges(RakutenCase):
             units + 1,
             "the new RMS data is the baseline",
         )
-        self.assertTrue(self.notes(order, "Rakuten changes applied by"))
+        applied = self.notes(order, "Rakuten changes applied by")
+        self.assertTrue(applied)
+        # The note lists the changes, not the reason they were held for.
+        self.assertNotIn(
+            "does not apply Rakuten changes automatically", str(applied[0].body)
+        )
         log = self.follow()
         self.assertEqual(self.counters(log), (0, 0, 0))
 
@@ -224,9 +229,17 @@ class TestChanges(RakutenCase):
         self.sandbox.modify_order(number, postage=990)
         self.follow()
         self.assertEqual(order.rakuten_slip_state, "to_confirm")
+        expected = order.rakuten_expected_amount
         order.with_user(self.salesman).action_rakuten_keep_odoo()
         self.assertEqual(order.amount_total, total, "Odoo's order is left as it is")
-        self.assertEqual(order.rakuten_slip_state, "ready")
+        # What Rakuten charges is Rakuten's new figure, so the totals no longer agree: the
+        # slip waits for a person with the amount check's reason, not 出荷待ち.
+        self.assertNotEqual(order.rakuten_expected_amount, expected)
+        self.assertEqual(order.rakuten_basket_ids[:1].postage, 990)
+        self.assertEqual(order.rakuten_slip_state, "to_confirm")
+        ja, en = self.read_in(order, "rakuten_confirm_reasons")
+        self.assertIn(str(int(order.rakuten_expected_amount)), en)
+        self.assertTrue(JAPANESE.search(ja))
         self.assertFalse(order.rakuten_change_state)
         self.assertEqual(
             self.baseline(order)["PackageModelList"][0]["postagePrice"], 990

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..rms import codes
+from ..rms import codes, mapping
 
 #: The reasons offered before shipping, labelled as on the order (rms/codes.py).
 REASON_SELECTION = [
@@ -147,4 +147,28 @@ class RakutenOrderCancel(models.TransientModel):
         result = order.with_context(disable_cancel_warning=True).action_cancel()
         if order.rakuten_cancel_state == "error":
             order.write({"rakuten_cancel_state": "none", "rakuten_cancel_error": False})
+        if order.state == "cancel" and order.rakuten_slip_state not in (
+            False,
+            mapping.SLIP_CANCEL,
+        ):
+            # The slip leaves the lists of work to do; RMS still has the order, which the
+            # note says, so that the shop cancels it there too.
+            order.write({"rakuten_slip_state": mapping.SLIP_CANCEL})
+            status = (
+                dict(
+                    order._fields["rakuten_order_progress"]._description_selection(
+                        order.env
+                    )
+                ).get(order.rakuten_order_progress)
+                or order.rakuten_order_progress
+                or ""
+            )
+            order.message_post(
+                body=_(
+                    "Cancelled in Odoo only. Rakuten still shows the order as %(status)s: "
+                    "cancel it in RMS too if the buyer should not receive it.",
+                    status=status,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         return result
