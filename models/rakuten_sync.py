@@ -535,7 +535,15 @@ class RakutenSync(models.AbstractModel):
             time.monotonic() - started,
             dict(client.stats),
         )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=len(rest))
+        if rest and self._rakuten_other_imports_waiting(team):
+            # Other shops' import crons are due: this call is reported done and the
+            # channel's cron triggered again, so that the scheduler runs theirs before
+            # this channel's next slice (otherwise it calls this one up to ten times in a
+            # row: a small shop would wait behind 3,000 orders of a big one on one worker).
+            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+            team.sudo().rakuten_import_cron_id._trigger()
+        else:
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(rest))
         if log.is_past_import:
             return
         if rest:
@@ -548,6 +556,29 @@ class RakutenSync(models.AbstractModel):
             return
         team._rakuten_import_backlog_set([], round_start, log)
         team.rakuten_last_import_start = round_start
+
+    def _rakuten_other_imports_waiting(self, team):
+        """Whether the import cron of another channel is due now (its next call or one of its
+        triggers has come), so that a backlog of ``team`` gives it its turn."""
+        cron = team.sudo().rakuten_import_cron_id
+        if not cron:
+            return False
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT 1
+              FROM ir_cron c
+              JOIN crm_team t ON t.rakuten_import_cron_id = c.id
+             WHERE c.active AND c.id != %s
+               AND (c.nextcall <= (now() AT TIME ZONE 'UTC')
+                    OR EXISTS (SELECT 1 FROM ir_cron_trigger tr
+                                WHERE tr.cron_id = c.id
+                                  AND tr.call_at <= (now() AT TIME ZONE 'UTC')))
+             LIMIT 1
+            """,
+            [cron.id],
+        )
+        return bool(self.env.cr.fetchone())
 
     def _import_chunk(self, team, log, numbers, raw_orders, messages, now):
         """:meth:`_import_batch_isolated`, tried again when it conflicts with another cron

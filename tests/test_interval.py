@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
@@ -210,6 +211,36 @@ class TestImportInterval(RakutenCase):
         self.assertEqual(log3.count_imported, 0)
         self.assertEqual(log3.count_unchanged, 350)
         self.assertEqual(progress3.remaining, 0)
+
+    def test_backlog_gives_other_shops_their_turn(self):
+        """Another shop's import cron is due: the backlogged channel reports its call done and
+        triggers its own cron again, so the scheduler runs the other shop first (one worker
+        never stays ten calls in a row on the big shop while a small one waits)."""
+        other = self._make_team(self.company, self.warehouse, "Small Shop", "small")
+        other_cron = self.cron_of(other)
+        other_cron.nextcall = fields.Datetime.now() - timedelta(hours=1)
+        ordered = datetime.now(timezone.utc) - timedelta(minutes=45)
+        table = dict(self.PLAIN_MIX, payment={"card": 1.0}, progress={300: 1.0})
+        self.sandbox.generate_orders(350, now=ordered, mix=table, hours=0)
+        cron = self.cron_of()
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+
+        log, progress = self.run_channel_cron()
+        self.assertEqual(log.count_imported, 300)
+        self.assertEqual((progress.done, progress.remaining), (300, 0))
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers + 1,
+            "the channel's next slice is triggered",
+        )
+        for lang, expected in ((EN, "50 left"), (JA, "残り50件")):
+            self.assertIn(expected, log.with_context(lang=lang).message)
+        # Nobody else is due any more: the rest goes on as one backlog, progress reported.
+        other_cron.nextcall = fields.Datetime.now() + timedelta(hours=1)
+        log, progress = self.run_channel_cron()
+        self.assertEqual(log.count_imported, 50)
+        self.assertEqual((progress.done, progress.remaining), (50, 0))
+        self.assertFalse(self.team.sudo().rakuten_import_backlog)
 
     def test_import_now_finishes_a_backlog(self):
         """Import Now goes on with the backlog the cron left (one engine, one lock), whole."""
