@@ -311,17 +311,24 @@ class SaleOrder(models.Model):
                         "version first."
                     )
                 )
-            if order._rakuten_all_shipped():
-                state = (
-                    mapping.SLIP_SHIPPED
-                )  # e.g. cancelled on Rakuten after its goods left
-            else:
-                state = mapping.slip_state(
-                    False, order.rakuten_is_rakuten_pay, order.rakuten_payment_state
-                )
-            order.write({"rakuten_slip_state": state, "rakuten_confirm_reasons": False})
+            order.write(
+                {
+                    "rakuten_slip_state": order._rakuten_checked_slip_state(),
+                    "rakuten_confirm_reasons": False,
+                }
+            )
             order.message_post(body=_("Checked by %(user)s.", user=self.env.user.name))
         return True
+
+    def _rakuten_checked_slip_state(self):
+        """The slip state of a checked 確認待ち slip: 出荷済 once every delivery is done (e.g.
+        cancelled on Rakuten after its goods left), else 入金待ち / 出荷待ち."""
+        self.ensure_one()
+        if self._rakuten_all_shipped():
+            return mapping.SLIP_SHIPPED
+        return mapping.slip_state(
+            False, self.rakuten_is_rakuten_pay, self.rakuten_payment_state
+        )
 
     def _rakuten_all_shipped(self):
         """Every delivery of the order is done or cancelled, and one at least is done."""
@@ -674,8 +681,6 @@ class SaleOrder(models.Model):
         payment_state, approval_state = mapping.initial_states(
             order, team.rakuten_authorization_type
         )
-        coupons, points = mapping.rakuten_share(order)
-        expected = mapping.expected_total(order)
         pricelist = team.rakuten_pricelist_id
         vals = {
             "rakuten_order_number": order.order_number,
@@ -712,12 +717,7 @@ class SaleOrder(models.Model):
             or order.caution_display_type in (1, 2),
             "rakuten_remarks": order.remarks or False,
             "rakuten_delivery_time": _shipping_term(self.env, order.shipping_term),
-            "rakuten_expected_amount": expected or 0.0,
-            "rakuten_coupon_amount": coupons,
-            "rakuten_point_amount": points,
-            "rakuten_request_amount": order.request_price
-            if order.request_price >= 0
-            else 0.0,
+            **self._rakuten_figures_vals(order),
             "rakuten_raw_data": raw_json(raw),
             "rakuten_basket_ids": [
                 Command.create(
@@ -732,6 +732,18 @@ class SaleOrder(models.Model):
         if pricelist:
             vals["pricelist_id"] = pricelist.id
         return vals, unmatched
+
+    @api.model
+    def _rakuten_figures_vals(self, order):
+        """The figures an order shows as Rakuten's, from ``order`` (rms.order.Order): the
+        expected total, Rakuten-funded coupons and points, what the buyer is charged."""
+        coupons, points = mapping.rakuten_share(order)
+        return {
+            "rakuten_expected_amount": mapping.expected_total(order) or 0.0,
+            "rakuten_coupon_amount": coupons,
+            "rakuten_point_amount": points,
+            "rakuten_request_amount": max(order.request_price, 0),
+        }
 
     def _rakuten_distribute(self, team, order, result, unmatched):
         """振り分け: the slip state after import, with the reasons of 確認待ち."""
@@ -1192,13 +1204,7 @@ class SaleOrder(models.Model):
             self.rakuten_slip_state == mapping.SLIP_TO_CONFIRM
             and not self.rakuten_confirm_reasons
         ):
-            self.rakuten_slip_state = (
-                mapping.SLIP_SHIPPED
-                if self._rakuten_all_shipped()
-                else mapping.slip_state(
-                    False, self.rakuten_is_rakuten_pay, self.rakuten_payment_state
-                )
-            )
+            self.rakuten_slip_state = self._rakuten_checked_slip_state()
 
     def _rakuten_recheck_amounts(self, reasons=()):
         """The amount check of the import, again after changes: an Odoo total that is not
@@ -1472,15 +1478,7 @@ class SaleOrder(models.Model):
         Rakuten-funded coupons and points, each basket's postage) as ``order``
         (rms.order.Order) has them; the order's own lines are not touched."""
         self.ensure_one()
-        coupons, points = mapping.rakuten_share(order)
-        self.write(
-            {
-                "rakuten_expected_amount": mapping.expected_total(order) or 0.0,
-                "rakuten_coupon_amount": coupons,
-                "rakuten_point_amount": points,
-                "rakuten_request_amount": max(order.request_price, 0),
-            }
-        )
+        self.write(self._rakuten_figures_vals(order))
         for package in order.packages:
             basket = self._rakuten_change_basket(package.basket_id)
             postage = max(package.postage_price, 0)

@@ -70,13 +70,7 @@ class RakutenOrderCancel(models.TransientModel):
         self.ensure_one()
         order = self.order_id
         progress = int(order.rakuten_order_progress or 0)
-        status = (
-            dict(
-                order._fields["rakuten_order_progress"]._description_selection(self.env)
-            ).get(order.rakuten_order_progress)
-            or order.rakuten_order_progress
-            or ""
-        )
+        status = self._rakuten_status_label()
         after_shipping = _(
             "After shipping, Rakuten takes a cancellation only in RMS: once the goods are "
             "back, cancel the order there (cancellation after shipping), then cancel it "
@@ -109,6 +103,18 @@ class RakutenOrderCancel(models.TransientModel):
                 after_shipping,
             )
         return None
+
+    def _rakuten_status_label(self):
+        """The order's RMS status as its label in the user's language (the code if unknown)."""
+        order = self.order_id
+        labels = dict(
+            order._fields["rakuten_order_progress"]._description_selection(self.env)
+        )
+        return (
+            labels.get(order.rakuten_order_progress)
+            or order.rakuten_order_progress
+            or ""
+        )
 
     @api.depends("rakuten_available")
     def _compute_cancel_on_rakuten(self):
@@ -154,15 +160,7 @@ class RakutenOrderCancel(models.TransientModel):
             # The slip leaves the lists of work to do; RMS still has the order, which the
             # note says, so that the shop cancels it there too.
             order.write({"rakuten_slip_state": mapping.SLIP_CANCEL})
-            status = (
-                dict(
-                    order._fields["rakuten_order_progress"]._description_selection(
-                        order.env
-                    )
-                ).get(order.rakuten_order_progress)
-                or order.rakuten_order_progress
-                or ""
-            )
+            status = self._rakuten_status_label()
             order.message_post(
                 body=_(
                     "Cancelled in Odoo only. Rakuten still shows the order as %(status)s: "
